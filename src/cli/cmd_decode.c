@@ -152,7 +152,7 @@ static int row_fill(struct row *r, const uint8_t *pkt, size_t len, unsigned flag
     if (rc < 0)
         return rc;
     ip_fields(r, &ip);
-    if (ip.frag_off != 0)
+    if (pp_ipv4_is_fragment(&ip)) /* tshark, too, waits for reassembly */
         return rc;
     switch (ip.proto) {
     case PP_IP_PROTO_TCP:

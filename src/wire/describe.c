@@ -109,9 +109,11 @@ int pp_describe_packet(const uint8_t *pkt, size_t len, char *buf, size_t cap, un
         put(&o, "malformed IPv4: %s", pp_wire_strerror(rc));
         return rc;
     }
-    if (pp_ipv4_is_fragment(&ip) && ip.frag_off != 0) {
-        put(&o, "%s > %s IPv4 fragment id %u offset %u len %u%s", pp_ipv4_ntoa(ip.src, a),
-            pp_ipv4_ntoa(ip.dst, b), ip.id, ip.frag_off, ip.payload_len, ip.mf ? " +" : "");
+    /* Only a whole datagram has a transport header we can check. */
+    if (pp_ipv4_is_fragment(&ip)) {
+        put(&o, "%s > %s IPv4 fragment proto %u id %u offset %u len %u%s", pp_ipv4_ntoa(ip.src, a),
+            pp_ipv4_ntoa(ip.dst, b), ip.proto, ip.id, ip.frag_off, ip.payload_len,
+            ip.mf ? " +" : "");
         return rc;
     }
     switch (ip.proto) {
@@ -152,7 +154,5 @@ int pp_describe_packet(const uint8_t *pkt, size_t len, char *buf, size_t cap, un
             ip.proto, ip.payload_len);
         break;
     }
-    if (rc >= 0 && ip.mf)
-        put(&o, " (first fragment)");
     return rc;
 }
