@@ -1,0 +1,77 @@
+/* demux_internal.h - the socket table's private state, shared by demux.c
+ * (lookups), demux_bind.c (ports and binding) and demux_timewait.c. */
+#ifndef PP_DEMUX_INTERNAL_H
+#define PP_DEMUX_INTERNAL_H
+
+#include "demux.h"
+
+#define PORT_PAGE_BITS 8
+#define PORT_PAGE_SIZE (1u << PORT_PAGE_BITS)
+#define EPH_TABLE_SIZE 256 /* RFC 6056 algorithm 4's "table[]" */
+
+/* Everyone using one local port of one protocol, for bind conflicts. */
+struct pp_port {
+    struct pp_dmx_entry *users;
+    uint32_t n_users;
+    uint32_t n_explicit; /* users whose port was not chosen by connect() */
+};
+
+struct pp_demux {
+    struct pp_htable tcp_conn;   /* 4-tuple -> connection or TIME_WAIT record */
+    struct pp_htable tcp_listen; /* (laddr, lport) -> listener, laddr may be 0 */
+    struct pp_htable udp_conn;   /* 4-tuple -> connected UDP socket */
+    struct pp_htable udp_bound;  /* (laddr, lport) -> bound UDP socket */
+    struct pp_port *ports[2][65536 / PORT_PAGE_SIZE];
+    size_t port_pages;
+    struct pp_sipkey key;
+    int const_hash;
+    uint16_t eph_min, eph_max;
+    uint64_t time_wait;
+    uint16_t eph_table[EPH_TABLE_SIZE];
+    uint32_t bind_counter;
+    struct pp_dmx_timewait *tw_head, *tw_tail;
+    size_t tw_count;
+    pp_demux_trace_fn trace;
+    void *trace_arg;
+    struct pp_demux_stats stats;
+};
+
+#define ENTRY_OF(n) ((struct pp_dmx_entry *)((char *)(n) - offsetof(struct pp_dmx_entry, node)))
+
+/* Keyed hash of a 4-tuple (local end first). */
+static inline uint32_t dmx_hash4(const struct pp_demux *d, uint32_t laddr, uint16_t lport,
+                                 uint32_t raddr, uint16_t rport)
+{
+    if (d->const_hash)
+        return 0;
+    return (uint32_t)pp_siphash13_2u64(&d->key, (uint64_t)laddr << 32 | raddr,
+                                       (uint64_t)lport << 16 | rport);
+}
+
+/* Keyed hash of a local (address, port); a distinct domain from dmx_hash4. */
+static inline uint32_t dmx_hash2(const struct pp_demux *d, uint32_t laddr, uint16_t lport)
+{
+    if (d->const_hash)
+        return 0;
+    return (uint32_t)pp_siphash13_2u64(&d->key, laddr, (uint64_t)1 << 40 | lport);
+}
+
+static inline int tuple_eq(const struct pp_tuple *a, uint32_t laddr, uint16_t lport,
+                           uint32_t raddr, uint16_t rport)
+{
+    return a->laddr == laddr && a->lport == lport && a->raddr == raddr && a->rport == rport;
+}
+
+/* The lookup table an entry of this kind lives in, or NULL (bound TCP). */
+struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry *e);
+/* Inserts e into its lookup table (if any) and its port's user list. */
+int pp__dmx_link(struct pp_demux *d, struct pp_dmx_entry *e);
+/* Removes e from both. */
+void pp__dmx_unlink(struct pp_demux *d, struct pp_dmx_entry *e);
+/* True if a TCP 4-tuple is taken by a connection or TIME_WAIT record. */
+int pp__dmx_tcp_tuple_used(struct pp_demux *d, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                           uint16_t rport);
+/* Frees all TIME_WAIT records (teardown). */
+void pp__dmx_timewait_free_all(struct pp_demux *d);
+
+#endif
