@@ -51,12 +51,13 @@ struct pp_tuple {
 #define PP_DMX_REUSEADDR 0x1u /* SO_REUSEADDR */
 #define PP_DMX_EPHEMERAL 0x2u /* port chosen by connect(), may be shared */
 
+/* The fields a lookup reads (node, tuple) come first, in one cache line. */
 struct pp_dmx_entry {
-    struct pp_hnode node;                      /* in one of the lookup tables */
-    struct pp_dmx_entry *port_next, **port_pprev; /* users of the local port */
+    struct pp_hnode node; /* in one of the lookup tables */
     struct pp_tuple t;
     uint8_t proto, kind, flags;
     void *owner;
+    struct pp_dmx_entry *port_next, **port_pprev; /* users of the local port */
 };
 
 /* A TIME_WAIT record: the 4-tuple and what TCP needs to answer in it
@@ -159,6 +160,17 @@ uint64_t pp_demux_next_expiry(const struct pp_demux *d);
  * wildcard.  Sets *out (NULL on a miss) and returns the PP_RULE_*. */
 int pp_demux_lookup_tcp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint32_t daddr,
                         uint16_t dport, struct pp_dmx_entry **out);
+/* One arriving segment's addresses, for burst lookups. */
+struct pp_demux_query {
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+};
+/* pp_demux_lookup_tcp for n segments at once (a receive burst), with the
+ * same results, traces and counts; faster on large tables because the cache
+ * misses of different lookups overlap. */
+void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *q, size_t n,
+                               struct pp_dmx_entry **out, int *rules);
+
 /* The same for UDP: connected 4-tuple, then exact, then wildcard bound
  * socket.  The source (saddr, sport) is the datagram's return address. */
 int pp_demux_lookup_udp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint32_t daddr,

@@ -3,13 +3,45 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #define MIN_BUCKETS 16u
 #define STEP_BUCKETS 64u /* buckets moved per insert/remove while rehashing */
 
+/* Bucket arrays of 2 MiB and more come from mmap with transparent huge
+ * pages advised: a lookup in a big table touches a random bucket, and with
+ * 4 KiB pages that costs a TLB miss on top of the cache miss. */
+#define HUGE_BYTES (2u << 20)
+
+static struct pp_hnode **buckets_alloc(size_t n)
+{
+    size_t bytes = n * sizeof(struct pp_hnode *);
+    void *p;
+
+    if (bytes < HUGE_BYTES)
+        return calloc(n, sizeof(struct pp_hnode *));
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
+    return p; /* anonymous mappings are zero-filled */
+}
+
+static void buckets_free(struct pp_hnode **b, uint32_t mask)
+{
+    size_t bytes = ((size_t)mask + 1) * sizeof(struct pp_hnode *);
+
+    if (!b)
+        return;
+    if (bytes < HUGE_BYTES)
+        free(b);
+    else
+        munmap(b, bytes);
+}
+
 int pp_htable_init(struct pp_htable *t)
 {
-    t->b[0] = calloc(MIN_BUCKETS, sizeof *t->b[0]);
+    t->b[0] = buckets_alloc(MIN_BUCKETS);
     if (!t->b[0])
         return -ENOMEM;
     t->b[1] = NULL;
@@ -22,8 +54,8 @@ int pp_htable_init(struct pp_htable *t)
 
 void pp_htable_fini(struct pp_htable *t)
 {
-    free(t->b[0]);
-    free(t->b[1]);
+    buckets_free(t->b[0], t->mask[0]);
+    buckets_free(t->b[1], t->mask[1]);
     t->b[0] = t->b[1] = NULL;
 }
 
@@ -56,7 +88,7 @@ static void rehash_step(struct pp_htable *t)
         moved++;
     }
     if (t->rehash_idx > t->mask[0]) {
-        free(t->b[0]);
+        buckets_free(t->b[0], t->mask[0]);
         t->b[0] = t->b[1];
         t->mask[0] = t->mask[1];
         t->used[0] = t->used[1];
@@ -68,7 +100,7 @@ static void rehash_step(struct pp_htable *t)
 
 static void start_rehash(struct pp_htable *t, size_t buckets)
 {
-    struct pp_hnode **nb = calloc(buckets, sizeof *nb);
+    struct pp_hnode **nb = buckets_alloc(buckets);
     if (!nb)
         return; /* keep working with longer chains */
     t->b[1] = nb;

@@ -1,0 +1,200 @@
+/* bench/demux.c - socket-table lookups at scale, against a linked-list table
+ * (how small embedded stacks keep their PCBs) measured in the same run.
+ * Tables hold N established TCP connections plus 10k listeners and 100k
+ * bound UDP sockets; lookups hit random established connections.
+ * Last line: ratio=<ns/lookup at 1M / ns/lookup at 1k>
+ *            ours=<lookups/s at 1M> peer=<linear lookups/s at 10k>. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "bench_util.h"
+#include "demux/demux.h"
+
+static uint32_t rng = 2463534242u;
+static uint32_t xorshift(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+/* Connection i's remote end: spread over many addresses and ports. */
+static void remote_of(size_t i, uint32_t *raddr, uint16_t *rport)
+{
+    *raddr = 0x0a000000u + (uint32_t)(i / 50000) + 2;
+    *rport = (uint16_t)(1024 + i % 50000);
+}
+
+#define LADDR 0x0a000001u
+#define QUERIES (1u << 20)
+
+static double bench_ours(size_t n, double *bytes_per_entry, double *burst_ns)
+{
+    struct pp_demux *d = pp_demux_new(NULL);
+    /* Sockets from one huge-page region, as a stack's socket slab would be. */
+    size_t conns_bytes = n * sizeof(struct pp_dmx_entry);
+    struct pp_dmx_entry *conns = mmap(NULL, conns_bytes, PROT_READ | PROT_WRITE,
+                                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct pp_dmx_entry *lis = calloc(10000, sizeof *lis), *udp = calloc(100000, sizeof *udp);
+    uint32_t *q = malloc(QUERIES * sizeof *q);
+    struct pp_demux_query *bq = malloc(QUERIES * sizeof *bq);
+    struct pp_demux_mem m;
+    size_t i, iters = 0;
+    double t0, dt, best = 1e9;
+    int run;
+
+    if (conns == MAP_FAILED)
+        conns = NULL;
+    else
+        madvise(conns, conns_bytes, MADV_HUGEPAGE);
+    if (!d || !conns || !lis || !udp || !q || !bq) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    for (i = 0; i < n; i++) {
+        struct pp_tuple t = {LADDR, 0, 80, 0};
+        remote_of(i, &t.raddr, &t.rport);
+        pp_dmx_entry_init(&conns[i], PP_DMX_TCP, &conns[i]);
+        pp_demux_insert_child(d, &conns[i], &t, 0);
+    }
+    for (i = 0; i < 10000; i++) {
+        pp_dmx_entry_init(&lis[i], PP_DMX_TCP, NULL);
+        pp_demux_bind(d, &lis[i], 0, (uint16_t)(20000 + i), 0);
+        pp_demux_listen(d, &lis[i]);
+    }
+    for (i = 0; i < 100000; i++) {
+        pp_dmx_entry_init(&udp[i], PP_DMX_UDP, NULL);
+        pp_demux_bind(d, &udp[i], 0x0a000000u + (uint32_t)(i / 30000) + 1, (uint16_t)(30000 + i % 30000), 0);
+    }
+    for (i = 0; i < QUERIES; i++) {
+        q[i] = xorshift() % (uint32_t)n;
+        remote_of(q[i], &bq[i].saddr, &bq[i].sport);
+        bq[i].daddr = LADDR;
+        bq[i].dport = 80;
+    }
+    pp_demux_memory(d, &m);
+    /* Per connection: the entry itself plus its share of the buckets. */
+    *bytes_per_entry = (double)m.entry_bytes + (double)m.bucket_bytes / (double)m.entries;
+    for (run = 0; run < 5; run++) {
+        unsigned long found = 0;
+        t0 = bench_now();
+        for (iters = 0; iters < QUERIES; iters++) {
+            struct pp_dmx_entry *e;
+            uint32_t ra;
+            uint16_t rp;
+            remote_of(q[iters], &ra, &rp);
+            found += pp_demux_lookup_tcp(d, ra, rp, LADDR, 80, &e) == PP_RULE_ESTABLISHED;
+        }
+        dt = bench_now() - t0;
+        if (found != QUERIES) {
+            fprintf(stderr, "lookup failed\n");
+            exit(1);
+        }
+        if (dt / QUERIES < best)
+            best = dt / QUERIES;
+    }
+    /* Bursts of 32 segments, as a receive loop hands them over. */
+    *burst_ns = 1e9;
+    for (run = 0; run < 5; run++) {
+        struct pp_dmx_entry *out[32];
+        int rules[32], k;
+        unsigned long found = 0;
+        t0 = bench_now();
+        for (iters = 0; iters < QUERIES; iters += 32) {
+            pp_demux_lookup_tcp_burst(d, &bq[iters], 32, out, rules);
+            for (k = 0; k < 32; k++)
+                found += rules[k] == PP_RULE_ESTABLISHED;
+        }
+        dt = bench_now() - t0;
+        if (found != QUERIES) {
+            fprintf(stderr, "burst lookup failed\n");
+            exit(1);
+        }
+        if (dt / QUERIES * 1e9 < *burst_ns)
+            *burst_ns = dt / QUERIES * 1e9;
+    }
+    pp_demux_free(d);
+    munmap(conns, conns_bytes);
+    free(lis);
+    free(udp);
+    free(q);
+    free(bq);
+    return best * 1e9;
+}
+
+/* The baseline: one singly linked list of PCBs searched front to back. */
+struct lpcb {
+    struct lpcb *next;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+};
+
+static double bench_linear(size_t n)
+{
+    struct lpcb *pcbs = calloc(n, sizeof *pcbs), *head = NULL, *p;
+    uint32_t *q = malloc(4096 * sizeof *q);
+    size_t i;
+    double t0, dt, best = 1e9;
+    int run;
+
+    for (i = 0; i < n; i++) {
+        pcbs[i].laddr = LADDR;
+        pcbs[i].lport = 80;
+        remote_of(i, &pcbs[i].raddr, &pcbs[i].rport);
+        pcbs[i].next = head;
+        head = &pcbs[i];
+    }
+    for (i = 0; i < 4096; i++)
+        q[i] = xorshift() % (uint32_t)n;
+    for (run = 0; run < 5; run++) {
+        unsigned long found = 0;
+        t0 = bench_now();
+        for (i = 0; i < 4096; i++) {
+            uint32_t ra;
+            uint16_t rp;
+            remote_of(q[i], &ra, &rp);
+            for (p = head; p; p = p->next)
+                if (p->raddr == ra && p->rport == rp && p->laddr == LADDR && p->lport == 80)
+                    break;
+            found += p != NULL;
+        }
+        dt = bench_now() - t0;
+        bench_sink += found;
+        if (dt / 4096 < best)
+            best = dt / 4096;
+    }
+    free(pcbs);
+    free(q);
+    return best * 1e9;
+}
+
+int main(void)
+{
+    static const size_t sizes[] = {1000, 100000, 1000000};
+    double ns[3], bns[3], bpe;
+    double lin1k, lin10k;
+    int i;
+
+    printf("%-28s %12s %14s %10s\n", "table", "ns/lookup", "lookups/s", "B/entry");
+    for (i = 0; i < 3; i++) {
+        ns[i] = bench_ours(sizes[i], &bpe, &bns[i]);
+        printf("portplex %7zu one by one   %12.1f %14.0f %10.1f\n", sizes[i], ns[i], 1e9 / ns[i], bpe);
+        printf("portplex %7zu bursts of 32 %12.1f %14.0f %10.1f\n", sizes[i], bns[i],
+               1e9 / bns[i], bpe);
+    }
+    lin1k = bench_linear(1000);
+    printf("linear list %5d conns        %12.1f %14.0f %10zu\n", 1000, lin1k, 1e9 / lin1k,
+           sizeof(struct lpcb));
+    lin10k = bench_linear(10000);
+    printf("linear list %5d conns        %12.1f %14.0f %10zu\n", 10000, lin10k, 1e9 / lin10k,
+           sizeof(struct lpcb));
+    printf("# each portplex table also holds 10k listeners and 100k UDP sockets\n");
+    printf("# one-by-one lookups: 1M/1k cost ratio %.2f, %.0f lookups/s at 1M\n", ns[2] / ns[0],
+           1e9 / ns[2]);
+    printf("# headline: burst lookups (the receive path's shape)\n");
+    printf("ratio=%.2f ours=%.0f peer=%.0f unit=lookups/s\n", bns[2] / bns[0], 1e9 / bns[2],
+           1e9 / lin10k);
+    return 0;
+}
