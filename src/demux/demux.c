@@ -162,33 +162,41 @@ int pp_demux_lookup_tcp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint
                         out);
 }
 
-/* A burst of segments: hash them all, prefetch their buckets, then their
- * first chain nodes, then decide.  With a large table every lookup costs a
- * cache (and TLB) miss or two; issued together those misses overlap instead
- * of queueing, as DPDK's bulk hash lookups do. */
+/* A burst of segments, software-pipelined: while segment i is hashed and
+ * its bucket prefetched, segment i-D's chain head is prefetched, segment
+ * i-2D's second node is prefetched when its head holds another key, and
+ * segment i-3D is decided.  With a large table every lookup costs two or
+ * three cache (and TLB) misses; kept in flight together they overlap instead
+ * of queueing (DPDK's bulk hash lookups work the same way). */
 void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *q, size_t n,
                                struct pp_dmx_entry **out, int *rules)
 {
-    enum { CHUNK = 16 };
+    enum { CHUNK = 64, D = 6 };
     uint32_t h[CHUNK];
-    size_t base, i, k;
+    struct pp_hnode *heads[CHUNK];
+    const struct pp_htable *t = &d->tcp_conn;
+    size_t base, k;
+    long i;
 
     for (base = 0; base < n; base += CHUNK) {
+        const struct pp_demux_query *x = q + base;
         k = n - base < CHUNK ? n - base : CHUNK;
-        for (i = 0; i < k; i++) {
-            const struct pp_demux_query *x = &q[base + i];
-            h[i] = dmx_hash4(d, x->daddr, x->dport, x->saddr, x->sport);
-            __builtin_prefetch(&d->tcp_conn.b[0][h[i] & d->tcp_conn.mask[0]]);
-        }
-        for (i = 0; i < k; i++) {
-            struct pp_hnode *head = d->tcp_conn.b[0][h[i] & d->tcp_conn.mask[0]];
-            if (head)
-                __builtin_prefetch(head);
-        }
-        for (i = 0; i < k; i++) {
-            const struct pp_demux_query *x = &q[base + i];
-            rules[base + i] = lookup_tcp_h(d, h[i], x->saddr, x->sport, x->daddr, x->dport,
-                                           &out[base + i]);
+        for (i = 0; i < (long)k + 3 * D; i++) {
+            long b = i - D, c = i - 2 * D, e = i - 3 * D;
+            if (i < (long)k) {
+                h[i] = dmx_hash4(d, x[i].daddr, x[i].dport, x[i].saddr, x[i].sport);
+                __builtin_prefetch(&t->b[0][h[i] & t->mask[0]]);
+            }
+            if (b >= 0 && b < (long)k) {
+                heads[b] = t->b[0][h[b] & t->mask[0]];
+                if (heads[b])
+                    __builtin_prefetch(heads[b]);
+            }
+            if (c >= 0 && c < (long)k && heads[c] && heads[c]->hash != h[c] && heads[c]->next)
+                __builtin_prefetch(heads[c]->next);
+            if (e >= 0 && e < (long)k)
+                rules[base + (size_t)e] = lookup_tcp_h(d, h[e], x[e].saddr, x[e].sport, x[e].daddr,
+                                                       x[e].dport, &out[base + (size_t)e]);
         }
     }
 }

@@ -215,3 +215,46 @@ TEST(udp_reconnect_moves_the_4tuple)
               PP_RULE_UDP_CONNECTED);
     pp_demux_free(d);
 }
+
+static void burst_matches_single(int constant_hash)
+{
+    enum { N = 2000, Q = 777 };
+    struct pp_demux_config cfg = {0};
+    struct pp_demux *d;
+    struct pp_dmx_entry *c = calloc(N, sizeof *c), lis, *out[Q], *e;
+    struct pp_demux_query q[Q];
+    int rules[Q], i;
+    cfg.test_constant_hash = constant_hash;
+    d = pp_demux_new(&cfg);
+    pp_dmx_entry_init(&lis, PP_DMX_TCP, NULL);
+    ASSERT_EQ(pp_demux_bind(d, &lis, SRV, 80, 0), 0);
+    ASSERT_EQ(pp_demux_listen(d, &lis), 0);
+    for (i = 0; i < N; i++) {
+        struct pp_tuple t = {SRV, IP(10, 1, 0, i % 200), 80, (uint16_t)(1000 + i)};
+        pp_dmx_entry_init(&c[i], PP_DMX_TCP, NULL);
+        ASSERT_EQ(pp_demux_insert_child(d, &c[i], &t, 0), 0);
+    }
+    ASSERT(pp_demux_timewait(d, &c[5], 0, 0, 0) != NULL);
+    for (i = 0; i < Q; i++) {
+        int k = (i * 7919) % (N + 300); /* some beyond N: listener or miss */
+        q[i].saddr = IP(10, 1, 0, k % 200);
+        q[i].sport = (uint16_t)(1000 + k);
+        q[i].daddr = SRV;
+        q[i].dport = (uint16_t)(i % 50 == 0 ? 81 : 80);
+    }
+    pp_demux_lookup_tcp_burst(d, q, Q, out, rules);
+    for (i = 0; i < Q; i++) {
+        int r = pp_demux_lookup_tcp(d, q[i].saddr, q[i].sport, q[i].daddr, q[i].dport, &e);
+        ASSERT_EQ(rules[i], r);
+        ASSERT(out[i] == e);
+    }
+    ASSERT_EQ(pp_demux_stats(d)->lookups[PP_DMX_TCP], 2 * Q);
+    pp_demux_free(d);
+    free(c);
+}
+
+TEST(burst_lookup_gives_the_same_answers)
+{
+    burst_matches_single(0);
+    burst_matches_single(1);
+}
