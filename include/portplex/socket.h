@@ -1,0 +1,81 @@
+/* socket.h - portplex's BSD-like socket API.  Calls look like their POSIX
+ * namesakes with the stack as first argument, take struct sockaddr_in
+ * addresses, and return >= 0 on success or a negative errno value (never -1
+ * with errno set).  Every call is thread-safe: many threads may block on
+ * different sockets of one stack at once. */
+#ifndef PORTPLEX_SOCKET_H
+#define PORTPLEX_SOCKET_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct pp_stack;
+
+/* Socket types and flags for pp_socket (values of their own, not the host's). */
+#define PP_SOCK_DGRAM 1
+#define PP_SOCK_STREAM 2
+#define PP_SOCK_NONBLOCK 0x100
+
+/* Flags for send/recv calls. */
+#define PP_MSG_DONTWAIT 0x1
+#define PP_MSG_PEEK 0x2
+
+/* Options for pp_setsockopt / pp_getsockopt (level is ignored: one space). */
+enum pp_sockopt {
+    PP_SO_REUSEADDR = 1, /* int, before bind */
+    PP_SO_RCVBUF,        /* int bytes, receive queue limit */
+    PP_SO_SNDBUF,        /* int bytes */
+    PP_SO_ERROR,         /* int, read-only: pending error (errno), cleared when read */
+    PP_SO_RCVTIMEO,      /* int milliseconds, 0 = wait forever */
+    PP_SO_NONBLOCK,      /* int, 0 or 1 */
+    PP_SO_TYPE,          /* int, read-only */
+    PP_SO_BROADCAST,     /* int, allow sending to broadcast addresses */
+};
+
+/* Creates a socket; returns its descriptor (>= 0) or -EINVAL, -EPROTONOSUPPORT
+ * (a type this build lacks), -EMFILE, -ENOMEM. */
+int pp_socket(struct pp_stack *st, int type);
+/* Binds to a local address; port 0 picks an ephemeral port.  -EADDRINUSE,
+ * -EADDRNOTAVAIL (not one of the stack's addresses), -EINVAL (already bound,
+ * bad length), -EAFNOSUPPORT, -EBADF. */
+int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+/* UDP: sets the default destination and filters arrivals to it.  -ENETUNREACH,
+ * -EADDRNOTAVAIL (no ephemeral port left), ... */
+int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+/* Sends one datagram; returns the bytes sent.  -EMSGSIZE over 65507 bytes,
+ * -EDESTADDRREQ unconnected without to, -EISCONN-free (to overrides),
+ * -ECONNREFUSED when an ICMP error was reported for a connected socket,
+ * -ENOBUFS when the link refuses it. */
+ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
+                  const struct sockaddr *to, socklen_t tolen);
+ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int flags);
+/* Receives one datagram (truncated to len) and its source address.  Blocks
+ * unless non-blocking or PP_MSG_DONTWAIT (-EAGAIN); -ETIMEDOUT after
+ * SO_RCVTIMEO; -ECONNREFUSED for a pending ICMP error; -EBADF if the socket
+ * is closed while waiting. */
+ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flags,
+                    struct sockaddr *from, socklen_t *fromlen);
+ssize_t pp_recv(struct pp_stack *st, int fd, void *buf, size_t len, int flags);
+int pp_getsockname(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len);
+int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len);
+/* Closes the descriptor; threads blocked on it return -EBADF. */
+int pp_close(struct pp_stack *st, int fd);
+
+/* poll(2) for portplex sockets. */
+#define PP_POLLIN 0x1
+#define PP_POLLOUT 0x4
+#define PP_POLLERR 0x8
+#define PP_POLLNVAL 0x20
+struct pp_pollfd {
+    int fd;
+    short events, revents;
+};
+/* Waits up to timeout_ms (-1 forever, 0 not at all) for an event; returns the
+ * number of entries with revents set. */
+int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms);
+
+#endif

@@ -1,0 +1,54 @@
+/* stack.h - a portplex stack instance: one IPv4 host with one interface,
+ * its socket table and counters, attached to a link (TUN device or the
+ * in-process virtual wire). */
+#ifndef PORTPLEX_STACK_H
+#define PORTPLEX_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct pp_stack;
+struct pp_link;
+
+struct pp_stack_config {
+    uint32_t addr;            /* host order, e.g. 192.0.2.2 */
+    uint8_t prefix_len;       /* 1..32 */
+    uint16_t mtu;             /* 0: the link's */
+    uint32_t icmp_rate;       /* ICMP errors per second (token bucket), 0: 1000 */
+    uint32_t icmp_burst;      /* bucket depth, 0: 50 */
+    size_t reass_max_bytes;   /* memory for fragments awaiting reassembly, 0: 256 KiB */
+    uint32_t reass_timeout_ms;/* 0: 30000 (RFC 791 asks for at least 15 s) */
+    const char *name;         /* for traces, e.g. "server" */
+};
+
+/* Creates a stack; NULL on a bad config (prefix 0 or > 32, address 0) or no memory. */
+struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg);
+/* Closes every socket and frees the stack; the link is not closed.  Accepts NULL. */
+void pp_stack_free(struct pp_stack *st);
+
+/* Attaches the link the stack sends on (one per stack). */
+void pp_stack_attach(struct pp_stack *st, struct pp_link *link);
+
+/* Hands the stack one received IPv4 packet (copied).  Thread-safe; never
+ * call it while holding a socket call in progress on the same thread. */
+void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len);
+/* Runs timers (reassembly timeouts, TIME_WAIT, ICMP token refill) up to now,
+ * a monotonic time in ms.  Returns the next deadline in ms (UINT64_MAX if none). */
+uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
+
+/* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */
+uint64_t pp_now_ms(void);
+
+uint32_t pp_stack_addr(const struct pp_stack *st);
+const char *pp_stack_name(const struct pp_stack *st);
+
+/* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
+void pp_stack_trace_to(struct pp_stack *st, FILE *f);
+
+/* Prints the counters as `netstat -s` does, per layer. */
+void pp_stack_print_counters(struct pp_stack *st, FILE *f);
+/* One counter by its name ("ip.in_receives", "udp.no_ports", ...); -1 if unknown. */
+long long pp_stack_counter(struct pp_stack *st, const char *name);
+
+#endif

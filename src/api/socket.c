@@ -1,0 +1,479 @@
+/* socket.c - the BSD-like socket API over a stack: descriptors, blocking and
+ * non-blocking calls, options and poll.  Each call takes the stack's lock,
+ * and a blocking call sleeps on its socket's condition variable (DESIGN.md,
+ * "Threads").  A reference count keeps a socket alive while a call uses it,
+ * so pp_close from another thread wakes blocked callers with -EBADF. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "portplex/socket.h"
+#include "stack/stack_internal.h"
+#include "wire/udp.h"
+
+#define DEFAULT_RCVBUF 212992 /* Linux's net.core.rmem_default */
+#define MAX_UDP_PAYLOAD (65535 - 20 - 8)
+
+void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
+{
+    pthread_cond_broadcast(&s->cv);
+    pthread_cond_broadcast(&st->poll_cv);
+}
+
+/* The socket behind fd with a reference taken, or NULL. Lock held. */
+static struct pp_sock *sock_get(struct pp_stack *st, int fd)
+{
+    struct pp_sock *s;
+
+    if (fd < 0 || fd >= st->nsocks || !(s = st->socks[fd]))
+        return NULL;
+    s->refs++;
+    return s;
+}
+
+static void sock_free(struct pp_sock *s)
+{
+    struct pp_pbuf *p, *n;
+
+    for (p = s->rxq_head; p; p = n) {
+        n = p->next;
+        pp_pbuf_free(p);
+    }
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+static void sock_put(struct pp_sock *s)
+{
+    if (--s->refs == 0)
+        sock_free(s);
+}
+
+int pp_socket(struct pp_stack *st, int type)
+{
+    int kind = type & 0xff, fd;
+    struct pp_sock *s;
+
+    if (kind == PP_SOCK_STREAM)
+        return -EPROTONOSUPPORT; /* TCP sockets arrive with issue "TCP" */
+    if (kind != PP_SOCK_DGRAM || (type & ~(0xff | PP_SOCK_NONBLOCK)))
+        return -EINVAL;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    pthread_cond_init(&s->cv, NULL);
+    s->type = kind;
+    s->refs = 1;
+    s->rcvbuf = DEFAULT_RCVBUF;
+    s->sndbuf = DEFAULT_RCVBUF;
+    s->nonblock = (type & PP_SOCK_NONBLOCK) != 0;
+    pp_dmx_entry_init(&s->dmx, PP_DMX_UDP, s);
+    pthread_mutex_lock(&st->lock);
+    for (fd = 0; fd < st->nsocks && st->socks[fd]; fd++)
+        ;
+    if (fd == st->nsocks) {
+        int n = st->nsocks ? st->nsocks * 2 : 16;
+        struct pp_sock **t = n <= 1 << 20 ? realloc(st->socks, (size_t)n * sizeof *t) : NULL;
+        if (!t) {
+            pthread_mutex_unlock(&st->lock);
+            sock_free(s);
+            return n > 1 << 20 ? -EMFILE : -ENOMEM;
+        }
+        memset(t + st->nsocks, 0, (size_t)(n - st->nsocks) * sizeof *t);
+        st->socks = t;
+        st->nsocks = n;
+    }
+    s->fd = fd;
+    st->socks[fd] = s;
+    pthread_mutex_unlock(&st->lock);
+    return fd;
+}
+
+/* Checks an AF_INET address argument; host-order address and port out. */
+static int get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port)
+{
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+    if (!sa || len < (socklen_t)sizeof(struct sockaddr_in))
+        return -EINVAL;
+    if (in->sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    *addr = ntohl(in->sin_addr.s_addr);
+    *port = ntohs(in->sin_port);
+    return 0;
+}
+
+static void put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port)
+{
+    struct sockaddr_in in;
+
+    if (!sa || !len)
+        return;
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(addr);
+    in.sin_port = htons(port);
+    memcpy(sa, &in, *len < (socklen_t)sizeof in ? *len : sizeof in);
+    *len = sizeof in;
+}
+
+int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    uint32_t addr;
+    uint16_t port;
+    struct pp_sock *s;
+    int rc = get_addr(sa, len, &addr, &port);
+
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        rc = -EBADF;
+    } else {
+        if (addr != 0 && addr != st->addr && !pp__ip_is_broadcast(st, addr))
+            rc = -EADDRNOTAVAIL;
+        else
+            rc = pp_demux_bind(st->demux, &s->dmx, addr, port,
+                               s->reuseaddr ? PP_DMX_REUSEADDR : 0);
+        sock_put(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    uint32_t addr;
+    uint16_t port;
+    struct pp_sock *s;
+    int rc = get_addr(sa, len, &addr, &port);
+
+    if (rc < 0)
+        return rc;
+    if (addr == 0 || port == 0)
+        return -EINVAL;
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        rc = -EBADF;
+    } else {
+        if (pp__ip_is_broadcast(st, addr) && !s->broadcast)
+            rc = -EACCES;
+        else if (!st->link)
+            rc = -ENETUNREACH;
+        else
+            rc = pp_demux_connect(st->demux, &s->dmx, st->addr, addr, port);
+        if (rc == 0)
+            s->so_error = 0;
+        sock_put(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
+                  const struct sockaddr *to, socklen_t tolen)
+{
+    uint32_t daddr, saddr;
+    uint16_t dport;
+    struct pp_sock *s;
+    struct pp_pbuf *p;
+    ssize_t rc = 0;
+
+    (void)flags;
+    if (len > MAX_UDP_PAYLOAD)
+        return -EMSGSIZE;
+    if (to && (rc = get_addr(to, tolen, &daddr, &dport)) < 0)
+        return rc;
+    if (to && (daddr == 0 || dport == 0))
+        return -EINVAL;
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        pthread_mutex_unlock(&st->lock);
+        return -EBADF;
+    }
+    if (!to) {
+        if (s->dmx.kind != PP_DMX_CONNECTED) {
+            rc = -EDESTADDRREQ;
+            goto out;
+        }
+        daddr = s->dmx.t.raddr;
+        dport = s->dmx.t.rport;
+    }
+    if (s->dmx.kind == PP_DMX_CONNECTED && s->so_error) {
+        /* Linux reports an ICMP error on the next call, send included. */
+        rc = -s->so_error;
+        s->so_error = 0;
+        goto out;
+    }
+    if (pp__ip_is_broadcast(st, daddr) && !s->broadcast) {
+        rc = -EACCES;
+        goto out;
+    }
+    if (s->dmx.kind == PP_DMX_UNBOUND &&
+        (rc = pp_demux_bind(st->demux, &s->dmx, 0, 0, s->reuseaddr ? PP_DMX_REUSEADDR : 0)) < 0)
+        goto out;
+    saddr = s->dmx.t.laddr && !pp__ip_is_broadcast(st, s->dmx.t.laddr) ? s->dmx.t.laddr : st->addr;
+    p = pp_pbuf_alloc(PP_UDP_HDR_LEN + len);
+    if (!p) {
+        rc = -ENOBUFS;
+        goto out;
+    }
+    memcpy(p->data + PP_UDP_HDR_LEN, buf, len);
+    pp_udp_emit(p->data, p->len, s->dmx.t.lport, dport, len, saddr, daddr);
+    CNT(st, udp, out_datagrams);
+    rc = pp__ip_output(st, p, saddr, daddr, PP_IP_PROTO_UDP, 0, 0); /* consumes p */
+    if (rc == 0)
+        rc = (ssize_t)len;
+out:
+    sock_put(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int flags)
+{
+    return pp_sendto(st, fd, buf, len, flags, NULL, 0);
+}
+
+/* Waits on s->cv until woken or the deadline (ms, 0 = none). -ETIMEDOUT. */
+static int wait_sock(struct pp_stack *st, struct pp_sock *s, const struct timespec *deadline)
+{
+    if (!deadline) {
+        pthread_cond_wait(&s->cv, &st->lock);
+        return 0;
+    }
+    return pthread_cond_timedwait(&s->cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+static struct timespec deadline_after(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flags,
+                    struct sockaddr *from, socklen_t *fromlen)
+{
+    struct pp_sock *s;
+    struct pp_pbuf *p;
+    struct timespec dl;
+    ssize_t rc;
+
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        pthread_mutex_unlock(&st->lock);
+        return -EBADF;
+    }
+    if (s->rcvtimeo_ms > 0)
+        dl = deadline_after(s->rcvtimeo_ms);
+    for (;;) {
+        if (s->closed) {
+            rc = -EBADF;
+            break;
+        }
+        if (s->so_error) {
+            rc = -s->so_error;
+            s->so_error = 0;
+            break;
+        }
+        if ((p = s->rxq_head)) {
+            size_t n = p->len < len ? p->len : len;
+            memcpy(buf, p->data, n);
+            put_addr(from, fromlen, p->src, p->sport);
+            rc = (ssize_t)n;
+            if (!(flags & PP_MSG_PEEK)) {
+                s->rxq_head = p->next;
+                if (!s->rxq_head)
+                    s->rxq_tail = NULL;
+                s->rx_bytes -= p->len;
+                pp_pbuf_free(p);
+            }
+            break;
+        }
+        if (s->nonblock || (flags & PP_MSG_DONTWAIT)) {
+            rc = -EAGAIN;
+            break;
+        }
+        if (wait_sock(st, s, s->rcvtimeo_ms > 0 ? &dl : NULL) == -ETIMEDOUT) {
+            rc = -EAGAIN; /* as recvfrom(2) with SO_RCVTIMEO */
+            break;
+        }
+    }
+    sock_put(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+ssize_t pp_recv(struct pp_stack *st, int fd, void *buf, size_t len, int flags)
+{
+    return pp_recvfrom(st, fd, buf, len, flags, NULL, NULL);
+}
+
+static int name_of(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *len, int peer)
+{
+    struct pp_sock *s;
+    int rc = 0;
+
+    if (!sa || !len)
+        return -EINVAL;
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        rc = -EBADF;
+    } else {
+        if (peer && s->dmx.kind != PP_DMX_CONNECTED)
+            rc = -ENOTCONN;
+        else if (peer)
+            put_addr(sa, len, s->dmx.t.raddr, s->dmx.t.rport);
+        else
+            put_addr(sa, len, s->dmx.t.laddr, s->dmx.t.lport);
+        sock_put(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int pp_getsockname(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *len)
+{
+    return name_of(st, fd, sa, len, 0);
+}
+
+int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *len)
+{
+    return name_of(st, fd, sa, len, 1);
+}
+
+int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len)
+{
+    struct pp_sock *s;
+    int v, rc = 0;
+
+    if (!val || len != sizeof(int))
+        return -EINVAL;
+    memcpy(&v, val, sizeof v);
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        pthread_mutex_unlock(&st->lock);
+        return -EBADF;
+    }
+    switch (opt) {
+    case PP_SO_REUSEADDR: s->reuseaddr = v != 0; break;
+    case PP_SO_BROADCAST: s->broadcast = v != 0; break;
+    case PP_SO_NONBLOCK: s->nonblock = v != 0; break;
+    case PP_SO_RCVBUF:
+        if (v < 256) rc = -EINVAL; else s->rcvbuf = (size_t)v;
+        break;
+    case PP_SO_SNDBUF:
+        if (v < 256) rc = -EINVAL; else s->sndbuf = (size_t)v;
+        break;
+    case PP_SO_RCVTIMEO:
+        if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
+        break;
+    default: rc = -ENOPROTOOPT; break;
+    }
+    sock_put(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len)
+{
+    struct pp_sock *s;
+    int v = 0, rc = 0;
+
+    if (!val || !len || *len < (socklen_t)sizeof(int))
+        return -EINVAL;
+    pthread_mutex_lock(&st->lock);
+    if (!(s = sock_get(st, fd))) {
+        pthread_mutex_unlock(&st->lock);
+        return -EBADF;
+    }
+    switch (opt) {
+    case PP_SO_REUSEADDR: v = s->reuseaddr; break;
+    case PP_SO_BROADCAST: v = s->broadcast; break;
+    case PP_SO_NONBLOCK: v = s->nonblock; break;
+    case PP_SO_RCVBUF: v = (int)s->rcvbuf; break;
+    case PP_SO_SNDBUF: v = (int)s->sndbuf; break;
+    case PP_SO_RCVTIMEO: v = s->rcvtimeo_ms; break;
+    case PP_SO_TYPE: v = s->type; break;
+    case PP_SO_ERROR: v = s->so_error; s->so_error = 0; break;
+    default: rc = -ENOPROTOOPT; break;
+    }
+    if (rc == 0) {
+        memcpy(val, &v, sizeof v);
+        *len = sizeof v;
+    }
+    sock_put(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int pp_close(struct pp_stack *st, int fd)
+{
+    struct pp_sock *s;
+
+    pthread_mutex_lock(&st->lock);
+    if (fd < 0 || fd >= st->nsocks || !(s = st->socks[fd])) {
+        pthread_mutex_unlock(&st->lock);
+        return -EBADF;
+    }
+    st->socks[fd] = NULL;
+    s->closed = 1;
+    pp_demux_remove(st->demux, &s->dmx);
+    pp__sock_wake(st, s);
+    sock_put(s); /* the descriptor's reference; waiters hold their own */
+    pthread_mutex_unlock(&st->lock);
+    return 0;
+}
+
+static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd)
+{
+    struct pp_sock *s;
+    short r = 0;
+
+    if (pfd->fd < 0)
+        return 0;
+    if (pfd->fd >= st->nsocks || !(s = st->socks[pfd->fd]))
+        return PP_POLLNVAL;
+    if (s->rxq_head)
+        r |= PP_POLLIN;
+    if (s->so_error)
+        r |= PP_POLLERR;
+    r |= PP_POLLOUT; /* UDP sends never wait */
+    return (short)(r & (pfd->events | PP_POLLERR | PP_POLLNVAL));
+}
+
+int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms)
+{
+    struct timespec dl;
+    size_t i;
+    int ready;
+
+    if (n && !fds)
+        return -EINVAL;
+    if (timeout_ms > 0)
+        dl = deadline_after(timeout_ms);
+    pthread_mutex_lock(&st->lock);
+    for (;;) {
+        ready = 0;
+        for (i = 0; i < n; i++) {
+            fds[i].revents = revents_of(st, &fds[i]);
+            ready += fds[i].revents != 0;
+        }
+        if (ready || timeout_ms == 0)
+            break;
+        if (timeout_ms < 0)
+            pthread_cond_wait(&st->poll_cv, &st->lock);
+        else if (pthread_cond_timedwait(&st->poll_cv, &st->lock, &dl) == ETIMEDOUT)
+            timeout_ms = 0; /* one last look */
+    }
+    pthread_mutex_unlock(&st->lock);
+    return ready;
+}

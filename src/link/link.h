@@ -1,0 +1,23 @@
+/* link.h - what a stack sends through: a small table of function pointers
+ * that the TUN device and the virtual wire implement (STYLE.md pattern 8). */
+#ifndef PP_LINK_H
+#define PP_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pp_link;
+
+struct pp_link_ops {
+    /* Sends one IPv4 packet; 0 or -errno.  Called with the stack's lock
+     * held: must not block for long and must not call back into the stack. */
+    int (*send)(struct pp_link *l, const uint8_t *pkt, size_t len);
+};
+
+struct pp_link {
+    const struct pp_link_ops *ops;
+    uint16_t mtu;
+    void *priv;
+};
+
+#endif

@@ -1,0 +1,69 @@
+/* counters.h - the stack's counters, per layer, like `netstat -s`: what was
+ * received, delivered, dropped (with the reason) and sent. */
+#ifndef PP_COUNTERS_H
+#define PP_COUNTERS_H
+
+#include <stdint.h>
+
+#include "wire/wire_err.h"
+
+/* X(layer, name, description) */
+#define PP_COUNTERS(X)                                                                   \
+    X(ip, in_receives, "packets received")                                               \
+    X(ip, in_hdr_errors, "dropped: malformed IPv4 header (by reason below)")             \
+    X(ip, in_addr_errors, "dropped: not addressed to us")                                \
+    X(ip, in_unknown_protos, "dropped: unknown protocol (ICMP protocol unreachable)")    \
+    X(ip, in_delivers, "delivered to ICMP, UDP or TCP")                                  \
+    X(ip, reasm_reqds, "fragments received")                                             \
+    X(ip, reasm_oks, "datagrams reassembled")                                            \
+    X(ip, reasm_fails, "datagrams dropped during reassembly")                            \
+    X(ip, reasm_overlaps, "dropped: overlapping fragments (RFC 5722 caution)")           \
+    X(ip, reasm_dups, "duplicate fragments ignored")                                     \
+    X(ip, reasm_timeouts, "reassemblies timed out")                                      \
+    X(ip, reasm_nomem, "dropped: reassembly memory limit")                               \
+    X(ip, out_requests, "packets sent")                                                  \
+    X(ip, out_no_routes, "dropped on output: no route")                                  \
+    X(ip, frag_oks, "datagrams fragmented")                                              \
+    X(ip, frag_creates, "fragments created")                                             \
+    X(ip, frag_fails, "dropped on output: too big with DF set")                          \
+    X(ip, out_discards, "dropped on output: link refused or no memory")                  \
+    X(icmp, in_msgs, "messages received")                                                \
+    X(icmp, in_errors, "dropped: malformed (by reason below)")                           \
+    X(icmp, in_echos, "echo requests received")                                          \
+    X(icmp, in_echo_reps, "echo replies received")                                       \
+    X(icmp, in_dest_unreachs, "destination unreachable received")                        \
+    X(icmp, in_time_excds, "time exceeded received")                                     \
+    X(icmp, errors_to_sockets, "errors reported to a socket")                            \
+    X(icmp, out_msgs, "messages sent")                                                   \
+    X(icmp, out_echo_reps, "echo replies sent")                                          \
+    X(icmp, out_dest_unreachs, "destination unreachable sent")                           \
+    X(icmp, out_time_excds, "time exceeded sent")                                        \
+    X(icmp, out_rate_limited, "errors not sent: rate limit")                             \
+    X(udp, in_datagrams, "datagrams delivered")                                          \
+    X(udp, no_ports, "datagrams to a port with no socket")                               \
+    X(udp, in_errors, "dropped: malformed (by reason below)")                            \
+    X(udp, rcvbuf_errors, "dropped: receive queue full")                                 \
+    X(udp, out_datagrams, "datagrams sent")                                              \
+    X(tcp, in_segs, "segments received")                                                 \
+    X(tcp, in_errs, "dropped: malformed (by reason below)")                              \
+    X(tcp, no_ports, "segments to no socket (answered with RST)")                        \
+    X(tcp, out_rsts, "resets sent")
+
+enum pp_counter {
+#define PP_CNT_ENUM(layer, name, text) PP_CNT_##layer##_##name,
+    PP_COUNTERS(PP_CNT_ENUM)
+#undef PP_CNT_ENUM
+    PP_CNT_COUNT
+};
+
+/* Per-layer malformation reasons, indexed by PP_WERR_*. */
+enum pp_err_layer { PP_ERRL_IP, PP_ERRL_ICMP, PP_ERRL_UDP, PP_ERRL_TCP, PP_ERRL_COUNT };
+
+struct pp_counters {
+    uint64_t c[PP_CNT_COUNT];
+    uint64_t err[PP_ERRL_COUNT][PP_WERR_COUNT];
+};
+
+#define CNT(st, layer, name) ((st)->cnt.c[PP_CNT_##layer##_##name]++)
+
+#endif

@@ -1,0 +1,196 @@
+/* stack.c - a stack instance: creation, the ingress entry point, timers,
+ * tracing and counters. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "portplex/socket.h"
+#include "stack_internal.h"
+#include "wire/wire_err.h"
+
+uint64_t pp_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void trace_line(void *arg, const struct pp_demux_trace *ev)
+{
+    struct pp_stack *st = arg;
+    char s[16], d[16];
+
+    if (!st->trace)
+        return;
+    fprintf(st->trace, "%s demux %s %s:%u -> %s:%u rule=%s socket=%d\n", st->name,
+            ev->proto == PP_DMX_TCP ? "tcp" : "udp", pp_ipv4_ntoa(ev->saddr, s), ev->sport,
+            pp_ipv4_ntoa(ev->daddr, d), ev->dport, pp_dmx_rule_name(ev->rule),
+            ev->entry && ev->entry->kind != PP_DMX_TIMEWAIT ? ((struct pp_sock *)ev->entry->owner)->fd
+                                                            : -1);
+    fflush(st->trace);
+}
+
+struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
+{
+    struct pp_stack *st;
+
+    if (!cfg || cfg->addr == 0 || cfg->prefix_len == 0 || cfg->prefix_len > 32)
+        return NULL;
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->poll_cv, NULL);
+    snprintf(st->name, sizeof st->name, "%s", cfg->name ? cfg->name : "stack");
+    st->addr = cfg->addr;
+    st->prefix_len = cfg->prefix_len;
+    st->mask = cfg->prefix_len == 32 ? 0xffffffffu : ~(0xffffffffu >> cfg->prefix_len);
+    st->mtu = cfg->mtu;
+    st->icmp_rate = cfg->icmp_rate ? cfg->icmp_rate : 1000;
+    st->icmp_burst = cfg->icmp_burst ? cfg->icmp_burst : 50;
+    st->icmp_tokens = (uint64_t)st->icmp_burst * 1000;
+    st->reass_max = cfg->reass_max_bytes ? cfg->reass_max_bytes : 256 * 1024;
+    st->reass_timeout = cfg->reass_timeout_ms ? cfg->reass_timeout_ms : 30000;
+    st->now_ms = pp_now_ms();
+    st->icmp_last_ms = st->now_ms;
+    st->ip_id = (uint16_t)(st->now_ms * 2654435761u >> 16);
+    st->demux = pp_demux_new(NULL);
+    if (!st->demux) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void pp_stack_free(struct pp_stack *st)
+{
+    int i;
+
+    if (!st)
+        return;
+    for (i = 0; i < st->nsocks; i++)
+        if (st->socks[i])
+            pp_close(st, i);
+    pthread_mutex_lock(&st->lock);
+    pp__ip_reass_free_all(st);
+    pthread_mutex_unlock(&st->lock);
+    pp_demux_free(st->demux);
+    free(st->socks);
+    pthread_cond_destroy(&st->poll_cv);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+void pp_stack_attach(struct pp_stack *st, struct pp_link *link)
+{
+    pthread_mutex_lock(&st->lock);
+    st->link = link;
+    if (!st->mtu || (link && link->mtu && link->mtu < st->mtu))
+        st->mtu = link && link->mtu ? link->mtu : 1500;
+    pthread_mutex_unlock(&st->lock);
+}
+
+uint32_t pp_stack_addr(const struct pp_stack *st) { return st->addr; }
+const char *pp_stack_name(const struct pp_stack *st) { return st->name; }
+
+void pp_stack_trace_to(struct pp_stack *st, FILE *f)
+{
+    pthread_mutex_lock(&st->lock);
+    st->trace = f;
+    pp_demux_set_trace(st->demux, f ? trace_line : NULL, st);
+    pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len)
+{
+    struct pp_pbuf *p;
+
+    if (len > 65535)
+        len = 65535; /* a larger frame cannot be one IPv4 packet; parse rejects it */
+    p = pp_pbuf_alloc(len);
+    pthread_mutex_lock(&st->lock);
+    if (!p) {
+        CNT(st, ip, in_receives);
+        CNT(st, ip, out_discards);
+    } else {
+        memcpy(p->data, pkt, len);
+        pp__ip_input(st, p); /* consumes p */
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
+{
+    uint64_t next = UINT64_MAX;
+
+    pthread_mutex_lock(&st->lock);
+    if (now_ms > st->now_ms)
+        st->now_ms = now_ms;
+    pp__ip_reass_timer(st);
+    pp_demux_expire(st->demux, st->now_ms);
+    if (st->reass)
+        next = st->now_ms + 1000;
+    if (pp_demux_next_expiry(st->demux) < next)
+        next = pp_demux_next_expiry(st->demux);
+    pthread_mutex_unlock(&st->lock);
+    return next;
+}
+
+static const struct {
+    const char *layer, *name, *text;
+} counter_info[PP_CNT_COUNT] = {
+#define PP_CNT_INFO(layer, name, text) {#layer, #name, text},
+    PP_COUNTERS(PP_CNT_INFO)
+#undef PP_CNT_INFO
+};
+
+static const char *const err_layer_names[PP_ERRL_COUNT] = {"ip", "icmp", "udp", "tcp"};
+
+long long pp_stack_counter(struct pp_stack *st, const char *name)
+{
+    char full[64];
+    int i, l;
+    long long v = -1;
+
+    pthread_mutex_lock(&st->lock);
+    for (i = 0; i < PP_CNT_COUNT && v < 0; i++) {
+        snprintf(full, sizeof full, "%s.%s", counter_info[i].layer, counter_info[i].name);
+        if (strcmp(full, name) == 0)
+            v = (long long)st->cnt.c[i];
+    }
+    /* "ip.err.CSUM" style names for drop reasons. */
+    for (l = 0; l < PP_ERRL_COUNT && v < 0; l++)
+        for (i = 1; i < PP_WERR_COUNT && v < 0; i++) {
+            snprintf(full, sizeof full, "%s.err.%s", err_layer_names[l], pp_wire_errname(i));
+            if (strcmp(full, name) == 0)
+                v = (long long)st->cnt.err[l][i];
+        }
+    pthread_mutex_unlock(&st->lock);
+    return v;
+}
+
+void pp_stack_print_counters(struct pp_stack *st, FILE *f)
+{
+    const char *layer = "";
+    int i, l;
+
+    pthread_mutex_lock(&st->lock);
+    for (i = 0; i < PP_CNT_COUNT; i++) {
+        if (strcmp(layer, counter_info[i].layer) != 0) {
+            layer = counter_info[i].layer;
+            fprintf(f, "%s:\n", layer);
+            for (l = 0; l < PP_ERRL_COUNT; l++)
+                if (strcmp(err_layer_names[l], layer) == 0) {
+                    int e;
+                    for (e = 1; e < PP_WERR_COUNT; e++)
+                        if (st->cnt.err[l][e])
+                            fprintf(f, "    %llu malformed: %s (%s.err.%s)\n",
+                                    (unsigned long long)st->cnt.err[l][e], pp_wire_strerror(e),
+                                    layer, pp_wire_errname(e));
+                }
+        }
+        fprintf(f, "    %llu %s (%s.%s)\n", (unsigned long long)st->cnt.c[i], counter_info[i].text,
+                counter_info[i].layer, counter_info[i].name);
+    }
+    pthread_mutex_unlock(&st->lock);
+}

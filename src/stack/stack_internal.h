@@ -1,0 +1,103 @@
+/* stack_internal.h - a stack instance's state and the entry points its layers
+ * offer one another.  Everything here runs with st->lock held. */
+#ifndef PP_STACK_INTERNAL_H
+#define PP_STACK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "counters.h"
+#include "demux/demux.h"
+#include "link/link.h"
+#include "pbuf.h"
+#include "portplex/stack.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+
+struct pp_reass; /* ip_reass.c */
+
+/* A socket: its demux entry, its receive queue and what the API needs. */
+struct pp_sock {
+    struct pp_dmx_entry dmx;
+    int fd;
+    int type; /* PP_SOCK_DGRAM, PP_SOCK_STREAM */
+    int refs; /* the descriptor table's + one per call in progress */
+    int closed;
+    pthread_cond_t cv;
+    struct pp_pbuf *rxq_head, *rxq_tail; /* datagrams; pbuf.src/sport = return address */
+    size_t rx_bytes, rcvbuf, sndbuf;
+    int so_error; /* pending errno (ICMP errors on connected sockets) */
+    int nonblock, reuseaddr, broadcast;
+    int rcvtimeo_ms;
+};
+
+struct pp_stack {
+    pthread_mutex_t lock;
+    pthread_cond_t poll_cv; /* broadcast on every socket event, for pp_poll */
+    char name[32];
+    uint32_t addr, mask;
+    uint8_t prefix_len;
+    uint16_t mtu;
+    struct pp_link *link;
+    struct pp_demux *demux;
+    struct pp_sock **socks;
+    int nsocks;
+    uint16_t ip_id;
+    struct pp_counters cnt;
+    /* ICMP error token bucket (RFC 1812 4.3.2.8): tokens in thousandths. */
+    uint64_t icmp_tokens, icmp_last_ms;
+    uint32_t icmp_rate, icmp_burst;
+    /* Reassembly (ip_reass.c). */
+    struct pp_reass *reass;
+    size_t reass_bytes, reass_max;
+    uint32_t reass_timeout;
+    uint64_t now_ms;
+    FILE *trace;
+};
+
+static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)
+{
+    int e = werr < 0 ? -werr : werr;
+    if (e > 0 && e < PP_WERR_COUNT)
+        st->cnt.err[l][e]++;
+}
+
+/* True for the addresses this host accepts as its own destination. */
+int pp__ip_is_local(const struct pp_stack *st, uint32_t dst);
+/* True for limited and directed broadcast addresses of our subnet. */
+int pp__ip_is_broadcast(const struct pp_stack *st, uint32_t dst);
+
+/* Ingress: consumes p, which holds a whole IPv4 packet. */
+void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p);
+/* Reassembly: takes a fragment (p holds the whole packet, h its header) and
+ * returns the whole datagram as a new pbuf once complete, or NULL.  Consumes p. */
+struct pp_pbuf *pp__ip_reass(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *h);
+/* Expires reassemblies older than the timeout. */
+void pp__ip_reass_timer(struct pp_stack *st);
+void pp__ip_reass_free_all(struct pp_stack *st);
+
+/* Egress: p->data holds the transport segment; prepends the IPv4 header,
+ * fragments if needed and sends.  Consumes p.  0 or -errno. */
+int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                  uint8_t proto, uint8_t tos, int df);
+
+/* ICMP: p->data at the ICMP header of a datagram from ip.  Consumes p. */
+void pp__icmp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+/* Sends an ICMP error about the datagram whose header is orig (pkt points at
+ * it, len bytes), subject to RFC 1122 3.2.2 and the rate limit. */
+void pp__icmp_send_error(struct pp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
+                         const struct pp_ipv4_hdr *orig, const uint8_t *pkt, size_t len);
+
+/* UDP: p->data at the UDP header.  Consumes p.  pkt/len: the whole IP packet
+ * for a port unreachable quote. */
+void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+/* An ICMP error quoted a UDP datagram we sent. */
+void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int err);
+
+/* TCP: until TCP lands, every segment meets no socket and gets RST. */
+void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+
+/* Wakes the socket's waiters and pollers. */
+void pp__sock_wake(struct pp_stack *st, struct pp_sock *s);
+
+#endif

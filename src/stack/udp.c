@@ -1,0 +1,69 @@
+/* udp.c - UDP input: validate, demultiplex by destination (connected >
+ * exact > wildcard), queue with the return address, or answer a port with no
+ * socket with ICMP port unreachable; and ICMP errors back to their socket. */
+#include <errno.h>
+
+#include "stack_internal.h"
+#include "wire/udp.h"
+#include "wire/wire_err.h"
+
+void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
+{
+    struct pp_udp_hdr u;
+    struct pp_dmx_entry *e;
+    struct pp_sock *s;
+    int rc = pp_udp_parse(p->data, p->len, ip->src, ip->dst, &u, 0);
+
+    if (rc < 0) {
+        CNT(st, udp, in_errors);
+        count_err(st, PP_ERRL_UDP, rc);
+        goto drop;
+    }
+    if (pp_demux_lookup_udp(st->demux, ip->src, u.sport, ip->dst, u.dport, &e) == PP_RULE_MISS) {
+        CNT(st, udp, no_ports);
+        /* The quote needs the IP header back in front of the UDP header. */
+        if (!pp__ip_is_broadcast(st, ip->dst)) {
+            pp_pbuf_push(p, ip->hdr_len);
+            pp__icmp_send_error(st, PP_ICMP_UNREACH, PP_UNREACH_PORT, 0, ip, p->data, p->len);
+        }
+        goto drop;
+    }
+    s = e->owner;
+    if (s->rx_bytes + u.payload_len > s->rcvbuf) {
+        CNT(st, udp, rcvbuf_errors);
+        goto drop;
+    }
+    pp_pbuf_pull(p, PP_UDP_HDR_LEN);
+    pp_pbuf_trim(p, u.payload_len);
+    p->src = ip->src; /* the return address */
+    p->sport = u.sport;
+    p->next = NULL;
+    if (s->rxq_tail)
+        s->rxq_tail->next = p;
+    else
+        s->rxq_head = p;
+    s->rxq_tail = p;
+    s->rx_bytes += p->len;
+    CNT(st, udp, in_datagrams);
+    pp__sock_wake(st, s); /* the socket now owns p */
+    return;
+drop:
+    pp_pbuf_free(p);
+}
+
+void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int err)
+{
+    struct pp_dmx_entry *e;
+    struct pp_sock *s;
+
+    /* The datagram went from q->ip.src:sport to q->ip.dst:dport; its socket
+     * is the one that would receive the reverse direction.  As on Linux,
+     * only a connected socket hears about it (without IP_RECVERR). */
+    if (pp_demux_lookup_udp(st->demux, q->ip.dst, q->dport, q->ip.src, q->sport, &e) !=
+        PP_RULE_UDP_CONNECTED)
+        return;
+    s = e->owner;
+    s->so_error = err;
+    CNT(st, icmp, errors_to_sockets);
+    pp__sock_wake(st, s);
+}
