@@ -46,6 +46,10 @@ const char *pp_stack_name(const struct pp_stack *st);
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 void pp_stack_trace_to(struct pp_stack *st, FILE *f);
 
+/* Records every packet the stack receives or sends into a pcap file (raw
+ * IPv4).  0, or -1 with a message in err (>= 256 bytes). */
+int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err);
+
 /* Prints the counters as `netstat -s` does, per layer. */
 void pp_stack_print_counters(struct pp_stack *st, FILE *f);
 /* One counter by its name ("ip.in_receives", "udp.no_ports", ...); -1 if unknown. */

@@ -19,6 +19,8 @@ void pp_cmd_lab_usage(FILE *f);
 int pp_cmd_decode(int argc, char **argv);
 void pp_cmd_decode_usage(FILE *f);
 int pp_cmd_demux(int argc, char **argv);
+void pp_cmd_stack_usage(FILE *f);
+int pp_cmd_stack(int argc, char **argv);
 void pp_cmd_demux_usage(FILE *f);
 
 /* Prints "portplex SUB: message" to stderr plus a hint to run --help, and

@@ -67,7 +67,7 @@ static void ip_fields(struct row *r, const struct pp_ipv4_hdr *ip)
     add(r, F_IP_ID, "0x%04x", ip->id);
     add(r, F_IP_DF, "%u", ip->df);
     add(r, F_IP_MF, "%u", ip->mf);
-    add(r, F_IP_FRAG, "%u", ip->frag_off);
+    add(r, F_IP_FRAG, "%u", ip->frag_off / 8); /* tshark 4.0 shows 8-byte units */
     add(r, F_IP_TTL, "%u", ip->ttl);
     add(r, F_IP_PROTO, "%u", ip->proto);
     add(r, F_IP_CSUM, "0x%04x", ip->csum);
@@ -152,8 +152,26 @@ static int row_fill(struct row *r, const uint8_t *pkt, size_t len, unsigned flag
     if (rc < 0)
         return rc;
     ip_fields(r, &ip);
-    if (pp_ipv4_is_fragment(&ip)) /* tshark, too, waits for reassembly */
+    if (pp_ipv4_is_fragment(&ip)) {
+        /* No reassembly here: like tshark -o ip.defragment:FALSE, show the
+         * transport header of a first fragment as it stands, unchecked. */
+        const uint8_t *l4 = ip.payload;
+        if (ip.frag_off != 0 || ip.payload_len < 8)
+            return rc;
+        if (ip.proto == PP_IP_PROTO_UDP)
+            udp_header_fields(r, (uint16_t)(l4[0] << 8 | l4[1]), (uint16_t)(l4[2] << 8 | l4[3]),
+                              (uint16_t)(l4[4] << 8 | l4[5]), (uint16_t)(l4[6] << 8 | l4[7]));
+        if (ip.proto == PP_IP_PROTO_ICMP) {
+            add(r, F_ICMP_TYPE, "%u", l4[0]);
+            add(r, F_ICMP_CODE, "%u", l4[1]);
+            add(r, F_ICMP_CSUM, "0x%04x", (unsigned)(l4[2] << 8 | l4[3]));
+            if (l4[0] == PP_ICMP_ECHO || l4[0] == PP_ICMP_ECHO_REPLY) {
+                add(r, F_ICMP_ID, "%u", (unsigned)(l4[4] << 8 | l4[5]));
+                add(r, F_ICMP_SEQ, "%u", (unsigned)(l4[6] << 8 | l4[7]));
+            }
+        }
         return rc;
+    }
     switch (ip.proto) {
     case PP_IP_PROTO_TCP:
         return tcp_fields(r, &ip, flags);
@@ -179,6 +197,7 @@ void pp_cmd_decode_usage(FILE *f)
                "Reads a pcap or pcapng file (raw IP, Ethernet, Linux cooked or loopback\n"
                "link types) and prints each IPv4 packet as portplex's parsers read it.\n\n"
                "  --fields       tab-separated fields, named and formatted as tshark -T fields\n"
+               "                 (with -o ip.defragment:FALSE: fragments are shown one by one)\n"
                "  --header       with --fields, print the field names first\n"
                "  --no-checksum  do not verify checksums (captures with checksum offload)\n"
                "  --strict       exit 1 if any packet is malformed\n\n"

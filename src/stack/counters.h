@@ -11,6 +11,7 @@
 #define PP_COUNTERS(X)                                                                   \
     X(ip, in_receives, "packets received")                                               \
     X(ip, in_hdr_errors, "dropped: malformed IPv4 header (by reason below)")             \
+    X(ip, in_not_ipv4, "dropped: not IPv4 (e.g. the kernel's IPv6 on a TUN device)")     \
     X(ip, in_addr_errors, "dropped: not addressed to us")                                \
     X(ip, in_unknown_protos, "dropped: unknown protocol (ICMP protocol unreachable)")    \
     X(ip, in_delivers, "delivered to ICMP, UDP or TCP")                                  \

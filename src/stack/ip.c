@@ -27,6 +27,10 @@ void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p)
 
     CNT(st, ip, in_receives);
     rc = pp_ipv4_parse(p->data, p->len, &h, 0);
+    if (rc == -PP_WERR_VERSION && p->len && p->data[0] >> 4 == 6) {
+        CNT(st, ip, in_not_ipv4);
+        goto drop;
+    }
     if (rc < 0) {
         CNT(st, ip, in_hdr_errors);
         count_err(st, PP_ERRL_IP, rc);
@@ -88,6 +92,8 @@ static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
         CNT(st, ip, out_no_routes);
         return -ENETUNREACH;
     }
+    if (st->pcap)
+        pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
     rc = st->link->ops->send(st->link, pkt, len);
     if (rc < 0) {
         CNT(st, ip, out_discards);

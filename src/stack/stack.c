@@ -75,6 +75,7 @@ void pp_stack_free(struct pp_stack *st)
     pp__ip_reass_free_all(st);
     pthread_mutex_unlock(&st->lock);
     pp_demux_free(st->demux);
+    pp_pcap_writer_close(st->pcap);
     free(st->socks);
     pthread_cond_destroy(&st->poll_cv);
     pthread_mutex_destroy(&st->lock);
@@ -88,6 +89,19 @@ void pp_stack_attach(struct pp_stack *st, struct pp_link *link)
     if (!st->mtu || (link && link->mtu && link->mtu < st->mtu))
         st->mtu = link && link->mtu ? link->mtu : 1500;
     pthread_mutex_unlock(&st->lock);
+}
+
+int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err)
+{
+    struct pp_pcap_writer *w = pp_pcap_writer_open(path, err);
+
+    if (!w)
+        return -1;
+    pthread_mutex_lock(&st->lock);
+    pp_pcap_writer_close(st->pcap);
+    st->pcap = w;
+    pthread_mutex_unlock(&st->lock);
+    return 0;
 }
 
 uint32_t pp_stack_addr(const struct pp_stack *st) { return st->addr; }
@@ -114,6 +128,8 @@ void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len)
         CNT(st, ip, out_discards);
     } else {
         memcpy(p->data, pkt, len);
+        if (st->pcap)
+            pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
         pp__ip_input(st, p); /* consumes p */
     }
     pthread_mutex_unlock(&st->lock);

@@ -13,6 +13,7 @@
 #include "portplex/stack.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
+#include "wire/pcap_file.h"
 
 struct pp_reass; /* ip_reass.c */
 
@@ -53,6 +54,7 @@ struct pp_stack {
     uint32_t reass_timeout;
     uint64_t now_ms;
     FILE *trace;
+    struct pp_pcap_writer *pcap;
 };
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)

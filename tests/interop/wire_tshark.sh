@@ -13,36 +13,7 @@ TOOLS=$2
 
 need_root
 need_tools ip tshark nc ping ethtool
-
-FIELDS=$("$PORTPLEX" decode --help | sed -n '/^Fields, in order:/,$p' | tail -n +2 | tr -s ' \n' ' ')
-[ -n "$FIELDS" ] || fail "could not read the field list"
-TSHARK_E=()
-for f in $FIELDS; do TSHARK_E+=(-e "$f"); done
-CHECKS=(-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE)
-
-compare() { # compare PCAP: tshark's fields vs ours, line by line
-    tshark -r "$1" -T fields "${TSHARK_E[@]}" >"$PP_TMP/tshark.txt" 2>/dev/null \
-        || fail "tshark could not read $1"
-    "$PORTPLEX" decode --fields --strict "$1" >"$PP_TMP/ours.txt" 2>"$PP_TMP/ours.err" \
-        || { cat "$PP_TMP/ours.err"; fail "portplex decode found malformed packets in $1"; }
-    if ! diff -u "$PP_TMP/tshark.txt" "$PP_TMP/ours.txt"; then
-        echo "fields: $FIELDS"
-        fail "portplex decode disagrees with tshark on $1"
-    fi
-    echo "ok: $(wc -l <"$PP_TMP/ours.txt") packets of $1, $(echo $FIELDS | wc -w) fields each, identical to tshark"
-}
-
-checksums_good() { # every checksum tshark can verify in PCAP is good (status 1)
-    tshark -r "$1" "${CHECKS[@]}" -T fields -e frame.number -e ip.checksum.status \
-        -e tcp.checksum.status -e udp.checksum.status -e icmp.checksum.status \
-        >"$PP_TMP/status.txt" 2>/dev/null
-    if grep -P '\t(0|[^\t]*,0)(\t|,|$)|(^|\t)0,' "$PP_TMP/status.txt" >/dev/null; then
-        cat "$PP_TMP/status.txt"
-        fail "tshark found a bad checksum in $1"
-    fi
-    grep -qP '\t1' "$PP_TMP/status.txt" || fail "tshark verified no checksum in $1"
-    echo "ok: tshark finds every checksum in $1 good"
-}
+tshark_compare_setup "$PORTPLEX"
 
 # --- 1. Linux's packets ---------------------------------------------------
 netns_new A

@@ -1,0 +1,34 @@
+/* services.h - small network services written against the public socket
+ * API, one thread each: udp-echo (RFC 862) and discard (RFC 863). */
+#ifndef PP_SERVICES_H
+#define PP_SERVICES_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+
+struct pp_stack;
+
+enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_DISCARD };
+
+struct pp_service {
+    enum pp_service_kind kind;
+    uint16_t port;
+    struct pp_stack *st;
+    volatile sig_atomic_t *stop;
+    int fd;
+    pthread_t thread;
+    unsigned long long handled;
+};
+
+/* Parses "udp-echo:7" or "discard:9" into s.  0, or -1 with a message in
+ * err (>= 256 bytes). */
+int pp_service_parse(const char *spec, struct pp_service *s, char *err);
+/* Binds the service's socket and starts its thread.  0 or -errno (the
+ * socket error, e.g. -EADDRINUSE). */
+int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_atomic_t *stop);
+/* Waits for the thread (after *stop was set) and closes the socket. */
+void pp_service_join(struct pp_service *s);
+const char *pp_service_name(const struct pp_service *s);
+
+#endif

@@ -1,0 +1,192 @@
+/* tun.c - the TUN link: /dev/net/tun for packets, rtnetlink (libmnl) for the
+ * kernel side's address, MTU and link state. */
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "link.h"
+#include "portplex/stack.h"
+
+struct pp_tun {
+    struct pp_link link;
+    int fd;
+    unsigned ifindex;
+    char name[IFNAMSIZ];
+};
+
+static int tun_send(struct pp_link *l, const uint8_t *pkt, size_t len)
+{
+    struct pp_tun *t = l->priv;
+    ssize_t n = write(t->fd, pkt, len);
+    return n == (ssize_t)len ? 0 : -(n < 0 ? errno : EIO);
+}
+
+static const struct pp_link_ops tun_ops = {tun_send};
+
+/* Sends one rtnetlink request and waits for its acknowledgement. */
+static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    unsigned seq = (unsigned)time(NULL), portid = mnl_socket_get_portid(nl);
+    ssize_t n;
+
+    nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = seq;
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+        return -errno;
+    n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n < 0)
+        return -errno;
+    if (mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+static int configure(struct pp_tun *t, uint32_t peer, uint8_t prefix_len, uint16_t mtu, char *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+    struct nlmsghdr *nlh;
+    struct ifaddrmsg *ifa;
+    struct ifinfomsg *ifi;
+    uint32_t a = htonl(peer);
+    int rc;
+
+    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        snprintf(err, 256, "netlink: %s", strerror(errno));
+        if (nl)
+            mnl_socket_close(nl);
+        return -1;
+    }
+    /* RTM_NEWADDR: the kernel side's address and prefix. */
+    nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWADDR;
+    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+    ifa->ifa_family = AF_INET;
+    ifa->ifa_prefixlen = prefix_len;
+    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+    ifa->ifa_index = t->ifindex;
+    mnl_attr_put_u32(nlh, IFA_LOCAL, a);
+    mnl_attr_put_u32(nlh, IFA_ADDRESS, a);
+    if ((rc = nl_request(nl, nlh)) < 0) {
+        snprintf(err, 256, "netlink: adding the address to %s: %s", t->name, strerror(-rc));
+        mnl_socket_close(nl);
+        return -1;
+    }
+    /* RTM_NEWLINK on the existing index: MTU and up. */
+    nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = (int)t->ifindex;
+    ifi->ifi_flags = IFF_UP;
+    ifi->ifi_change = IFF_UP;
+    mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    if ((rc = nl_request(nl, nlh)) < 0) {
+        snprintf(err, 256, "netlink: bringing %s up with MTU %u: %s", t->name, mtu, strerror(-rc));
+        mnl_socket_close(nl);
+        return -1;
+    }
+    mnl_socket_close(nl);
+    return 0;
+}
+
+struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len, uint16_t mtu,
+                           char *err)
+{
+    struct pp_tun *t;
+    struct ifreq ifr;
+
+    if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
+        strchr(ifname, ' ')) {
+        snprintf(err, 256, "'%s' is not a valid interface name (1-%d characters, no '/' or space)",
+                 ifname ? ifname : "", IFNAMSIZ - 1);
+        return NULL;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, 256, "out of memory");
+        return NULL;
+    }
+    t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (t->fd < 0) {
+        snprintf(err, 256, "/dev/net/tun: %s%s", strerror(errno),
+                 errno == EACCES || errno == EPERM ? " (run as root or with CAP_NET_ADMIN)" : "");
+        free(t);
+        return NULL;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+    if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        snprintf(err, 256, "creating TUN device %s: %s%s", ifname, strerror(e),
+                 e == EPERM ? " (run as root or with CAP_NET_ADMIN)"
+                 : e == EBUSY || e == EINVAL ? " (is the name already in use?)" : "");
+        goto err;
+    }
+    snprintf(t->name, sizeof t->name, "%s", ifr.ifr_name);
+    t->ifindex = if_nametoindex(t->name);
+    if (!t->ifindex) {
+        snprintf(err, 256, "%s: no such interface after creation", t->name);
+        goto err;
+    }
+    if (configure(t, peer, prefix_len, mtu, err) < 0)
+        goto err;
+    t->link.ops = &tun_ops;
+    t->link.mtu = mtu;
+    t->link.priv = t;
+    return t;
+err:
+    close(t->fd);
+    free(t);
+    return NULL;
+}
+
+struct pp_link *pp_tun_link(struct pp_tun *t)
+{
+    return &t->link;
+}
+
+int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop)
+{
+    uint8_t buf[65536];
+
+    while (!*stop) {
+        struct pollfd pfd = {t->fd, POLLIN, 0};
+        int rc = poll(&pfd, 1, 50);
+        if (rc < 0 && errno != EINTR)
+            return -errno;
+        if (rc > 0 && (pfd.revents & POLLIN)) {
+            ssize_t n = read(t->fd, buf, sizeof buf);
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                return -errno;
+            if (n > 0)
+                pp_stack_input(st, buf, (size_t)n);
+        }
+        pp_stack_poll(st, pp_now_ms());
+    }
+    return 0;
+}
+
+void pp_tun_close(struct pp_tun *t)
+{
+    if (!t)
+        return;
+    close(t->fd);
+    free(t);
+}
