@@ -32,17 +32,20 @@ enum pp_sockopt {
     PP_SO_NONBLOCK,      /* int, 0 or 1 */
     PP_SO_TYPE,          /* int, read-only */
     PP_SO_BROADCAST,     /* int, allow sending to broadcast addresses */
+    PP_SO_LINGER,        /* int seconds, -1 off; 0 makes close() abort with RST */
+    PP_TCP_NODELAY,      /* int; segments are never held back in this version */
 };
 
-/* Creates a socket; returns its descriptor (>= 0) or -EINVAL, -EPROTONOSUPPORT
- * (a type this build lacks), -EMFILE, -ENOMEM. */
+/* Creates a socket; returns its descriptor (>= 0) or -EINVAL, -EMFILE, -ENOMEM. */
 int pp_socket(struct pp_stack *st, int type);
 /* Binds to a local address; port 0 picks an ephemeral port.  -EADDRINUSE,
  * -EADDRNOTAVAIL (not one of the stack's addresses), -EINVAL (already bound,
  * bad length), -EAFNOSUPPORT, -EBADF. */
 int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
-/* UDP: sets the default destination and filters arrivals to it.  -ENETUNREACH,
- * -EADDRNOTAVAIL (no ephemeral port left), ... */
+/* UDP: sets the default destination and filters arrivals to it.  TCP: opens
+ * the connection (blocking until established, or -EINPROGRESS when
+ * non-blocking); -ECONNREFUSED, -ETIMEDOUT, -EISCONN, -EALREADY.  Both:
+ * -ENETUNREACH, -EADDRNOTAVAIL (no ephemeral port left). */
 int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
 /* Sends one datagram; returns the bytes sent.  -EMSGSIZE over 65507 bytes,
  * -EDESTADDRREQ unconnected without to, -EISCONN-free (to overrides),
@@ -62,13 +65,27 @@ int pp_getsockname(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t
 int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len);
 int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len);
-/* Closes the descriptor; threads blocked on it return -EBADF. */
+/* Closes the descriptor; threads blocked on it return -EBADF.  A TCP
+ * connection then closes gracefully on its own (FIN, TIME_WAIT), or with RST
+ * under SO_LINGER 0 or when received data was left unread. */
 int pp_close(struct pp_stack *st, int fd);
+
+/* TCP: listen with a queue of backlog connections (1..4096). */
+int pp_listen(struct pp_stack *st, int fd, int backlog);
+/* TCP: the next established connection's descriptor; blocks unless
+ * non-blocking (-EAGAIN).  addr gets the peer. */
+int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+#define PP_SHUT_RD 0
+#define PP_SHUT_WR 1
+#define PP_SHUT_RDWR 2
+/* TCP: stop sending (FIN after the queued data) and/or receiving. */
+int pp_shutdown(struct pp_stack *st, int fd, int how);
 
 /* poll(2) for portplex sockets. */
 #define PP_POLLIN 0x1
 #define PP_POLLOUT 0x4
 #define PP_POLLERR 0x8
+#define PP_POLLHUP 0x10
 #define PP_POLLNVAL 0x20
 struct pp_pollfd {
     int fd;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "portplex/socket.h"
-#include "stack/stack_internal.h"
+#include "api_internal.h"
+#include "tcp/tcp_internal.h"
 #include "wire/udp.h"
 
 #define DEFAULT_RCVBUF 212992 /* Linux's net.core.rmem_default */
@@ -22,7 +22,7 @@ void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
 }
 
 /* The socket behind fd with a reference taken, or NULL. Lock held. */
-static struct pp_sock *sock_get(struct pp_stack *st, int fd)
+struct pp_sock *pp__sock_get(struct pp_stack *st, int fd)
 {
     struct pp_sock *s;
 
@@ -44,10 +44,34 @@ static void sock_free(struct pp_sock *s)
     free(s);
 }
 
-static void sock_put(struct pp_sock *s)
+void pp__sock_put(struct pp_sock *s)
 {
     if (--s->refs == 0)
         sock_free(s);
+}
+
+int pp__fd_alloc(struct pp_stack *st, struct pp_sock *s)
+{
+    int fd;
+
+    for (fd = 0; fd < st->nsocks && st->socks[fd]; fd++)
+        ;
+    if (fd == st->nsocks) {
+        int n = st->nsocks ? st->nsocks * 2 : 16;
+        struct pp_sock **t;
+        if (n > 1 << 20)
+            return -EMFILE;
+        t = realloc(st->socks, (size_t)n * sizeof *t);
+        if (!t)
+            return -ENOMEM;
+        memset(t + st->nsocks, 0, (size_t)(n - st->nsocks) * sizeof *t);
+        st->socks = t;
+        st->nsocks = n;
+    }
+    s->fd = fd;
+    st->socks[fd] = s;
+    s->refs++; /* the descriptor's reference */
+    return fd;
 }
 
 int pp_socket(struct pp_stack *st, int type)
@@ -55,43 +79,28 @@ int pp_socket(struct pp_stack *st, int type)
     int kind = type & 0xff, fd;
     struct pp_sock *s;
 
-    if (kind == PP_SOCK_STREAM)
-        return -EPROTONOSUPPORT; /* TCP sockets arrive with issue "TCP" */
-    if (kind != PP_SOCK_DGRAM || (type & ~(0xff | PP_SOCK_NONBLOCK)))
+    if ((kind != PP_SOCK_DGRAM && kind != PP_SOCK_STREAM) || (type & ~(0xff | PP_SOCK_NONBLOCK)))
         return -EINVAL;
     s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
     pthread_cond_init(&s->cv, NULL);
     s->type = kind;
-    s->refs = 1;
-    s->rcvbuf = DEFAULT_RCVBUF;
-    s->sndbuf = DEFAULT_RCVBUF;
+    s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
+    s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->nonblock = (type & PP_SOCK_NONBLOCK) != 0;
-    pp_dmx_entry_init(&s->dmx, PP_DMX_UDP, s);
+    s->linger = -1;
+    pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     pthread_mutex_lock(&st->lock);
-    for (fd = 0; fd < st->nsocks && st->socks[fd]; fd++)
-        ;
-    if (fd == st->nsocks) {
-        int n = st->nsocks ? st->nsocks * 2 : 16;
-        struct pp_sock **t = n <= 1 << 20 ? realloc(st->socks, (size_t)n * sizeof *t) : NULL;
-        if (!t) {
-            pthread_mutex_unlock(&st->lock);
-            sock_free(s);
-            return n > 1 << 20 ? -EMFILE : -ENOMEM;
-        }
-        memset(t + st->nsocks, 0, (size_t)(n - st->nsocks) * sizeof *t);
-        st->socks = t;
-        st->nsocks = n;
-    }
-    s->fd = fd;
-    st->socks[fd] = s;
+    fd = pp__fd_alloc(st, s);
     pthread_mutex_unlock(&st->lock);
+    if (fd < 0)
+        sock_free(s);
     return fd;
 }
 
 /* Checks an AF_INET address argument; host-order address and port out. */
-static int get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port)
+int pp__get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port)
 {
     const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
@@ -104,7 +113,7 @@ static int get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, ui
     return 0;
 }
 
-static void put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port)
+void pp__put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port)
 {
     struct sockaddr_in in;
 
@@ -123,12 +132,12 @@ int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t le
     uint32_t addr;
     uint16_t port;
     struct pp_sock *s;
-    int rc = get_addr(sa, len, &addr, &port);
+    int rc = pp__get_addr(sa, len, &addr, &port);
 
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
         if (addr != 0 && addr != st->addr && !pp__ip_is_broadcast(st, addr))
@@ -136,7 +145,7 @@ int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t le
         else
             rc = pp_demux_bind(st->demux, &s->dmx, addr, port,
                                s->reuseaddr ? PP_DMX_REUSEADDR : 0);
-        sock_put(s);
+        pp__sock_put(s);
     }
     pthread_mutex_unlock(&st->lock);
     return rc;
@@ -147,25 +156,27 @@ int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t
     uint32_t addr;
     uint16_t port;
     struct pp_sock *s;
-    int rc = get_addr(sa, len, &addr, &port);
+    int rc = pp__get_addr(sa, len, &addr, &port);
 
     if (rc < 0)
         return rc;
     if (addr == 0 || port == 0)
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
-        if (pp__ip_is_broadcast(st, addr) && !s->broadcast)
+        if (s->type == PP_SOCK_STREAM)
+            rc = pp__tcp_usr_connect(st, s, addr, port);
+        else if (pp__ip_is_broadcast(st, addr) && !s->broadcast)
             rc = -EACCES;
         else if (!st->link)
             rc = -ENETUNREACH;
         else
             rc = pp_demux_connect(st->demux, &s->dmx, st->addr, addr, port);
-        if (rc == 0)
+        if (rc == 0 && s->type == PP_SOCK_DGRAM)
             s->so_error = 0;
-        sock_put(s);
+        pp__sock_put(s);
     }
     pthread_mutex_unlock(&st->lock);
     return rc;
@@ -180,15 +191,25 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
     struct pp_pbuf *p;
     ssize_t rc = 0;
 
-    (void)flags;
+    pthread_mutex_lock(&st->lock);
+    s = pp__sock_get(st, fd);
+    if (s && s->type == PP_SOCK_STREAM) {
+        rc = pp__tcp_usr_send(st, s, buf, len, flags); /* to is ignored, as POSIX allows */
+        pp__sock_put(s);
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+    }
+    if (s)
+        pp__sock_put(s);
+    pthread_mutex_unlock(&st->lock);
     if (len > MAX_UDP_PAYLOAD)
         return -EMSGSIZE;
-    if (to && (rc = get_addr(to, tolen, &daddr, &dport)) < 0)
+    if (to && (rc = pp__get_addr(to, tolen, &daddr, &dport)) < 0)
         return rc;
     if (to && (daddr == 0 || dport == 0))
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         pthread_mutex_unlock(&st->lock);
         return -EBADF;
     }
@@ -226,7 +247,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
     if (rc == 0)
         rc = (ssize_t)len;
 out:
-    sock_put(s);
+    pp__sock_put(s);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -246,7 +267,7 @@ static int wait_sock(struct pp_stack *st, struct pp_sock *s, const struct timesp
     return pthread_cond_timedwait(&s->cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
-static struct timespec deadline_after(int ms)
+struct timespec pp__deadline_after(int ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -268,12 +289,18 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
     ssize_t rc;
 
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         pthread_mutex_unlock(&st->lock);
         return -EBADF;
     }
+    if (s->type == PP_SOCK_STREAM) {
+        rc = pp__tcp_usr_recv(st, s, buf, len, flags, from, fromlen);
+        pp__sock_put(s);
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+    }
     if (s->rcvtimeo_ms > 0)
-        dl = deadline_after(s->rcvtimeo_ms);
+        dl = pp__deadline_after(s->rcvtimeo_ms);
     for (;;) {
         if (s->closed) {
             rc = -EBADF;
@@ -287,7 +314,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
         if ((p = s->rxq_head)) {
             size_t n = p->len < len ? p->len : len;
             memcpy(buf, p->data, n);
-            put_addr(from, fromlen, p->src, p->sport);
+            pp__put_addr(from, fromlen, p->src, p->sport);
             rc = (ssize_t)n;
             if (!(flags & PP_MSG_PEEK)) {
                 s->rxq_head = p->next;
@@ -307,7 +334,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
             break;
         }
     }
-    sock_put(s);
+    pp__sock_put(s);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -325,16 +352,16 @@ static int name_of(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *
     if (!sa || !len)
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
         if (peer && s->dmx.kind != PP_DMX_CONNECTED)
             rc = -ENOTCONN;
         else if (peer)
-            put_addr(sa, len, s->dmx.t.raddr, s->dmx.t.rport);
+            pp__put_addr(sa, len, s->dmx.t.raddr, s->dmx.t.rport);
         else
-            put_addr(sa, len, s->dmx.t.laddr, s->dmx.t.lport);
-        sock_put(s);
+            pp__put_addr(sa, len, s->dmx.t.laddr, s->dmx.t.lport);
+        pp__sock_put(s);
     }
     pthread_mutex_unlock(&st->lock);
     return rc;
@@ -359,7 +386,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         return -EINVAL;
     memcpy(&v, val, sizeof v);
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         pthread_mutex_unlock(&st->lock);
         return -EBADF;
     }
@@ -376,9 +403,11 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     case PP_SO_RCVTIMEO:
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
         break;
+    case PP_SO_LINGER: s->linger = v < 0 ? -1 : v; break;
+    case PP_TCP_NODELAY: s->nodelay = v != 0; break;
     default: rc = -ENOPROTOOPT; break;
     }
-    sock_put(s);
+    pp__sock_put(s);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -391,7 +420,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     if (!val || !len || *len < (socklen_t)sizeof(int))
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
-    if (!(s = sock_get(st, fd))) {
+    if (!(s = pp__sock_get(st, fd))) {
         pthread_mutex_unlock(&st->lock);
         return -EBADF;
     }
@@ -403,14 +432,23 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     case PP_SO_SNDBUF: v = (int)s->sndbuf; break;
     case PP_SO_RCVTIMEO: v = s->rcvtimeo_ms; break;
     case PP_SO_TYPE: v = s->type; break;
-    case PP_SO_ERROR: v = s->so_error; s->so_error = 0; break;
+    case PP_SO_ERROR:
+        v = s->so_error;
+        s->so_error = 0;
+        if (!v && s->tcb && s->tcb->err) {
+            v = s->tcb->err;
+            s->tcb->err = 0;
+        }
+        break;
+    case PP_SO_LINGER: v = s->linger; break;
+    case PP_TCP_NODELAY: v = s->nodelay; break;
     default: rc = -ENOPROTOOPT; break;
     }
     if (rc == 0) {
         memcpy(val, &v, sizeof v);
         *len = sizeof v;
     }
-    sock_put(s);
+    pp__sock_put(s);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -426,9 +464,13 @@ int pp_close(struct pp_stack *st, int fd)
     }
     st->socks[fd] = NULL;
     s->closed = 1;
-    pp_demux_remove(st->demux, &s->dmx);
+    s->fd = -1;
+    if (s->type == PP_SOCK_STREAM)
+        pp__tcp_usr_close(st, s); /* the connection may outlive the descriptor */
+    else
+        pp_demux_remove(st->demux, &s->dmx);
     pp__sock_wake(st, s);
-    sock_put(s); /* the descriptor's reference; waiters hold their own */
+    pp__sock_put(s); /* the descriptor's reference; waiters hold their own */
     pthread_mutex_unlock(&st->lock);
     return 0;
 }
@@ -442,6 +484,8 @@ static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd)
         return 0;
     if (pfd->fd >= st->nsocks || !(s = st->socks[pfd->fd]))
         return PP_POLLNVAL;
+    if (s->type == PP_SOCK_STREAM)
+        return (short)(pp__tcp_revents(s) & (pfd->events | PP_POLLERR | PP_POLLHUP | PP_POLLNVAL));
     if (s->rxq_head)
         r |= PP_POLLIN;
     if (s->so_error)
@@ -459,7 +503,7 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
     if (n && !fds)
         return -EINVAL;
     if (timeout_ms > 0)
-        dl = deadline_after(timeout_ms);
+        dl = pp__deadline_after(timeout_ms);
     pthread_mutex_lock(&st->lock);
     for (;;) {
         ready = 0;

@@ -48,7 +48,19 @@
     X(tcp, in_segs, "segments received")                                                 \
     X(tcp, in_errs, "dropped: malformed (by reason below)")                              \
     X(tcp, no_ports, "segments to no socket (answered with RST)")                        \
-    X(tcp, out_rsts, "resets sent")
+    X(tcp, out_rsts, "resets sent")                                                      \
+    X(tcp, out_segs, "segments sent")                                                    \
+    X(tcp, active_opens, "connections opened by connect()")                              \
+    X(tcp, passive_opens, "connections opened by a listener")                            \
+    X(tcp, listen_drops, "SYNs dropped: listen queue full")                              \
+    X(tcp, in_rsts, "connections reset by the peer")                                     \
+    X(tcp, challenge_acks, "challenge ACKs sent (RFC 5961)")                             \
+    X(tcp, retransmits, "retransmission timeouts")                                       \
+    X(tcp, fast_retransmits, "fast retransmits")                                         \
+    X(tcp, timeouts, "connections dropped after too many retransmissions")               \
+    X(tcp, window_probes, "zero-window probes sent")                                     \
+    X(tcp, ooo_segs, "segments queued out of order")                                     \
+    X(tcp, time_waits, "connections into TIME_WAIT")
 
 enum pp_counter {
 #define PP_CNT_ENUM(layer, name, text) PP_CNT_##layer##_##name,

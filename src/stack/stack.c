@@ -54,6 +54,7 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     st->now_ms = pp_now_ms();
     st->icmp_last_ms = st->now_ms;
     st->ip_id = (uint16_t)(st->now_ms * 2654435761u >> 16);
+    pp_sipkey_random(&st->isn_key);
     st->demux = pp_demux_new(NULL);
     if (!st->demux) {
         free(st);
@@ -72,6 +73,7 @@ void pp_stack_free(struct pp_stack *st)
         if (st->socks[i])
             pp_close(st, i);
     pthread_mutex_lock(&st->lock);
+    pp__tcp_free_all(st);
     pp__ip_reass_free_all(st);
     pthread_mutex_unlock(&st->lock);
     pp_demux_free(st->demux);
@@ -144,8 +146,11 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
         st->now_ms = now_ms;
     pp__ip_reass_timer(st);
     pp_demux_expire(st->demux, st->now_ms);
+    pp__tcp_timers(st);
     if (st->reass)
         next = st->now_ms + 1000;
+    if (pp__tcp_next_deadline(st) < next)
+        next = pp__tcp_next_deadline(st);
     if (pp_demux_next_expiry(st->demux) < next)
         next = pp_demux_next_expiry(st->demux);
     pthread_mutex_unlock(&st->lock);

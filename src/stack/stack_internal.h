@@ -16,6 +16,7 @@
 #include "wire/pcap_file.h"
 
 struct pp_reass; /* ip_reass.c */
+struct pp_tcb;   /* tcp/tcp_internal.h */
 
 /* A socket: its demux entry, its receive queue and what the API needs. */
 struct pp_sock {
@@ -30,6 +31,9 @@ struct pp_sock {
     int so_error; /* pending errno (ICMP errors on connected sockets) */
     int nonblock, reuseaddr, broadcast;
     int rcvtimeo_ms;
+    struct pp_tcb *tcb; /* stream sockets: the connection, NULL once it is gone */
+    int linger;         /* SO_LINGER seconds, -1 = off */
+    int nodelay;        /* TCP_NODELAY (segments go out at once either way) */
 };
 
 struct pp_stack {
@@ -55,6 +59,8 @@ struct pp_stack {
     uint64_t now_ms;
     FILE *trace;
     struct pp_pcap_writer *pcap;
+    struct pp_tcb *tcbs;       /* every TCP control block, for timers */
+    struct pp_sipkey isn_key;  /* RFC 6528 secret */
 };
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)
@@ -96,8 +102,16 @@ void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
 /* An ICMP error quoted a UDP datagram we sent. */
 void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int err);
 
-/* TCP: until TCP lands, every segment meets no socket and gets RST. */
+/* TCP input (tcp/tcp_input.c).  Consumes p. */
 void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+/* Runs due TCP timers; the earliest TCP deadline (UINT64_MAX if none). */
+void pp__tcp_timers(struct pp_stack *st);
+uint64_t pp__tcp_next_deadline(struct pp_stack *st);
+/* Aborts and frees every connection (stack teardown). */
+void pp__tcp_free_all(struct pp_stack *st);
+
+/* Drops a reference to s, freeing it at zero (api/socket.c). */
+void pp__sock_put(struct pp_sock *s);
 
 /* Wakes the socket's waiters and pollers. */
 void pp__sock_wake(struct pp_stack *st, struct pp_sock *s);

@@ -1,0 +1,26 @@
+/* api_internal.h - helpers the socket API files share. */
+#ifndef PP_API_INTERNAL_H
+#define PP_API_INTERNAL_H
+
+#include <time.h>
+
+#include "portplex/socket.h"
+#include "stack/stack_internal.h"
+
+struct pp_sock *pp__sock_get(struct pp_stack *st, int fd);
+int pp__get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port);
+void pp__put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port);
+struct timespec pp__deadline_after(int ms);
+/* Gives s a descriptor; -EMFILE / -ENOMEM.  Lock held. */
+int pp__fd_alloc(struct pp_stack *st, struct pp_sock *s);
+
+/* Stream halves of the calls (socket_tcp.c), lock held, s referenced. */
+int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, uint16_t port);
+ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf, size_t len,
+                         int flags);
+ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size_t len, int flags,
+                         struct sockaddr *from, socklen_t *fromlen);
+void pp__tcp_usr_close(struct pp_stack *st, struct pp_sock *s);
+short pp__tcp_revents(struct pp_sock *s);
+
+#endif

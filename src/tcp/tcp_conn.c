@@ -1,0 +1,206 @@
+/* tcp_conn.c - a connection's life: control blocks, states, teardown,
+ * TIME_WAIT, initial sequence numbers (RFC 6528) and the retransmission
+ * timer (RFC 6298) with zero-window probing. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "tcp_internal.h"
+
+static const char *const state_names[] = {
+    "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+    "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+};
+
+const char *pp_tcp_state_name(int state)
+{
+    return state >= 0 && state <= PP_TCP_TIME_WAIT ? state_names[state] : "?";
+}
+
+struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
+{
+    struct pp_tcb *tcb = calloc(1, sizeof *tcb);
+
+    if (!tcb)
+        return NULL;
+    if (pp_ring_init(&tcb->sndq, s->sndbuf) < 0 || pp_ring_init(&tcb->rcvq, s->rcvbuf) < 0) {
+        pp_ring_fini(&tcb->sndq);
+        free(tcb);
+        return NULL;
+    }
+    tcb->sock = s;
+    s->tcb = tcb;
+    s->refs++; /* the connection keeps its socket alive */
+    tcb->mss = TCP_DEFAULT_MSS;
+    tcb->rto = TCP_RTO_INITIAL;
+    tcb->ssthresh = 0x7fffffff;
+    tcb->next_active = st->tcbs;
+    st->tcbs = tcb;
+    return tcb;
+}
+
+void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    struct pp_tcb **pp;
+    struct ooo_seg *o, *n;
+    struct pp_sock *s = tcb->sock;
+
+    for (pp = &st->tcbs; *pp; pp = &(*pp)->next_active)
+        if (*pp == tcb) {
+            *pp = tcb->next_active;
+            break;
+        }
+    pp_demux_remove(st->demux, &s->dmx);
+    for (o = tcb->ooo; o; o = n) {
+        n = o->next;
+        free(o);
+    }
+    pp_ring_fini(&tcb->sndq);
+    pp_ring_fini(&tcb->rcvq);
+    s->tcb = NULL;
+    free(tcb);
+    pp__sock_put(s);
+}
+
+void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state)
+{
+    if (st->trace)
+        fprintf(st->trace, "%s tcp %u -> %u:%u %s -> %s\n", st->name, tcb->sock->dmx.t.lport,
+                tcb->sock->dmx.t.raddr, tcb->sock->dmx.t.rport, pp_tcp_state_name(tcb->state),
+                pp_tcp_state_name(state));
+    if (state == PP_TCP_ESTABLISHED && tcb->state < PP_TCP_ESTABLISHED)
+        tcb->cwnd = (tcb->mss > 1095 ? 2u : tcb->mss > 2190 ? 3u : 4u) * tcb->mss; /* RFC 5681 3.1 */
+    tcb->state = state;
+}
+
+/* Unhooks a child from its listener's queues. */
+static void unparent(struct pp_tcb *tcb)
+{
+    struct pp_tcb *l = tcb->parent, **pp;
+
+    if (!l)
+        return;
+    for (pp = &l->accept_head; *pp; pp = &(*pp)->next_in_queue)
+        if (*pp == tcb) {
+            *pp = tcb->next_in_queue;
+            break;
+        }
+    l->accept_tail = NULL;
+    for (pp = &l->accept_head; *pp; pp = &(*pp)->next_in_queue)
+        l->accept_tail = *pp;
+    l->queued--;
+    tcb->parent = NULL;
+}
+
+void pp__tcp_drop(struct pp_stack *st, struct pp_tcb *tcb, int err)
+{
+    if (err)
+        tcb->err = err;
+    pp__tcp_set_state(st, tcb, PP_TCP_CLOSED);
+    tcb->rtx_deadline = 0;
+    pp_demux_remove(st->demux, &tcb->sock->dmx);
+    pp__sock_wake(st, tcb->sock);
+    if (tcb->parent) {
+        unparent(tcb); /* never accepted: nobody will read it */
+        pp__tcp_tcb_free(st, tcb);
+    } else if (tcb->detached) {
+        pp__tcp_tcb_free(st, tcb);
+    }
+}
+
+void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    pp__tcp_set_state(st, tcb, PP_TCP_TIME_WAIT);
+    tcb->rtx_deadline = 0;
+    /* The 4-tuple stays taken in a small record; the socket is free to go. */
+    if (!pp_demux_timewait(st->demux, &tcb->sock->dmx, st->now_ms, tcb->snd_nxt, tcb->rcv_nxt))
+        pp_demux_remove(st->demux, &tcb->sock->dmx);
+    CNT(st, tcp, time_waits);
+    pp__sock_wake(st, tcb->sock);
+    if (tcb->detached)
+        pp__tcp_tcb_free(st, tcb);
+}
+
+uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t)
+{
+    /* RFC 6528: ISN = M + F(4-tuple, secret); M ticks every 4 us. */
+    uint64_t h = pp_siphash13_2u64(&st->isn_key, (uint64_t)t->laddr << 32 | t->raddr,
+                                   (uint64_t)t->lport << 16 | t->rport);
+    return (uint32_t)(st->now_ms * 250u) + (uint32_t)h;
+}
+
+void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    if (!tcb->rtx_deadline)
+        tcb->rtx_deadline = st->now_ms + tcb->rto;
+}
+
+static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    int syn = tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED;
+    uint32_t flight = tcb->snd_nxt - tcb->snd_una;
+
+    tcb->rtx_deadline = 0;
+    /* Zero window: probe with one byte instead of retransmitting (RFC 9293
+     * 3.8.6.1); a probe is not a failure, so it does not count. */
+    if (!syn && tcb->snd_wnd == 0 && flight == 0 && tcb->sndq.len) {
+        pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, 1);
+        CNT(st, tcp, window_probes);
+        tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
+        pp__tcp_timer_arm(st, tcb);
+        return;
+    }
+    if (flight == 0 && !syn)
+        return;
+    if (++tcb->retries > (syn ? TCP_SYN_RETRIES : TCP_DATA_RETRIES)) {
+        CNT(st, tcp, timeouts);
+        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        return;
+    }
+    CNT(st, tcp, retransmits);
+    /* RFC 6298 5.5-5.6: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 MSS. */
+    tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
+    tcb->ssthresh = flight / 2 > 2u * tcb->mss ? flight / 2 : 2u * tcb->mss;
+    tcb->cwnd = tcb->mss;
+    tcb->in_recovery = 0;
+    tcb->dupacks = 0;
+    tcb->rtt_start = 0; /* Karn: no sample from a retransmission */
+    if (syn) {
+        tcb->snd_nxt = tcb->iss; /* output sends the SYN again */
+    } else {
+        tcb->snd_nxt = tcb->snd_una; /* go back to the first unacknowledged byte */
+        if (tcb->fin_sent && SEQ_LEQ(tcb->snd_una, tcb->fin_seq))
+            tcb->fin_sent = 0;
+    }
+    pp__tcp_output(st, tcb);
+}
+
+void pp__tcp_timers(struct pp_stack *st)
+{
+    struct pp_tcb *tcb = st->tcbs, *next;
+
+    for (; tcb; tcb = next) {
+        next = tcb->next_active; /* the timeout may free tcb, never others */
+        if (tcb->rtx_deadline && st->now_ms >= tcb->rtx_deadline)
+            rtx_timeout(st, tcb);
+    }
+}
+
+uint64_t pp__tcp_next_deadline(struct pp_stack *st)
+{
+    uint64_t next = UINT64_MAX;
+    struct pp_tcb *tcb;
+
+    for (tcb = st->tcbs; tcb; tcb = tcb->next_active)
+        if (tcb->rtx_deadline && tcb->rtx_deadline < next)
+            next = tcb->rtx_deadline;
+    return next;
+}
+
+void pp__tcp_free_all(struct pp_stack *st)
+{
+    while (st->tcbs) {
+        struct pp_tcb *tcb = st->tcbs;
+        tcb->parent = NULL;
+        pp__tcp_tcb_free(st, tcb);
+    }
+}

@@ -1,0 +1,506 @@
+/* tcp_input.c - arriving segments, by the event processing of RFC 9293
+ * 3.10.7: demultiplex (4-tuple, then listener), then per state.  RFC 5961
+ * protections: a RST or SYN that is in the window but not exact earns a
+ * challenge ACK instead of killing the connection. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp_internal.h"
+#include "wire/wire_err.h"
+
+static uint32_t seg_len(const struct pp_tcp_hdr *t)
+{
+    return (uint32_t)t->payload_len + !!(t->flags & PP_TCP_SYN) + !!(t->flags & PP_TCP_FIN);
+}
+
+/* RFC 9293 3.10.7.4, first check: is any of the segment in the window? */
+static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    uint32_t len = seg_len(t), wnd = tcb->rcv_adv - tcb->rcv_nxt;
+
+    if (len == 0 && wnd == 0)
+        return t->seq == tcb->rcv_nxt;
+    if (len == 0)
+        return SEQ_LEQ(tcb->rcv_nxt, t->seq) && SEQ_LT(t->seq, tcb->rcv_nxt + wnd);
+    if (wnd == 0)
+        return 0;
+    return (SEQ_LEQ(tcb->rcv_nxt, t->seq) && SEQ_LT(t->seq, tcb->rcv_nxt + wnd)) ||
+           (SEQ_LEQ(tcb->rcv_nxt, t->seq + len - 1) && SEQ_LT(t->seq + len - 1, tcb->rcv_nxt + wnd));
+}
+
+static void take_options(struct pp_tcb *tcb, const struct pp_tcp_hdr *t, uint16_t our_mss)
+{
+    tcb->mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS;
+    if (tcb->mss > our_mss)
+        tcb->mss = our_mss;
+    if (tcb->mss < 64)
+        tcb->mss = 64;
+    if (t->opts.has_wscale) {
+        tcb->ws_ok = 1;
+        tcb->snd_wscale = t->opts.wscale > 14 ? 14 : t->opts.wscale; /* RFC 7323 2.3 */
+        tcb->rcv_wscale = TCP_WSCALE;
+    } else {
+        tcb->ws_ok = 0;
+        tcb->snd_wscale = tcb->rcv_wscale = 0;
+    }
+}
+
+static void wake(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    pp__sock_wake(st, tcb->sock);
+}
+
+/* A SYN for a listener: a child connection in SYN_RECEIVED. */
+static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
+                         const struct pp_tcp_hdr *t)
+{
+    struct pp_tuple tu = {ip->dst, ip->src, t->dport, t->sport};
+    struct pp_sock *cs;
+    struct pp_tcb *c;
+
+    if (t->flags & PP_TCP_RST)
+        return;
+    if (t->flags & PP_TCP_ACK) {
+        pp__tcp_send_rst_for(st, ip, t);
+        return;
+    }
+    if (!(t->flags & PP_TCP_SYN))
+        return;
+    if (lis->queued >= lis->backlog) {
+        CNT(st, tcp, listen_drops); /* the peer retries its SYN */
+        return;
+    }
+    cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return;
+    pthread_cond_init(&cs->cv, NULL);
+    cs->type = lis->sock->type;
+    cs->fd = -1;
+    cs->refs = 0;
+    cs->rcvbuf = lis->sock->rcvbuf;
+    cs->sndbuf = lis->sock->sndbuf;
+    cs->linger = lis->sock->linger; /* options are inherited from the listener */
+    cs->nodelay = lis->sock->nodelay;
+    cs->reuseaddr = lis->sock->reuseaddr;
+    pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
+    c = pp__tcp_tcb_new(st, cs);
+    if (!c) {
+        pthread_cond_destroy(&cs->cv);
+        free(cs);
+        return;
+    }
+    if (pp_demux_insert_child(st->demux, &cs->dmx, &tu,
+                              lis->sock->reuseaddr ? PP_DMX_REUSEADDR : 0) < 0) {
+        pp__tcp_tcb_free(st, c);
+        return;
+    }
+    take_options(c, t, (uint16_t)(st->mtu - 40));
+    c->irs = t->seq;
+    c->rcv_nxt = t->seq + 1;
+    c->iss = pp__tcp_iss(st, &tu);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_wnd = t->window; /* unscaled in a SYN */
+    c->snd_wl1 = t->seq;
+    c->snd_wl2 = c->iss;
+    c->parent = lis;
+    lis->queued++;
+    CNT(st, tcp, passive_opens);
+    pp__tcp_set_state(st, c, PP_TCP_SYN_RECEIVED);
+    pp__tcp_output(st, c); /* SYN/ACK */
+}
+
+static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_ipv4_hdr *ip,
+                           const struct pp_tcp_hdr *t)
+{
+    if (t->flags & PP_TCP_ACK) {
+        if (SEQ_LEQ(t->ack, tcb->iss) || SEQ_GT(t->ack, tcb->snd_nxt)) {
+            if (!(t->flags & PP_TCP_RST))
+                pp__tcp_send_rst_for(st, ip, t);
+            return;
+        }
+    }
+    if (t->flags & PP_TCP_RST) {
+        if (t->flags & PP_TCP_ACK)
+            pp__tcp_drop(st, tcb, ECONNREFUSED);
+        return;
+    }
+    if (!(t->flags & PP_TCP_SYN))
+        return;
+    take_options(tcb, t, (uint16_t)(st->mtu - 40));
+    tcb->irs = t->seq;
+    tcb->rcv_nxt = t->seq + 1;
+    tcb->snd_wl1 = t->seq;
+    if (t->flags & PP_TCP_ACK) {
+        tcb->snd_una = t->ack;
+        tcb->snd_wnd = t->window; /* a SYN's window is not scaled */
+        tcb->snd_wl2 = t->ack;
+        tcb->rtx_deadline = 0;
+        tcb->retries = 0;
+        if (tcb->rtt_start) {
+            uint32_t r = (uint32_t)(st->now_ms - tcb->rtt_start);
+            tcb->srtt = r ? r : 1;
+            tcb->rttvar = tcb->srtt / 2;
+            tcb->rtt_start = 0;
+        }
+        pp__tcp_set_state(st, tcb, PP_TCP_ESTABLISHED);
+        CNT(st, tcp, active_opens);
+        tcb->ack_now = 1;
+        pp__tcp_output(st, tcb);
+        wake(st, tcb);
+    } else {
+        /* Simultaneous open (RFC 9293 3.5, figure 8). */
+        pp__tcp_set_state(st, tcb, PP_TCP_SYN_RECEIVED);
+        tcb->snd_nxt = tcb->iss;
+        tcb->snd_wnd = t->window;
+        pp__tcp_output(st, tcb);
+    }
+}
+
+/* Moves in-order out-of-order segments into the receive queue. */
+static void ooo_drain(struct pp_tcb *tcb)
+{
+    while (tcb->ooo && SEQ_LEQ(tcb->ooo->seq, tcb->rcv_nxt)) {
+        struct ooo_seg *o = tcb->ooo;
+        uint32_t skip = tcb->rcv_nxt - o->seq;
+        tcb->ooo = o->next;
+        tcb->ooo_bytes -= o->len;
+        if (skip < o->len) {
+            size_t n = pp_ring_write(&tcb->rcvq, o->data + skip, o->len - skip);
+            tcb->rcv_nxt += (uint32_t)n;
+        }
+        free(o);
+    }
+}
+
+static void ooo_insert(struct pp_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+    struct ooo_seg **pp = &tcb->ooo, *o;
+
+    if (tcb->ooo_bytes + len > pp_ring_space(&tcb->rcvq))
+        return; /* beyond what we can hold: the peer will resend */
+    while (*pp && SEQ_LT((*pp)->seq, seq))
+        pp = &(*pp)->next;
+    if (*pp && (*pp)->seq == seq && (*pp)->len >= len)
+        return; /* a duplicate */
+    o = malloc(sizeof *o + len);
+    if (!o)
+        return;
+    o->seq = seq;
+    o->len = len;
+    memcpy(o->data, data, len);
+    o->next = *pp;
+    *pp = o;
+    tcb->ooo_bytes += len;
+}
+
+/* RTT sample, RFC 6298 2.2-2.3 (alpha 1/8, beta 1/4, K 4). */
+static void rtt_sample(struct pp_tcb *tcb, uint32_t r)
+{
+    if (!tcb->srtt) {
+        tcb->srtt = r ? r : 1;
+        tcb->rttvar = r / 2;
+    } else {
+        uint32_t diff = tcb->srtt > r ? tcb->srtt - r : r - tcb->srtt;
+        tcb->rttvar = (3 * tcb->rttvar + diff) / 4;
+        tcb->srtt = (7 * tcb->srtt + r) / 8;
+        if (!tcb->srtt)
+            tcb->srtt = 1;
+    }
+    tcb->rto = tcb->srtt + (4 * tcb->rttvar > 10 ? 4 * tcb->rttvar : 10);
+    if (tcb->rto < TCP_RTO_MIN)
+        tcb->rto = TCP_RTO_MIN;
+    if (tcb->rto > TCP_RTO_MAX)
+        tcb->rto = TCP_RTO_MAX;
+}
+
+/* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
+ * send what is owed), -1 when the connection is gone (tcb freed). */
+static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    uint32_t acked;
+
+    if (tcb->state == PP_TCP_SYN_RECEIVED) {
+        if (SEQ_LT(t->ack, tcb->snd_una) || SEQ_GT(t->ack, tcb->snd_max)) {
+            tcb->ack_now = 1; /* RFC 5961 5.2 style: answer, don't reset */
+            return 0;
+        }
+        pp__tcp_set_state(st, tcb, PP_TCP_ESTABLISHED);
+        tcb->snd_wnd = (uint32_t)t->window << tcb->snd_wscale;
+        tcb->snd_wl1 = t->seq;
+        tcb->snd_wl2 = t->ack;
+        if (tcb->parent) {
+            /* Ready to be accepted. */
+            struct pp_tcb *l = tcb->parent;
+            tcb->next_in_queue = NULL;
+            if (l->accept_tail)
+                l->accept_tail->next_in_queue = tcb;
+            else
+                l->accept_head = tcb;
+            l->accept_tail = tcb;
+            wake(st, l);
+        }
+        wake(st, tcb);
+    }
+    /* RFC 5961 5.2: an ACK for data never sent, or far in the past, is
+     * answered with an ACK and otherwise ignored. */
+    if (SEQ_GT(t->ack, tcb->snd_max) || SEQ_LT(t->ack, tcb->snd_una - 65535)) {
+        tcb->ack_now = 1;
+        return 0;
+    }
+    if (SEQ_LEQ(t->ack, tcb->snd_una)) {
+        /* Duplicate ACK: three in a row trigger fast retransmit (RFC 5681 3.2). */
+        if (t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
+            ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd && ++tcb->dupacks == 3 &&
+            !tcb->in_recovery) {
+            uint32_t flight = tcb->snd_nxt - tcb->snd_una;
+            tcb->ssthresh = flight / 2 > 2u * tcb->mss ? flight / 2 : 2u * tcb->mss;
+            tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
+            tcb->in_recovery = 1;
+            tcb->recover = tcb->snd_nxt;
+            CNT(st, tcp, fast_retransmits);
+            pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
+                                 tcb->sndq.len < tcb->mss ? tcb->sndq.len : tcb->mss);
+        } else if (tcb->in_recovery && tcb->dupacks > 3) {
+            tcb->cwnd += tcb->mss; /* inflate for each segment that left */
+        }
+    } else {
+        /* New data acknowledged. */
+        acked = t->ack - tcb->snd_una;
+        if (tcb->fin_sent && SEQ_GT(t->ack, tcb->fin_seq)) {
+            pp_ring_consume(&tcb->sndq, acked - 1);
+        } else {
+            pp_ring_consume(&tcb->sndq, acked);
+        }
+        tcb->snd_una = t->ack;
+        if (SEQ_LT(tcb->snd_nxt, tcb->snd_una))
+            tcb->snd_nxt = tcb->snd_una;
+        tcb->dupacks = 0;
+        tcb->retries = 0;
+        if (tcb->rtt_start && SEQ_GT(t->ack, tcb->rtt_seq)) {
+            rtt_sample(tcb, (uint32_t)(st->now_ms - tcb->rtt_start));
+            tcb->rtt_start = 0;
+        }
+        if (tcb->in_recovery) {
+            if (SEQ_GEQ(t->ack, tcb->recover)) {
+                tcb->in_recovery = 0; /* full ACK: deflate (RFC 6582 3.2 step 3) */
+                tcb->cwnd = tcb->ssthresh;
+            } else {
+                /* Partial ACK: resend the next hole at once (RFC 6582). */
+                pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
+                                     tcb->sndq.len < tcb->mss ? tcb->sndq.len : tcb->mss);
+                tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
+            }
+        } else if (tcb->cwnd < tcb->ssthresh) {
+            tcb->cwnd += acked < tcb->mss ? acked : tcb->mss; /* slow start */
+        } else {
+            tcb->cwnd += (uint32_t)((uint64_t)tcb->mss * tcb->mss / tcb->cwnd) + 1;
+        }
+        tcb->rtx_deadline = 0;
+        if (tcb->snd_nxt != tcb->snd_una)
+            pp__tcp_timer_arm(st, tcb);
+        wake(st, tcb); /* room in the send queue */
+    }
+    /* Window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule). */
+    if (SEQ_LT(tcb->snd_wl1, t->seq) ||
+        (tcb->snd_wl1 == t->seq && SEQ_LEQ(tcb->snd_wl2, t->ack))) {
+        tcb->snd_wnd = (uint32_t)t->window << tcb->snd_wscale;
+        tcb->snd_wl1 = t->seq;
+        tcb->snd_wl2 = t->ack;
+    }
+    /* Our FIN acknowledged? */
+    if (tcb->fin_sent && SEQ_GT(t->ack, tcb->fin_seq)) {
+        switch (tcb->state) {
+        case PP_TCP_FIN_WAIT_1:
+            pp__tcp_set_state(st, tcb, PP_TCP_FIN_WAIT_2);
+            break;
+        case PP_TCP_CLOSING:
+            pp__tcp_enter_time_wait(st, tcb);
+            return -1;
+        case PP_TCP_LAST_ACK:
+            pp__tcp_drop(st, tcb, 0);
+            return -1;
+        default:
+            break;
+        }
+    }
+    return 1;
+}
+
+static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    uint32_t seq = t->seq, len = (uint32_t)t->payload_len;
+    const uint8_t *d = t->payload;
+
+    if (t->flags & PP_TCP_SYN) { /* data after a SYN starts one later */
+        seq++;
+    }
+    if (len == 0 || tcb->state > PP_TCP_FIN_WAIT_2 || tcb->fin_rcvd)
+        return;
+    if (SEQ_LT(seq, tcb->rcv_nxt)) { /* trim what we already have */
+        uint32_t skip = tcb->rcv_nxt - seq;
+        if (skip >= len) {
+            tcb->ack_now = 1;
+            return;
+        }
+        d += skip;
+        len -= skip;
+        seq = tcb->rcv_nxt;
+    }
+    if (seq == tcb->rcv_nxt) {
+        size_t n = pp_ring_write(&tcb->rcvq, d, len);
+        tcb->rcv_nxt += (uint32_t)n;
+        ooo_drain(tcb);
+        wake(st, tcb);
+    } else {
+        ooo_insert(tcb, seq, d, len);
+        CNT(st, tcp, ooo_segs);
+    }
+    tcb->ack_now = 1;
+}
+
+/* Returns -1 when the connection is gone (TIME_WAIT took over). */
+static int fin_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    uint32_t fin_seq = t->seq + !!(t->flags & PP_TCP_SYN) + (uint32_t)t->payload_len;
+
+    if (!(t->flags & PP_TCP_FIN) || tcb->fin_rcvd || fin_seq != tcb->rcv_nxt)
+        return 0;
+    tcb->fin_rcvd = 1;
+    tcb->rcv_nxt++;
+    tcb->ack_now = 1;
+    switch (tcb->state) {
+    case PP_TCP_SYN_RECEIVED:
+    case PP_TCP_ESTABLISHED:
+        pp__tcp_set_state(st, tcb, PP_TCP_CLOSE_WAIT);
+        break;
+    case PP_TCP_FIN_WAIT_1:
+        pp__tcp_set_state(st, tcb, PP_TCP_CLOSING);
+        break;
+    case PP_TCP_FIN_WAIT_2:
+        pp__tcp_send_ack(st, tcb);
+        pp__tcp_enter_time_wait(st, tcb);
+        return -1;
+    default:
+        break;
+    }
+    wake(st, tcb);
+    return 0;
+}
+
+/* A segment for a TIME_WAIT record (RFC 9293 3.10.7.4, TIME-WAIT). */
+static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
+                            const struct pp_ipv4_hdr *ip, const struct pp_tcp_hdr *t)
+{
+    struct pp_tcp_hdr a;
+    struct pp_pbuf *out;
+
+    if (t->flags & PP_TCP_RST)
+        return; /* RFC 1337: ignore RST in TIME_WAIT (no assassination) */
+    memset(&a, 0, sizeof a);
+    a.sport = t->dport;
+    a.dport = t->sport;
+    a.seq = tw->snd_nxt;
+    a.ack = tw->rcv_nxt;
+    a.flags = PP_TCP_ACK;
+    out = pp_pbuf_alloc(PP_TCP_HDR_LEN);
+    if (!out)
+        return;
+    pp_tcp_emit(out->data, out->len, &a, 0, ip->dst, ip->src);
+    pp__ip_output(st, out, ip->dst, ip->src, PP_IP_PROTO_TCP, 0, 1);
+    if (t->flags & PP_TCP_FIN) { /* a retransmitted FIN: restart the 2*MSL wait */
+        uint32_t snd = tw->snd_nxt, rcv = tw->rcv_nxt;
+        struct pp_dmx_entry tmp;
+        pp_dmx_entry_init(&tmp, PP_DMX_TCP, NULL);
+        tmp.t = tw->e.t;
+        pp_demux_timewait_kill(st->demux, tw);
+        if (pp_demux_insert_child(st->demux, &tmp, &tmp.t, 0) == 0)
+            pp_demux_timewait(st->demux, &tmp, st->now_ms, snd, rcv);
+    }
+}
+
+void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
+{
+    struct pp_tcp_hdr t;
+    struct pp_dmx_entry *e;
+    struct pp_tcb *tcb;
+    int rc, rule;
+
+    CNT(st, tcp, in_segs);
+    rc = pp_tcp_parse(p->data, p->len, ip->src, ip->dst, &t, 0);
+    if (rc < 0) {
+        CNT(st, tcp, in_errs);
+        count_err(st, PP_ERRL_TCP, rc);
+        goto drop;
+    }
+    if (pp__ip_is_broadcast(st, ip->dst))
+        goto drop; /* TCP is unicast only */
+    rule = pp_demux_lookup_tcp(st->demux, ip->src, t.sport, ip->dst, t.dport, &e);
+    if (rule == PP_RULE_MISS) {
+        CNT(st, tcp, no_ports);
+        pp__tcp_send_rst_for(st, ip, &t);
+        goto drop;
+    }
+    if (rule == PP_RULE_TIME_WAIT) {
+        time_wait_input(st, e->owner, ip, &t);
+        goto drop;
+    }
+    tcb = ((struct pp_sock *)e->owner)->tcb;
+    if (!tcb) {
+        pp__tcp_send_rst_for(st, ip, &t);
+        goto drop;
+    }
+    if (tcb->state == PP_TCP_LISTEN) {
+        listen_input(st, tcb, ip, &t);
+        goto drop;
+    }
+    if (tcb->state == PP_TCP_SYN_SENT) {
+        syn_sent_input(st, tcb, ip, &t);
+        goto drop;
+    }
+    if (tcb->state == PP_TCP_CLOSED) {
+        pp__tcp_send_rst_for(st, ip, &t);
+        goto drop;
+    }
+    /* First: sequence number acceptable? */
+    if (!acceptable(tcb, &t)) {
+        if (!(t.flags & PP_TCP_RST)) {
+            tcb->ack_now = 1;
+            pp__tcp_output(st, tcb);
+        }
+        goto drop;
+    }
+    /* Second: RST (RFC 5961 3.2): exact -> reset; in window -> challenge ACK. */
+    if (t.flags & PP_TCP_RST) {
+        if (t.seq == tcb->rcv_nxt) {
+            CNT(st, tcp, in_rsts);
+            pp__tcp_drop(st, tcb, tcb->state == PP_TCP_SYN_RECEIVED && tcb->parent ? 0
+                                  : tcb->state >= PP_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+        } else {
+            CNT(st, tcp, challenge_acks);
+            pp__tcp_send_ack(st, tcb);
+        }
+        goto drop;
+    }
+    /* Fourth: a SYN in a synchronized state -> challenge ACK (RFC 5961 4.2). */
+    if (t.flags & PP_TCP_SYN) {
+        CNT(st, tcp, challenge_acks);
+        pp__tcp_send_ack(st, tcb);
+        goto drop;
+    }
+    /* Fifth: the ACK field. */
+    if (!(t.flags & PP_TCP_ACK))
+        goto drop;
+    rc = ack_input(st, tcb, &t);
+    if (rc < 0)
+        goto drop;
+    if (rc > 0) {
+        data_input(st, tcb, &t);
+        if (fin_input(st, tcb, &t) < 0)
+            goto drop;
+    }
+    if (tcb->state != PP_TCP_CLOSED)
+        pp__tcp_output(st, tcb);
+drop:
+    pp_pbuf_free(p);
+}

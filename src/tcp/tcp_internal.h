@@ -1,0 +1,116 @@
+/* tcp_internal.h - the TCP control block and the functions the TCP files
+ * share (input, output, timers, user requests).  All run with the stack's
+ * lock held.  States are ordered so range tests read naturally (STYLE.md 7). */
+#ifndef PP_TCP_INTERNAL_H
+#define PP_TCP_INTERNAL_H
+
+#include <stdint.h>
+
+#include "stack/ring.h"
+#include "stack/stack_internal.h"
+#include "wire/tcp.h"
+
+enum pp_tcp_state {
+    PP_TCP_CLOSED = 0,
+    PP_TCP_LISTEN,
+    PP_TCP_SYN_SENT,
+    PP_TCP_SYN_RECEIVED,
+    PP_TCP_ESTABLISHED,
+    PP_TCP_FIN_WAIT_1,
+    PP_TCP_FIN_WAIT_2,
+    PP_TCP_CLOSE_WAIT,
+    PP_TCP_CLOSING,
+    PP_TCP_LAST_ACK,
+    PP_TCP_TIME_WAIT,
+};
+const char *pp_tcp_state_name(int state);
+
+/* Sequence number comparisons: signed 32-bit differences (RFC 9293 3.4). */
+#define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+#define TCP_DEFAULT_MSS 536       /* RFC 9293 3.7.1, when the peer sends none */
+#define TCP_RTO_INITIAL 1000      /* ms, RFC 6298 2.1 */
+#define TCP_RTO_MIN 200           /* ms: Linux's floor; RFC 6298 suggests 1 s */
+#define TCP_RTO_MAX 60000         /* ms, RFC 6298 2.5 */
+#define TCP_SYN_RETRIES 5
+#define TCP_DATA_RETRIES 15
+#define TCP_BUF_DEFAULT (256 * 1024)
+#define TCP_WSCALE 7              /* what we offer: 128-byte units, windows up to 8 MB */
+
+struct ooo_seg { /* out-of-order data, sorted by seq */
+    struct ooo_seg *next;
+    uint32_t seq;
+    uint32_t len;
+    uint8_t data[];
+};
+
+struct pp_tcb {
+    struct pp_tcb *next_active; /* stack's list of TCBs with timers */
+    struct pp_sock *sock;
+    int state;
+    /* Send sequence space (RFC 9293 3.3.1). */
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
+    uint8_t snd_wscale, rcv_wscale, ws_ok;
+    uint16_t mss;      /* the most we send in one segment */
+    /* Receive sequence space. */
+    uint32_t irs, rcv_nxt;
+    uint32_t rcv_adv;  /* right edge we advertised */
+    struct pp_ring sndq; /* bytes from snd_una onwards (sent or not) */
+    struct pp_ring rcvq; /* in-order bytes the application has not read */
+    struct ooo_seg *ooo;
+    size_t ooo_bytes;
+    /* Congestion control (RFC 5681; NewReno recovery RFC 6582). */
+    uint32_t cwnd, ssthresh, dupacks, recover;
+    int in_recovery;
+    /* Retransmission (RFC 6298). */
+    uint32_t srtt, rttvar, rto;   /* ms; srtt 0 = no sample yet */
+    uint32_t rtt_seq;
+    uint64_t rtt_start;           /* 0 = nothing timed (Karn) */
+    uint64_t rtx_deadline;        /* 0 = timer off */
+    int retries;
+    /* Closing. */
+    int fin_pending;              /* the application closed or shut down writing */
+    int fin_sent, fin_rcvd;
+    uint32_t fin_seq;
+    int linger_zero;              /* SO_LINGER {1, 0}: abort with RST */
+    int detached;                 /* the descriptor is gone: free at CLOSED */
+    int err;                      /* errno to report, then CLOSED */
+    int ack_now;
+    /* Listening. */
+    struct pp_tcb *parent;        /* the listener, while in its queues */
+    struct pp_tcb *accept_head, *accept_tail, *next_in_queue;
+    int backlog, queued;
+};
+
+/* Output: sends what the windows allow, and an ACK if one is owed. */
+void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);
+/* Sends one segment with these flags and up to len bytes from offset off of
+ * the send queue, at sequence seq. */
+void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
+                          size_t off, size_t len);
+/* RST for a segment that found no connection (RFC 9293 3.10.7.1). */
+void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+                          const struct pp_tcp_hdr *t);
+void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb);
+/* The window we advertise (scaled value for the header). */
+uint16_t pp__tcp_adv_window(struct pp_tcb *tcb);
+
+/* State changes and teardown. */
+void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state);
+/* Ends the connection with errno err (0 = orderly): wakes the application,
+ * leaves the demux table; frees the TCB if the descriptor is gone. */
+void pp__tcp_drop(struct pp_stack *st, struct pp_tcb *tcb, int err);
+/* Moves the connection to TIME_WAIT (a small demux record) and frees it. */
+void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb);
+void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb);
+/* Initial sequence number, RFC 6528: a clock plus a keyed hash of the tuple. */
+uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t);
+
+/* A new TCB for socket s; NULL without memory. */
+struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s);
+void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
+
+#endif

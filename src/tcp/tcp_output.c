@@ -1,0 +1,176 @@
+/* tcp_output.c - building and sending segments: data within the peer's
+ * window and the congestion window, SYN and FIN in sequence space, ACKs,
+ * and RSTs for segments that found no connection. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
+{
+    size_t space = pp_ring_space(&tcb->rcvq);
+    uint32_t w;
+
+    if (tcb->ooo_bytes < space)
+        space -= tcb->ooo_bytes;
+    else
+        space = 0;
+    w = (uint32_t)(space >> tcb->rcv_wscale);
+    if (w > 0xffff)
+        w = 0xffff;
+    /* Never shrink the window we offered (RFC 9293 3.8.6.2.2). */
+    if (SEQ_LT(tcb->rcv_nxt + (w << tcb->rcv_wscale), tcb->rcv_adv))
+        w = (tcb->rcv_adv - tcb->rcv_nxt) >> tcb->rcv_wscale;
+    tcb->rcv_adv = tcb->rcv_nxt + (w << tcb->rcv_wscale);
+    return (uint16_t)w;
+}
+
+void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
+                          size_t off, size_t len)
+{
+    struct pp_sock *s = tcb->sock;
+    struct pp_tcp_hdr h;
+    struct pp_pbuf *p;
+    size_t hl;
+
+    memset(&h, 0, sizeof h);
+    h.sport = s->dmx.t.lport;
+    h.dport = s->dmx.t.rport;
+    h.seq = seq;
+    h.flags = flags;
+    if (flags & PP_TCP_SYN) {
+        /* RFC 9293 3.7.1: MSS in every SYN; window scale only on a SYN,
+         * and on a SYN/ACK only if the peer offered it (RFC 7323 2.2). */
+        h.opts.has_mss = 1;
+        h.opts.mss = (uint16_t)(st->mtu - 40);
+        if (!(flags & PP_TCP_ACK) || tcb->ws_ok) {
+            h.opts.has_wscale = 1;
+            h.opts.wscale = TCP_WSCALE;
+        }
+    }
+    if (tcb->state >= PP_TCP_SYN_RECEIVED || (flags & PP_TCP_ACK)) {
+        h.flags |= PP_TCP_ACK;
+        h.ack = tcb->rcv_nxt;
+    }
+    /* The window field of a SYN is never scaled (RFC 7323 2.2). */
+    if (flags & PP_TCP_SYN) {
+        size_t space = pp_ring_space(&tcb->rcvq);
+        h.window = (uint16_t)(space > 0xffff ? 0xffff : space);
+        tcb->rcv_adv = tcb->rcv_nxt + h.window;
+    } else {
+        h.window = pp__tcp_adv_window(tcb);
+    }
+    hl = pp_tcp_repr_len(&h);
+    p = pp_pbuf_alloc(hl + len);
+    if (!p)
+        return;
+    if (len)
+        pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
+    pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
+    tcb->ack_now = 0;
+    CNT(st, tcp, out_segs);
+    pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
+}
+
+void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    pp__tcp_send_segment(st, tcb, tcb->snd_nxt, PP_TCP_ACK, 0, 0);
+}
+
+void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    int sent = 0;
+
+    if (tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED) {
+        if (tcb->snd_nxt == tcb->iss) {
+            pp__tcp_send_segment(st, tcb, tcb->iss,
+                                 tcb->state == PP_TCP_SYN_SENT ? PP_TCP_SYN
+                                                               : PP_TCP_SYN | PP_TCP_ACK,
+                                 0, 0);
+            tcb->snd_nxt = tcb->iss + 1;
+            if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
+                tcb->snd_max = tcb->snd_nxt;
+            pp__tcp_timer_arm(st, tcb);
+        } else if (tcb->ack_now) {
+            pp__tcp_send_ack(st, tcb);
+        }
+        return;
+    }
+    if (tcb->state < PP_TCP_ESTABLISHED)
+        return;
+    for (;;) {
+        uint32_t inflight = tcb->snd_nxt - tcb->snd_una;
+        uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
+        size_t queued = tcb->sndq.len, off = inflight, len;
+        uint16_t flags = PP_TCP_ACK;
+
+        /* The FIN occupies one sequence number after the data. */
+        if (tcb->fin_sent && off > 0)
+            off--;
+        len = queued > off ? queued - off : 0;
+        if (len > tcb->mss)
+            len = tcb->mss;
+        if (inflight >= wnd)
+            len = 0;
+        else if (len > wnd - inflight)
+            len = wnd - inflight;
+        if (len == 0 && !(tcb->fin_pending && !tcb->fin_sent && off == queued &&
+                          inflight <= wnd))
+            break;
+        if (off + len == queued && tcb->fin_pending && !tcb->fin_sent) {
+            flags |= PP_TCP_FIN;
+            tcb->fin_sent = 1;
+            tcb->fin_seq = tcb->snd_nxt + (uint32_t)len;
+        }
+        if (len && off + len == queued)
+            flags |= PP_TCP_PSH;
+        if (!tcb->rtt_start && len) {
+            tcb->rtt_start = st->now_ms ? st->now_ms : 1;
+            tcb->rtt_seq = tcb->snd_nxt;
+        }
+        pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
+        tcb->snd_nxt += (uint32_t)len + !!(flags & PP_TCP_FIN);
+        if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
+            tcb->snd_max = tcb->snd_nxt;
+        sent = 1;
+        if (flags & PP_TCP_FIN) {
+            if (tcb->state == PP_TCP_ESTABLISHED)
+                pp__tcp_set_state(st, tcb, PP_TCP_FIN_WAIT_1);
+            else if (tcb->state == PP_TCP_CLOSE_WAIT)
+                pp__tcp_set_state(st, tcb, PP_TCP_LAST_ACK);
+            break;
+        }
+    }
+    if (!sent && tcb->ack_now)
+        pp__tcp_send_ack(st, tcb);
+    if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && tcb->snd_wnd == 0))
+        pp__tcp_timer_arm(st, tcb);
+}
+
+void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+                          const struct pp_tcp_hdr *t)
+{
+    struct pp_tcp_hdr r;
+    struct pp_pbuf *out;
+
+    /* Never answer a RST, nor a segment sent to a broadcast address. */
+    if ((t->flags & PP_TCP_RST) || pp__ip_is_broadcast(st, ip->dst))
+        return;
+    memset(&r, 0, sizeof r);
+    r.sport = t->dport;
+    r.dport = t->sport;
+    if (t->flags & PP_TCP_ACK) {
+        r.seq = t->ack; /* <SEQ=SEG.ACK><CTL=RST> */
+        r.flags = PP_TCP_RST;
+    } else {
+        /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; SYN and FIN count. */
+        r.ack = t->seq + (uint32_t)t->payload_len + !!(t->flags & PP_TCP_SYN) +
+                !!(t->flags & PP_TCP_FIN);
+        r.flags = PP_TCP_RST | PP_TCP_ACK;
+    }
+    out = pp_pbuf_alloc(PP_TCP_HDR_LEN);
+    if (!out)
+        return;
+    pp_tcp_emit(out->data, out->len, &r, 0, ip->dst, ip->src);
+    CNT(st, tcp, out_rsts);
+    pp__ip_output(st, out, ip->dst, ip->src, PP_IP_PROTO_TCP, 0, 1);
+}
