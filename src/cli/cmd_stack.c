@@ -33,11 +33,12 @@ void pp_cmd_stack_usage(FILE *f)
             "                      [--serve SERVICE:PORT]... [--pcap FILE] [--trace]\n\n"
             "Runs a user-space IPv4 host on a new TUN device IF (needs root or\n"
             "CAP_NET_ADMIN).  The kernel's side of IF gets --peer (default: the first\n"
-            "host address of the prefix); portplex answers as --addr: ping, UDP\n"
-            "services, RST for TCP ports, ICMP port unreachable for closed UDP ports.\n"
+            "host address of the prefix); portplex answers as --addr: ping, its\n"
+            "services, RST for closed TCP ports, ICMP port unreachable for closed UDP ports.\n"
             "Runs until SIGINT or SIGTERM, then removes IF and prints its counters.\n\n"
             "  --serve udp-echo:PORT   echo every datagram back (RFC 862)\n"
-            "  --serve discard:PORT    swallow every datagram (RFC 863)\n"
+            "  --serve tcp-echo:PORT   echo every byte back, one thread per connection\n"
+            "  --serve discard:PORT    swallow datagrams and streams, UDP and TCP (RFC 863)\n"
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n");
@@ -76,6 +77,7 @@ int pp_cmd_stack(int argc, char **argv)
     };
     const char *ifname = NULL, *pcap = NULL;
     uint32_t addr = 0, peer = 0, mask;
+    int started = 0;
     int prefix = 0, have_addr = 0, have_peer = 0, trace = 0, c, i, nsvc = 0, rc = PP_EXIT_FAIL;
     long mtu = 1500;
     char err[256], a[16], b[16], *end;
@@ -112,7 +114,6 @@ int pp_cmd_stack(int argc, char **argv)
                 return pp_cli_usage_error("stack", "at most %d --serve options", MAX_SERVICES);
             if (pp_service_parse(optarg, &svc[nsvc], err) < 0)
                 return pp_cli_usage_error("stack", "%s", err);
-            svc[nsvc].fd = -1;
             nsvc++;
             break;
         case 'w': pcap = optarg; break;
@@ -174,6 +175,7 @@ int pp_cmd_stack(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     for (i = 0; i < nsvc; i++) {
         int e = pp_service_start(&svc[i], st, &stop_flag);
+        started = i + 1;
         if (e < 0) {
             fprintf(stderr, "portplex stack: %s on port %u: %s\n", pp_service_name(&svc[i]),
                     svc[i].port, strerror(-e));
@@ -184,7 +186,10 @@ int pp_cmd_stack(int argc, char **argv)
     printf("portplex stack: %s is up: kernel side %s, portplex %s/%d, MTU %ld\n", ifname,
            pp_ipv4_ntoa(peer, a), pp_ipv4_ntoa(addr, b), prefix, mtu);
     for (i = 0; i < nsvc; i++)
-        printf("  serving %s on udp port %u\n", pp_service_name(&svc[i]), svc[i].port);
+        printf("  serving %s on %s port %u\n", pp_service_name(&svc[i]),
+               svc[i].kind == PP_SVC_UDP_ECHO ? "udp" : svc[i].kind == PP_SVC_TCP_ECHO ? "tcp"
+                                                                                   : "udp+tcp",
+               svc[i].port);
     fflush(stdout);
     if (pp_tun_run(tun, st, &stop_flag) < 0)
         fprintf(stderr, "portplex stack: reading %s failed\n", ifname);
@@ -192,7 +197,7 @@ int pp_cmd_stack(int argc, char **argv)
         rc = PP_EXIT_OK;
 out:
     stop_flag = 1;
-    for (i = 0; i < nsvc; i++)
+    for (i = 0; i < started; i++)
         pp_service_join(&svc[i]);
     if (st) {
         pp_stack_attach(st, NULL);

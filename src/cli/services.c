@@ -1,4 +1,4 @@
-/* services.c - udp-echo and discard over the public socket API. */
+/* services.c - udp-echo, tcp-echo and discard over the public socket API. */
 #include "services.h"
 
 #include <errno.h>
@@ -8,31 +8,45 @@
 
 #include "portplex/socket.h"
 
+#define POLL_MS 200 /* how often blocked threads look at *stop */
+
 const char *pp_service_name(const struct pp_service *s)
 {
-    return s->kind == PP_SVC_UDP_ECHO ? "udp-echo" : "discard";
+    switch (s->kind) {
+    case PP_SVC_UDP_ECHO: return "udp-echo";
+    case PP_SVC_TCP_ECHO: return "tcp-echo";
+    default: return "discard";
+    }
 }
 
 int pp_service_parse(const char *spec, struct pp_service *s, char *err)
 {
+    static const struct {
+        const char *name;
+        enum pp_service_kind kind;
+    } known[] = {{"udp-echo", PP_SVC_UDP_ECHO}, {"tcp-echo", PP_SVC_TCP_ECHO},
+                 {"discard", PP_SVC_DISCARD}};
     const char *colon = strchr(spec, ':');
     char *end;
     long port;
+    size_t i;
 
     memset(s, 0, sizeof *s);
+    s->fd = s->tcp_fd = -1;
     if (!colon) {
         snprintf(err, 256, "service '%s' needs a port, as in udp-echo:7", spec);
         return -1;
     }
-    if ((size_t)(colon - spec) == 8 && strncmp(spec, "udp-echo", 8) == 0)
-        s->kind = PP_SVC_UDP_ECHO;
-    else if ((size_t)(colon - spec) == 7 && strncmp(spec, "discard", 7) == 0)
-        s->kind = PP_SVC_DISCARD;
-    else {
-        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, discard)", (int)(colon - spec),
-                 spec);
+    for (i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].name) == (size_t)(colon - spec) &&
+            strncmp(spec, known[i].name, (size_t)(colon - spec)) == 0)
+            break;
+    if (i == sizeof known / sizeof known[0]) {
+        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard)",
+                 (int)(colon - spec), spec);
         return -1;
     }
+    s->kind = known[i].kind;
     errno = 0;
     port = strtol(colon + 1, &end, 10);
     if (colon[1] == 0 || *end || errno || port < 1 || port > 65535) {
@@ -44,10 +58,10 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
     return 0;
 }
 
-static void *run(void *arg)
+static void *run_udp(void *arg)
 {
     struct pp_service *s = arg;
-    char buf[65536];
+    static __thread char buf[65536];
 
     while (!*s->stop) {
         struct sockaddr_in from;
@@ -64,35 +78,153 @@ static void *run(void *arg)
     return NULL;
 }
 
-int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_atomic_t *stop)
+struct conn {
+    struct pp_service *s;
+    int fd;
+};
+
+/* One TCP connection: echo or swallow until EOF, error or stop. */
+static void *run_conn(void *arg)
+{
+    struct conn *c = arg;
+    struct pp_service *s = c->s;
+    static __thread char buf[65536];
+    int tmo = POLL_MS;
+
+    pp_setsockopt(s->st, c->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    while (!*s->stop) {
+        ssize_t n = pp_recv(s->st, c->fd, buf, sizeof buf, 0), off = 0;
+        if (n == -EAGAIN)
+            continue;
+        if (n <= 0)
+            break;
+        if (s->kind != PP_SVC_TCP_ECHO)
+            continue;
+        while (off < n && !*s->stop) {
+            ssize_t w = pp_send(s->st, c->fd, buf + off, (size_t)(n - off), 0);
+            if (w == -EAGAIN)
+                continue;
+            if (w < 0)
+                break;
+            off += w;
+        }
+        if (off < n)
+            break;
+    }
+    pp_close(s->st, c->fd);
+    free(c);
+    pthread_mutex_lock(&s->lock);
+    if (--s->conns == 0)
+        pthread_cond_signal(&s->idle);
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static void *run_tcp(void *arg)
+{
+    struct pp_service *s = arg;
+
+    while (!*s->stop) {
+        int fd = pp_accept(s->st, s->tcp_fd, NULL, NULL);
+        struct conn *c;
+        pthread_t th;
+        pthread_attr_t attr;
+        if (fd == -EAGAIN)
+            continue;
+        if (fd < 0)
+            break;
+        c = malloc(sizeof *c);
+        if (!c) {
+            pp_close(s->st, fd);
+            continue;
+        }
+        c->s = s;
+        c->fd = fd;
+        pthread_mutex_lock(&s->lock);
+        s->conns++;
+        s->handled++;
+        pthread_mutex_unlock(&s->lock);
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &attr, run_conn, c) != 0) {
+            pp_close(s->st, fd);
+            free(c);
+            pthread_mutex_lock(&s->lock);
+            s->conns--;
+            pthread_mutex_unlock(&s->lock);
+        }
+        pthread_attr_destroy(&attr);
+    }
+    return NULL;
+}
+
+static int open_socket(struct pp_stack *st, int type, uint16_t port)
 {
     struct sockaddr_in sin;
-    int tmo = 200, rc;
+    int fd = pp_socket(st, type), tmo = POLL_MS, one = 1, rc;
+
+    if (fd < 0)
+        return fd;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    pp_setsockopt(st, fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    pp_setsockopt(st, fd, PP_SO_REUSEADDR, &one, sizeof one);
+    rc = pp_bind(st, fd, (struct sockaddr *)&sin, sizeof sin);
+    if (rc == 0 && type == PP_SOCK_STREAM)
+        rc = pp_listen(st, fd, 128);
+    if (rc < 0) {
+        pp_close(st, fd);
+        return rc;
+    }
+    return fd;
+}
+
+int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_atomic_t *stop)
+{
+    int rc = 0;
 
     s->st = st;
     s->stop = stop;
-    s->fd = pp_socket(st, PP_SOCK_DGRAM);
-    if (s->fd < 0)
-        return s->fd;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(s->port);
-    pp_setsockopt(st, s->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
-    rc = pp_bind(st, s->fd, (struct sockaddr *)&sin, sizeof sin);
-    if (rc == 0)
-        rc = -pthread_create(&s->thread, NULL, run, s);
-    if (rc < 0) {
-        pp_close(st, s->fd);
-        s->fd = -1;
+    s->fd = s->tcp_fd = -1;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    if (s->kind != PP_SVC_TCP_ECHO) {
+        s->fd = open_socket(st, PP_SOCK_DGRAM, s->port);
+        if (s->fd < 0)
+            return s->fd;
+        if ((rc = -pthread_create(&s->thread, NULL, run_udp, s)) < 0) {
+            pp_close(st, s->fd);
+            s->fd = -1;
+            return rc;
+        }
+    }
+    if (s->kind != PP_SVC_UDP_ECHO) {
+        s->tcp_fd = open_socket(st, PP_SOCK_STREAM, s->port);
+        if (s->tcp_fd < 0)
+            return s->tcp_fd; /* pp_service_join stops the UDP half */
+        if ((rc = -pthread_create(&s->tcp_thread, NULL, run_tcp, s)) < 0) {
+            pp_close(st, s->tcp_fd);
+            s->tcp_fd = -1;
+        }
     }
     return rc;
 }
 
 void pp_service_join(struct pp_service *s)
 {
-    if (s->fd < 0)
-        return;
-    pthread_join(s->thread, NULL);
-    pp_close(s->st, s->fd);
-    s->fd = -1;
+    if (s->fd >= 0) {
+        pthread_join(s->thread, NULL);
+        pp_close(s->st, s->fd);
+        s->fd = -1;
+    }
+    if (s->tcp_fd >= 0) {
+        pthread_join(s->tcp_thread, NULL);
+        pp_close(s->st, s->tcp_fd);
+        s->tcp_fd = -1;
+        pthread_mutex_lock(&s->lock);
+        while (s->conns > 0) /* each sees *stop within POLL_MS */
+            pthread_cond_wait(&s->idle, &s->lock);
+        pthread_mutex_unlock(&s->lock);
+    }
 }

@@ -1,5 +1,6 @@
 /* services.h - small network services written against the public socket
- * API, one thread each: udp-echo (RFC 862) and discard (RFC 863). */
+ * API: udp-echo and tcp-echo (RFC 862), discard on UDP and TCP (RFC 863).
+ * TCP services run one thread per connection, all on the service's port. */
 #ifndef PP_SERVICES_H
 #define PP_SERVICES_H
 
@@ -9,19 +10,22 @@
 
 struct pp_stack;
 
-enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_DISCARD };
+enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD };
 
 struct pp_service {
     enum pp_service_kind kind;
     uint16_t port;
     struct pp_stack *st;
     volatile sig_atomic_t *stop;
-    int fd;
-    pthread_t thread;
+    int fd, tcp_fd;       /* UDP socket; TCP listener (tcp-echo, discard) */
+    pthread_t thread, tcp_thread;
     unsigned long long handled;
+    int conns;            /* TCP connection threads still running */
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
 };
 
-/* Parses "udp-echo:7" or "discard:9" into s.  0, or -1 with a message in
+/* Parses "udp-echo:7", "tcp-echo:7" or "discard:9" into s.  0, or -1 with a message in
  * err (>= 256 bytes). */
 int pp_service_parse(const char *spec, struct pp_service *s, char *err);
 /* Binds the service's socket and starts its thread.  0 or -errno (the

@@ -1,0 +1,108 @@
+#!/bin/bash
+# tcp_tun.sh - portplex TCP against the Linux kernel's over a TUN device in a
+# fresh network namespace, both directions: kernel clients (nc, Python) to
+# our tcp-echo and discard, data compared by SHA-256; the same with netem
+# loss and reordering on the kernel's side; nmap -sS and -sT from the kernel
+# side; and a libportplex client against kernel servers (python3 -m
+# http.server, nc -l).
+set -u
+PORTPLEX=$1
+TOOLS=$2
+. "$(dirname "$0")/../lib/interop.bash"
+PY=/usr/bin/python3
+
+need_root
+need_tools ip nc nmap tc sha256sum
+[ -x $PY ] || skip "needs /usr/bin/python3"
+[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+
+netns_new NS
+IN() { ip netns exec "$NS" "$@"; }
+
+ip netns exec "$NS" "$PORTPLEX" stack --tun pp0 --addr 192.0.2.2/24 --serve tcp-echo:7 \
+    --serve discard:9 >"$PP_TMP/stack.out" 2>"$PP_TMP/stack.err" &
+STACK_PID=$!
+wait_for "$PP_TMP/stack.out" "is up"
+
+reply=$(echo "hello over tcp" | IN nc -N -w 3 192.0.2.2 7)
+[ "$reply" = "hello over tcp" ] || fail "nc to tcp-echo returned '$reply'"
+echo "ok: nc to tcp-echo"
+
+kernel_clients() { # kernel_clients LABEL MB: echo and discard, SHA-256 compared
+    IN $PY - "$1" "$2" <<'PY' || fail "kernel client ($1)"
+import hashlib, os, socket, sys, threading, time
+label, mb = sys.argv[1], int(sys.argv[2])
+data = os.urandom(mb << 20)
+s = socket.create_connection(("192.0.2.2", 7), timeout=30)
+got = bytearray()
+def reader():
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            return
+        got.extend(d)
+t = threading.Thread(target=reader); t.start()
+t0 = time.time(); s.sendall(data); s.shutdown(socket.SHUT_WR); t.join(); dt = time.time() - t0
+if hashlib.sha256(got).digest() != hashlib.sha256(data).digest():
+    print("echo of %d MB came back different (%d bytes)" % (mb, len(got))); sys.exit(1)
+print("ok (%s): %d MB through tcp-echo and back, SHA-256 equal, %.0f MB/s" % (label, mb, 2 * mb / dt))
+s = socket.create_connection(("192.0.2.2", 9), timeout=30)
+t0 = time.time()
+for i in range(4 * mb):
+    s.sendall(data[:1 << 20] if i % 2 else data[-(1 << 20):])
+s.shutdown(socket.SHUT_WR)
+if s.recv(10) != b"":
+    print("discard answered"); sys.exit(1)
+print("ok (%s): %d MB into discard, %.0f MB/s" % (label, 4 * mb, 4 * mb / (time.time() - t0)))
+PY
+}
+kernel_clients "clean link" 16
+
+# netem on the kernel's side of the TUN device, if this kernel has it.
+if IN tc qdisc add dev pp0 root netem loss 1% delay 2ms reorder 5% 50% 2>/dev/null; then
+    kernel_clients "netem loss 1%, reorder 5%" 4
+    IN tc qdisc del dev pp0 root
+else
+    echo "note: no sch_netem in this kernel; the lossy-link run is covered on vwire instead"
+fi
+
+IN nmap -sS -n -p 1-20,80,443 192.0.2.2 >"$PP_TMP/nmap-sS.txt" 2>&1 || fail "nmap -sS"
+IN nmap -sT -n -p 1-20,80,443 192.0.2.2 >"$PP_TMP/nmap-sT.txt" 2>&1 || fail "nmap -sT"
+for scan in sS sT; do
+    f="$PP_TMP/nmap-$scan.txt"
+    grep -qE '^7/tcp +open' "$f" && grep -qE '^9/tcp +open' "$f" || { cat "$f"; fail "nmap -$scan: 7 and 9 not open"; }
+    open=$(grep -cE '^[0-9]+/tcp +open' "$f")
+    [ "$open" = 2 ] || { cat "$f"; fail "nmap -$scan: $open open ports, expected 2"; }
+    closed=$(grep -cE '^[0-9]+/tcp +closed' "$f")
+    shown=$(sed -nE 's/^Not shown: ([0-9]+) closed.*/\1/p' "$f")
+    [ $((closed + ${shown:-0})) = 20 ] || { cat "$f"; fail "nmap -$scan: expected 20 closed ports"; }
+done
+echo "ok: nmap -sS and -sT see 7 and 9 open, the other 20 ports closed"
+
+kill -TERM "$STACK_PID"
+wait "$STACK_PID" || fail "portplex stack exited $?"
+grep -E "tcp\.(passive_opens|out_rsts|retransmits|fast_retransmits|challenge_acks)\)" "$PP_TMP/stack.out"
+
+# --- libportplex as the client, kernel servers -------------------------------
+mkdir -p "$PP_TMP/www"
+head -c 3000000 /dev/urandom >"$PP_TMP/www/blob.bin"
+(cd "$PP_TMP/www" && exec ip netns exec "$NS" $PY -m http.server --bind 0.0.0.0 8000) \
+    >"$PP_TMP/http.log" 2>&1 &
+IN nc -l 0.0.0.0 9000 >"$PP_TMP/nc-received.bin" &
+NC_PID=$!
+sleep 0.5
+IN "$TOOLS/tun_client" pp1 192.0.2.2/24 192.0.2.1 8000 get /blob.bin "$PP_TMP/response.bin" \
+    || fail "tun_client get"
+head -1 "$PP_TMP/response.bin" | grep -q "200 OK" || fail "http.server: $(head -1 "$PP_TMP/response.bin")"
+# The body follows the blank line that ends the header.
+$PY -c "
+import sys; d = open(sys.argv[1], 'rb').read(); sys.stdout.buffer.write(d[d.index(b'\r\n\r\n') + 4:])
+" "$PP_TMP/response.bin" >"$PP_TMP/body.bin"
+cmp -s "$PP_TMP/body.bin" "$PP_TMP/www/blob.bin" || fail "3 MB from http.server differ"
+echo "ok: libportplex client fetched 3 MB from python3 -m http.server intact"
+IN "$TOOLS/tun_client" pp1 192.0.2.2/24 192.0.2.1 9000 send "$PP_TMP/www/blob.bin" \
+    || fail "tun_client send"
+wait "$NC_PID"
+cmp -s "$PP_TMP/nc-received.bin" "$PP_TMP/www/blob.bin" || fail "nc -l received different bytes"
+echo "ok: libportplex client sent 3 MB to nc -l intact"
+echo PASS
