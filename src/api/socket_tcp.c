@@ -123,14 +123,14 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
             return -ENOTCONN;
         if (tcb->rcvq.len) {
             size_t n = tcb->rcvq.len < len ? tcb->rcvq.len : len;
-            uint16_t before = (uint16_t)((tcb->rcv_adv - tcb->rcv_nxt) >> tcb->rcv_wscale);
+            uint32_t before = tcb->rcv_adv - tcb->rcv_nxt; /* bytes offered now */
             pp_ring_peek(&tcb->rcvq, 0, buf, n);
             if (!(flags & PP_MSG_PEEK)) {
                 pp_ring_consume(&tcb->rcvq, n);
                 /* Tell the peer when the window opens by a segment or more
                  * (receiver-side silly window avoidance, RFC 9293 3.8.6.2.2). */
                 if (tcb->state >= PP_TCP_ESTABLISHED && tcb->state <= PP_TCP_FIN_WAIT_2 &&
-                    (pp_ring_space(&tcb->rcvq) >> tcb->rcv_wscale) >= (size_t)before + tcb->mss)
+                    pp_ring_space(&tcb->rcvq) >= (size_t)before + tcb->mss)
                     pp__tcp_send_ack(st, tcb);
             }
             pp__put_addr(from, fromlen, s->dmx.t.raddr, s->dmx.t.rport);

@@ -1,0 +1,233 @@
+/* bench/tcp.c - TCP bulk throughput and connection rate: two portplex
+ * stacks on the virtual wire (MTU 65535 and 1500) against Linux TCP on
+ * 127.0.0.1 (MTU 65536), in the same run.
+ * Last line (the vwire MTU-65535 bulk figure):
+ *   ratio=<ours_Gbps/kernel_Gbps> ours=<Gbit/s> peer=<Gbit/s> unit=Gbit/s */
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "link/vwire.h"
+#include "portplex/socket.h"
+#include "portplex/stack.h"
+
+#define A 0xc0000201u
+#define B 0xc0000202u
+#define BULK (256u << 20) /* bytes per bulk run */
+
+static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
+{
+    struct sockaddr_in s;
+    memset(&s, 0, sizeof s);
+    s.sin_family = AF_INET;
+    s.sin_addr.s_addr = htonl(addr);
+    s.sin_port = htons(port);
+    return s;
+}
+
+struct side {
+    int kernel;
+    struct pp_stack *st;
+    int fd;
+    size_t bytes;
+};
+
+static ssize_t xsend(struct side *s, const void *b, size_t n)
+{
+    return s->kernel ? send(s->fd, b, n, 0) : pp_send(s->st, s->fd, b, n, 0);
+}
+static ssize_t xrecv(struct side *s, void *b, size_t n)
+{
+    return s->kernel ? recv(s->fd, b, n, 0) : pp_recv(s->st, s->fd, b, n, 0);
+}
+
+static void *sink(void *arg)
+{
+    struct side *s = arg;
+    static __thread char buf[1 << 17];
+    ssize_t n;
+    while ((n = xrecv(s, buf, sizeof buf)) > 0)
+        s->bytes += (size_t)n;
+    return NULL;
+}
+
+/* Sends BULK bytes from cli to srv; returns Gbit/s. */
+static double bulk(struct side *cli, struct side *srv)
+{
+    static char buf[1 << 17];
+    pthread_t th;
+    size_t sent = 0;
+    double t0;
+
+    memset(buf, 'b', sizeof buf);
+    pthread_create(&th, NULL, sink, srv);
+    t0 = bench_now();
+    while (sent < BULK) {
+        ssize_t n = xsend(cli, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+    }
+    if (cli->kernel)
+        shutdown(cli->fd, SHUT_WR);
+    else
+        pp_shutdown(cli->st, cli->fd, PP_SHUT_WR);
+    pthread_join(th, NULL);
+    if (srv->bytes != sent)
+        fprintf(stderr, "bulk: sent %zu, received %zu\n", sent, srv->bytes);
+    return (double)srv->bytes * 8 / (bench_now() - t0) / 1e9;
+}
+
+static struct pp_stack *mkstack(uint32_t addr)
+{
+    struct pp_stack_config c;
+    memset(&c, 0, sizeof c);
+    c.addr = addr;
+    c.prefix_len = 24;
+    return pp_stack_new(&c);
+}
+
+static double ours_bulk(uint16_t mtu)
+{
+    struct pp_vwire_config wc;
+    char err[256];
+    struct pp_stack *a = mkstack(A), *b = mkstack(B);
+    struct pp_vwire *w;
+    struct sockaddr_in any = sin_of(0, 5001), to = sin_of(B, 5001);
+    struct side cli = {0, a, -1, 0}, srv = {0, b, -1, 0};
+    int lis;
+    double g;
+
+    memset(&wc, 0, sizeof wc);
+    wc.mtu = mtu;
+    w = pp_vwire_new(&wc, err);
+    pp_vwire_attach(w, a);
+    pp_vwire_attach(w, b);
+    pp_vwire_start(w);
+    lis = pp_socket(b, PP_SOCK_STREAM);
+    pp_bind(b, lis, (struct sockaddr *)&any, sizeof any);
+    pp_listen(b, lis, 4);
+    cli.fd = pp_socket(a, PP_SOCK_STREAM);
+    if (pp_connect(a, cli.fd, (struct sockaddr *)&to, sizeof to) < 0)
+        abort();
+    srv.fd = pp_accept(b, lis, NULL, NULL);
+    g = bulk(&cli, &srv);
+    pp_close(a, cli.fd);
+    pp_close(b, srv.fd);
+    pp_close(b, lis);
+    pp_vwire_free(w);
+    pp_stack_free(a);
+    pp_stack_free(b);
+    return g;
+}
+
+static double kernel_bulk(void)
+{
+    struct sockaddr_in sa = sin_of(0x7f000001u, 0);
+    socklen_t sl = sizeof sa;
+    struct side cli = {1, NULL, -1, 0}, srv = {1, NULL, -1, 0};
+    int lis = socket(AF_INET, SOCK_STREAM, 0);
+    double g;
+
+    bind(lis, (struct sockaddr *)&sa, sizeof sa);
+    listen(lis, 4);
+    getsockname(lis, (struct sockaddr *)&sa, &sl);
+    cli.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(cli.fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+        abort();
+    srv.fd = accept(lis, NULL, NULL);
+    g = bulk(&cli, &srv);
+    close(cli.fd);
+    close(srv.fd);
+    close(lis);
+    return g;
+}
+
+/* Connections per second: connect, 1 request, 1 response, close. */
+static double ours_cps(void)
+{
+    char err[256], buf[64];
+    struct pp_stack *a = mkstack(A), *b = mkstack(B);
+    struct pp_vwire *w = pp_vwire_new(NULL, err);
+    struct sockaddr_in any = sin_of(0, 80), to = sin_of(B, 80);
+    int lis, n = 0;
+    double t0, t;
+
+    pp_vwire_attach(w, a);
+    pp_vwire_attach(w, b);
+    pp_vwire_start(w);
+    lis = pp_socket(b, PP_SOCK_STREAM);
+    pp_bind(b, lis, (struct sockaddr *)&any, sizeof any);
+    pp_listen(b, lis, 128);
+    t0 = bench_now();
+    do {
+        int c = pp_socket(a, PP_SOCK_STREAM), s;
+        if (pp_connect(a, c, (struct sockaddr *)&to, sizeof to) < 0)
+            abort();
+        s = pp_accept(b, lis, NULL, NULL);
+        pp_send(a, c, "ping", 4, 0);
+        pp_recv(b, s, buf, sizeof buf, 0);
+        pp_send(b, s, "pong", 4, 0);
+        pp_recv(a, c, buf, sizeof buf, 0);
+        pp_close(b, s); /* the server closes first and keeps the TIME_WAIT */
+        pp_close(a, c);
+        n++;
+        t = bench_now() - t0;
+    } while (t < 1.0);
+    pp_close(b, lis);
+    pp_vwire_free(w);
+    pp_stack_free(a);
+    pp_stack_free(b);
+    return n / t;
+}
+
+static double kernel_cps(void)
+{
+    struct sockaddr_in sa = sin_of(0x7f000001u, 0);
+    socklen_t sl = sizeof sa;
+    char buf[64];
+    int lis = socket(AF_INET, SOCK_STREAM, 0), n = 0, one = 1;
+    double t0, t;
+
+    bind(lis, (struct sockaddr *)&sa, sizeof sa);
+    listen(lis, 128);
+    getsockname(lis, (struct sockaddr *)&sa, &sl);
+    t0 = bench_now();
+    do {
+        int c = socket(AF_INET, SOCK_STREAM, 0), s;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0)
+            abort();
+        s = accept(lis, NULL, NULL);
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        send(c, "ping", 4, 0);
+        recv(s, buf, sizeof buf, 0);
+        send(s, "pong", 4, 0);
+        recv(c, buf, sizeof buf, 0);
+        close(s);
+        close(c);
+        n++;
+        t = bench_now() - t0;
+    } while (t < 1.0);
+    close(lis);
+    return n / t;
+}
+
+int main(void)
+{
+    double o64 = ours_bulk(65535), o15 = ours_bulk(1500), k = kernel_bulk();
+    double oc = ours_cps(), kc = kernel_cps();
+
+    printf("%-44s %10s %10s %7s\n", "TCP, two stacks vs Linux on 127.0.0.1", "portplex", "kernel", "ratio");
+    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 65535, Gbit/s", o64, k, o64 / k);
+    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 1500, Gbit/s", o15, k, o15 / k);
+    printf("%-44s %10.0f %10.0f %7.2f\n", "connect+request+response+close, per s", oc, kc, oc / kc);
+    printf("ratio=%.2f ours=%.2f peer=%.2f unit=Gbit/s\n", o64 / k, o64, k);
+    return 0;
+}

@@ -1,0 +1,163 @@
+/* test_tcp_segments.c - one stack's TCP against hand-made segments, with a
+ * fake clock: what it sends, segment by segment (zero-window probes, RFC
+ * 5961 challenge ACKs, exact RSTs, out-of-window data). */
+#include <errno.h>
+
+#include "test.h"
+#include "stack_test_util.h"
+
+static struct pp_stack *st;
+static struct capture cap;
+static uint64_t now;
+static int fd;
+static uint16_t lport;
+static uint32_t iss;
+
+/* The last segment the stack sent, parsed. */
+static struct pp_tcp_hdr last(void)
+{
+    struct pp_ipv4_hdr ip;
+    struct pp_tcp_hdr t;
+    ASSERT_GT(cap.n, 0);
+    ASSERT_EQ(pp_ipv4_parse(cap.pkt[cap.n - 1], cap.len[cap.n - 1], &ip, 0), 20);
+    ASSERT_EQ(pp_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &t, 0) > 0, 1);
+    return t;
+}
+
+/* A segment from the peer 192.0.2.1:80 to us. */
+static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const char *data)
+{
+    uint8_t l4[256], pkt[300];
+    struct pp_tcp_hdr t;
+    size_t n = data ? strlen(data) : 0;
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = seq;
+    t.ack = ack;
+    t.flags = flags;
+    t.window = win;
+    if (flags & PP_TCP_SYN) {
+        t.opts.has_mss = 1;
+        t.opts.mss = 1000;
+    }
+    memcpy(l4 + pp_tcp_repr_len(&t), data ? data : "", n);
+    n += (size_t)pp_tcp_emit(l4, sizeof l4, &t, n, HOST_A, HOST_B);
+    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, n, 1, 0, 0));
+}
+
+/* Connects to 192.0.2.1:80 and completes the handshake with window win. */
+static void established(uint16_t win)
+{
+    struct sockaddr_in to = sin_of(HOST_A, 80);
+    struct pp_tcp_hdr t;
+    st = stack_at(HOST_B, "b");
+    capture_init(&cap, 1500);
+    pp_stack_attach(st, &cap.link);
+    now = pp_now_ms() + 100000;
+    pp_stack_poll(st, now);
+    fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_SYN);
+    ASSERT(t.opts.has_mss && t.opts.has_wscale);
+    lport = t.sport;
+    iss = t.seq;
+    seg(5000, iss + 1, PP_TCP_SYN | PP_TCP_ACK, win, NULL); /* no wscale: unscaled */
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 5001);
+}
+
+TEST(zero_window_is_probed)
+{
+    struct pp_tcp_hdr t;
+    int n;
+    established(0);
+    n = cap.n;
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    ASSERT_EQ(cap.n, n); /* window closed: nothing goes */
+    pp_stack_poll(st, now += 1100);
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.payload_len, 1); /* the probe */
+    ASSERT_EQ(t.seq, iss + 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.window_probes"), 1);
+    /* The window opens: everything goes. */
+    seg(5001, iss + 1, PP_TCP_ACK, 1000, NULL);
+    t = last();
+    ASSERT_EQ(t.payload_len, 5);
+    ASSERT_MEMEQ(t.payload, "hello", 5);
+    pp_stack_free(st);
+}
+
+TEST(rst_exact_resets_in_window_challenges)
+{
+    struct pp_tcp_hdr t;
+    char buf[8];
+    int n;
+    established(1000);
+    n = cap.n;
+    seg(5001 + 100, 0, PP_TCP_RST, 0, NULL); /* in the window, not exact */
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK); /* challenge ACK (RFC 5961 3.2) */
+    ASSERT_EQ(t.ack, 5001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.challenge_acks"), 1);
+    seg(5001 + 10, iss + 1, PP_TCP_SYN, 1000, NULL); /* SYN in the window */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.challenge_acks"), 2);
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -EAGAIN); /* still alive */
+    seg(900000, iss + 1, PP_TCP_ACK, 1000, "out of window");
+    t = last();
+    ASSERT_EQ(t.ack, 5001); /* an ACK, data dropped */
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -EAGAIN);
+    seg(5001, 0, PP_TCP_RST, 0, NULL); /* exact */
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -ECONNRESET);
+    pp_stack_free(st);
+}
+
+TEST(out_of_order_data_is_queued_then_delivered)
+{
+    struct pp_tcp_hdr t;
+    char buf[32];
+    established(1000);
+    seg(5001 + 5, iss + 1, PP_TCP_ACK, 1000, "world");
+    t = last();
+    ASSERT_EQ(t.ack, 5001); /* a duplicate ACK asks for the hole */
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -EAGAIN);
+    seg(5001, iss + 1, PP_TCP_ACK, 1000, "hello");
+    t = last();
+    ASSERT_EQ(t.ack, 5011);
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), 10);
+    ASSERT_MEMEQ(buf, "helloworld", 10);
+    pp_stack_free(st);
+}
+
+TEST(retransmission_backs_off_and_gives_up)
+{
+    struct pp_tcp_hdr t;
+    int i, n;
+    established(1000);
+    ASSERT_EQ(pp_send(st, fd, "data", 4, 0), 4);
+    n = cap.n;
+    /* RTO starts at 1 s (no RTT sample in this handshake), doubles each time. */
+    pp_stack_poll(st, now += 999);
+    ASSERT_EQ(cap.n, n);
+    pp_stack_poll(st, now += 1);
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.seq, iss + 1);
+    ASSERT_EQ(t.payload_len, 4);
+    pp_stack_poll(st, now += 1999);
+    ASSERT_EQ(cap.n, n + 1);
+    pp_stack_poll(st, now += 1);
+    ASSERT_EQ(cap.n, n + 2);
+    for (i = 0; i < 400 && pp_stack_counter(st, "tcp.timeouts") == 0; i++)
+        pp_stack_poll(st, now += 5000);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.timeouts"), 1);
+    {
+        char buf[4];
+        ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -ETIMEDOUT);
+    }
+    pp_stack_free(st);
+}
