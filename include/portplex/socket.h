@@ -33,8 +33,15 @@ enum pp_sockopt {
     PP_SO_TYPE,          /* int, read-only */
     PP_SO_BROADCAST,     /* int, allow sending to broadcast addresses */
     PP_SO_LINGER,        /* int seconds, -1 off; 0 makes close() abort with RST */
-    PP_TCP_NODELAY,      /* int; segments are never held back in this version */
+    PP_TCP_NODELAY,      /* int: send small segments at once (no Nagle) */
+    PP_SO_KEEPALIVE,     /* int: probe an idle connection */
+    PP_TCP_KEEPIDLE,     /* int seconds of silence before the first probe (7200) */
+    PP_TCP_KEEPINTVL,    /* int seconds between probes (75) */
+    PP_TCP_KEEPCNT,      /* int probes unanswered before ETIMEDOUT (9) */
+    PP_TCP_CONGESTION,   /* int: PP_CC_NEWRENO or PP_CC_CUBIC (default) */
 };
+#define PP_CC_NEWRENO_ID 0
+#define PP_CC_CUBIC_ID 1
 
 /* Creates a socket; returns its descriptor (>= 0) or -EINVAL, -EMFILE, -ENOMEM. */
 int pp_socket(struct pp_stack *st, int type);

@@ -90,6 +90,10 @@ int pp_socket(struct pp_stack *st, int type)
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->nonblock = (type & PP_SOCK_NONBLOCK) != 0;
     s->linger = -1;
+    s->cc_algo = PP_CC_CUBIC;
+    s->keepidle = 7200; /* Linux's defaults */
+    s->keepintvl = 75;
+    s->keepcnt = 9;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     pthread_mutex_lock(&st->lock);
     fd = pp__fd_alloc(st, s);
@@ -404,7 +408,34 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
         break;
     case PP_SO_LINGER: s->linger = v < 0 ? -1 : v; break;
-    case PP_TCP_NODELAY: s->nodelay = v != 0; break;
+    case PP_TCP_NODELAY:
+        s->nodelay = v != 0;
+        if (s->tcb && s->nodelay)
+            pp__tcp_output(st, s->tcb); /* what Nagle held back goes now */
+        break;
+    case PP_SO_KEEPALIVE:
+        s->keepalive = v != 0;
+        if (s->tcb)
+            s->tcb->ka_deadline = 0; /* re-armed from the next segment or timer pass */
+        break;
+    case PP_TCP_KEEPIDLE:
+        if (v < 1 || v > 32767) rc = -EINVAL; else s->keepidle = v;
+        break;
+    case PP_TCP_KEEPINTVL:
+        if (v < 1 || v > 32767) rc = -EINVAL; else s->keepintvl = v;
+        break;
+    case PP_TCP_KEEPCNT:
+        if (v < 1 || v > 127) rc = -EINVAL; else s->keepcnt = v;
+        break;
+    case PP_TCP_CONGESTION:
+        if (v != PP_CC_NEWRENO && v != PP_CC_CUBIC) {
+            rc = -ENOENT;
+        } else {
+            s->cc_algo = v;
+            if (s->tcb)
+                s->tcb->cc = pp_tcp_cc(v);
+        }
+        break;
     default: rc = -ENOPROTOOPT; break;
     }
     pp__sock_put(s);
@@ -442,6 +473,11 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
         break;
     case PP_SO_LINGER: v = s->linger; break;
     case PP_TCP_NODELAY: v = s->nodelay; break;
+    case PP_SO_KEEPALIVE: v = s->keepalive; break;
+    case PP_TCP_KEEPIDLE: v = s->keepidle; break;
+    case PP_TCP_KEEPINTVL: v = s->keepintvl; break;
+    case PP_TCP_KEEPCNT: v = s->keepcnt; break;
+    case PP_TCP_CONGESTION: v = s->cc_algo; break;
     default: rc = -ENOPROTOOPT; break;
     }
     if (rc == 0) {

@@ -60,7 +60,13 @@
     X(tcp, timeouts, "connections dropped after too many retransmissions")               \
     X(tcp, window_probes, "zero-window probes sent")                                     \
     X(tcp, ooo_segs, "segments queued out of order")                                     \
-    X(tcp, time_waits, "connections into TIME_WAIT")
+    X(tcp, time_waits, "connections into TIME_WAIT")                                     \
+    X(tcp, delayed_acks, "ACKs delayed (sent later or with data)")                       \
+    X(tcp, keepalive_probes, "keepalive probes sent")                                    \
+    X(tcp, keepalive_drops, "connections dropped: keepalive unanswered")                 \
+    X(tcp, syncookies_sent, "SYN cookies sent (listen queue full)")                      \
+    X(tcp, syncookies_ok, "connections restored from a SYN cookie")                      \
+    X(tcp, syncookies_failed, "ACKs with an invalid SYN cookie")
 
 enum pp_counter {
 #define PP_CNT_ENUM(layer, name, text) PP_CNT_##layer##_##name,

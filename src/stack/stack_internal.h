@@ -33,7 +33,9 @@ struct pp_sock {
     int rcvtimeo_ms;
     struct pp_tcb *tcb; /* stream sockets: the connection, NULL once it is gone */
     int linger;         /* SO_LINGER seconds, -1 = off */
-    int nodelay;        /* TCP_NODELAY (segments go out at once either way) */
+    int nodelay;        /* TCP_NODELAY: no Nagle */
+    int cc_algo;        /* PP_TCP_CONGESTION */
+    int keepalive, keepidle, keepintvl, keepcnt; /* seconds, seconds, probes */
 };
 
 struct pp_stack {

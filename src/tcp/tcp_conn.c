@@ -33,6 +33,8 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
     tcb->mss = TCP_DEFAULT_MSS;
     tcb->rto = TCP_RTO_INITIAL;
     tcb->ssthresh = 0x7fffffff;
+    tcb->cc = pp_tcp_cc(s->cc_algo);
+    tcb->last_rx = st->now_ms;
     tcb->next_active = st->tcbs;
     st->tcbs = tcb;
     return tcb;
@@ -159,7 +161,8 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
     CNT(st, tcp, retransmits);
     /* RFC 6298 5.5-5.6: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 MSS. */
     tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
-    tcb->ssthresh = flight / 2 > 2u * tcb->mss ? flight / 2 : 2u * tcb->mss;
+    if (tcb->retries == 1) /* once per loss episode, not per backoff */
+        tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     tcb->cwnd = tcb->mss;
     tcb->in_recovery = 0;
     tcb->dupacks = 0;
@@ -174,12 +177,46 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
     pp__tcp_output(st, tcb);
 }
 
+/* RFC 9293 3.8.4: after keepidle seconds of silence, probe with a segment
+ * the peer must answer (SEG.SEQ = SND.NXT - 1, no data); keepcnt probes
+ * unanswered, keepintvl apart, end the connection.  -1 if it ended. */
+static int keepalive(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    struct pp_sock *s = tcb->sock;
+
+    if (!tcb->ka_deadline) {
+        tcb->ka_deadline = tcb->last_rx + (uint64_t)s->keepidle * 1000;
+        tcb->ka_probes = 0;
+    }
+    if (st->now_ms < tcb->ka_deadline)
+        return 0;
+    if (tcb->ka_probes >= s->keepcnt) {
+        CNT(st, tcp, keepalive_drops);
+        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        return -1;
+    }
+    pp__tcp_send_segment(st, tcb, tcb->snd_una - 1, PP_TCP_ACK, 0, 0);
+    CNT(st, tcp, keepalive_probes);
+    tcb->ka_probes++;
+    tcb->ka_deadline = st->now_ms + (uint64_t)s->keepintvl * 1000;
+    return 0;
+}
+
 void pp__tcp_timers(struct pp_stack *st)
 {
     struct pp_tcb *tcb = st->tcbs, *next;
 
     for (; tcb; tcb = next) {
-        next = tcb->next_active; /* the timeout may free tcb, never others */
+        next = tcb->next_active; /* a timeout may free tcb, never others */
+        if (tcb->delack_deadline && st->now_ms >= tcb->delack_deadline) {
+            tcb->delack_deadline = 0;
+            if (tcb->state >= PP_TCP_ESTABLISHED && tcb->state != PP_TCP_TIME_WAIT) {
+                tcb->ack_now = 1;
+                pp__tcp_output(st, tcb);
+            }
+        }
+        if (tcb->sock->keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
+            continue;
         if (tcb->rtx_deadline && st->now_ms >= tcb->rtx_deadline)
             rtx_timeout(st, tcb);
     }
@@ -190,9 +227,14 @@ uint64_t pp__tcp_next_deadline(struct pp_stack *st)
     uint64_t next = UINT64_MAX;
     struct pp_tcb *tcb;
 
-    for (tcb = st->tcbs; tcb; tcb = tcb->next_active)
+    for (tcb = st->tcbs; tcb; tcb = tcb->next_active) {
         if (tcb->rtx_deadline && tcb->rtx_deadline < next)
             next = tcb->rtx_deadline;
+        if (tcb->delack_deadline && tcb->delack_deadline < next)
+            next = tcb->delack_deadline;
+        if (tcb->ka_deadline && tcb->sock->keepalive && tcb->ka_deadline < next)
+            next = tcb->ka_deadline;
+    }
     return next;
 }
 

@@ -253,8 +253,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         if (t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
             ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd && ++tcb->dupacks == 3 &&
             !tcb->in_recovery) {
-            uint32_t flight = tcb->snd_nxt - tcb->snd_una;
-            tcb->ssthresh = flight / 2 > 2u * tcb->mss ? flight / 2 : 2u * tcb->mss;
+            tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
             tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
             tcb->in_recovery = 1;
             tcb->recover = tcb->snd_nxt;
@@ -291,10 +290,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                                      tcb->sndq.len < tcb->mss ? tcb->sndq.len : tcb->mss);
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
-        } else if (tcb->cwnd < tcb->ssthresh) {
-            tcb->cwnd += acked < tcb->mss ? acked : tcb->mss; /* slow start */
         } else {
-            tcb->cwnd += (uint32_t)((uint64_t)tcb->mss * tcb->mss / tcb->cwnd) + 1;
+            tcb->cc->on_ack(tcb, acked, st->now_ms);
         }
         tcb->rtx_deadline = 0;
         if (tcb->snd_nxt != tcb->snd_una)
@@ -349,14 +346,26 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
     }
     if (seq == tcb->rcv_nxt) {
         size_t n = pp_ring_write(&tcb->rcvq, d, len);
+        int had_ooo = tcb->ooo != NULL;
         tcb->rcv_nxt += (uint32_t)n;
         ooo_drain(tcb);
         wake(st, tcb);
-    } else {
-        ooo_insert(tcb, seq, d, len);
-        CNT(st, tcp, ooo_segs);
+        /* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK every second full-sized
+         * segment at once, and anything that fills a hole; delay the rest
+         * by at most TCP_DELACK_MS. */
+        if (had_ooo || ++tcb->unacked_segs >= 2 || len < tcb->mss / 2 ||
+            tcb->sock->nodelay) {
+            tcb->ack_now = 1;
+        } else {
+            if (!tcb->delack_deadline)
+                tcb->delack_deadline = st->now_ms + TCP_DELACK_MS;
+            CNT(st, tcp, delayed_acks);
+        }
+        return;
     }
-    tcb->ack_now = 1;
+    ooo_insert(tcb, seq, d, len);
+    CNT(st, tcp, ooo_segs);
+    tcb->ack_now = 1; /* a duplicate ACK at once tells the sender (RFC 5681 4.2) */
 }
 
 /* Returns -1 when the connection is gone (TIME_WAIT took over). */
@@ -446,6 +455,10 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
         goto drop;
     }
     tcb = ((struct pp_sock *)e->owner)->tcb;
+    if (tcb) {
+        tcb->last_rx = st->now_ms; /* keepalive counts silence from here */
+        tcb->ka_deadline = 0;
+    }
     if (!tcb) {
         pp__tcp_send_rst_for(st, ip, &t);
         goto drop;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "stack/ring.h"
+#include "tcp_cc.h"
 #include "stack/stack_internal.h"
 #include "wire/tcp.h"
 
@@ -39,6 +40,7 @@ const char *pp_tcp_state_name(int state);
 #define TCP_DATA_RETRIES 15
 #define TCP_BUF_DEFAULT (256 * 1024)
 #define TCP_WSCALE 7              /* what we offer: 128-byte units, windows up to 8 MB */
+#define TCP_DELACK_MS 40          /* Linux's minimum delayed-ACK timeout */
 
 struct ooo_seg { /* out-of-order data, sorted by seq */
     struct ooo_seg *next;
@@ -65,6 +67,14 @@ struct pp_tcb {
     /* Congestion control (RFC 5681; NewReno recovery RFC 6582). */
     uint32_t cwnd, ssthresh, dupacks, recover;
     int in_recovery;
+    const struct pp_cc_ops *cc;
+    struct pp_cubic cubic;
+    /* Delayed ACKs (RFC 9293 3.8.6.3): every second full segment, or 40 ms. */
+    int unacked_segs;
+    uint64_t delack_deadline;
+    /* Keepalive (RFC 9293 3.8.4; SO_KEEPALIVE). */
+    uint64_t last_rx, ka_deadline;
+    int ka_probes;
     /* Retransmission (RFC 6298). */
     uint32_t srtt, rttvar, rto;   /* ms; srtt 0 = no sample yet */
     uint32_t rtt_seq;

@@ -66,7 +66,11 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     if (len)
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
     pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
-    tcb->ack_now = 0;
+    if (h.flags & PP_TCP_ACK) { /* this segment carries the ACK we owed */
+        tcb->ack_now = 0;
+        tcb->unacked_segs = 0;
+        tcb->delack_deadline = 0;
+    }
     CNT(st, tcp, out_segs);
     pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
 }
@@ -115,6 +119,11 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             len = wnd - inflight;
         if (len == 0 && !(tcb->fin_pending && !tcb->fin_sent && off == queued &&
                           inflight <= wnd))
+            break;
+        /* Nagle (RFC 9293 3.7.4): while data is unacknowledged, hold a
+         * short segment back until a full one can go or the ACK comes. */
+        if (len < tcb->mss && len == queued - off && inflight > 0 && !tcb->sock->nodelay &&
+            !tcb->fin_pending)
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent) {
             flags |= PP_TCP_FIN;

@@ -27,7 +27,7 @@ static struct pp_tcp_hdr last(void)
 /* A segment from the peer 192.0.2.1:80 to us. */
 static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const char *data)
 {
-    uint8_t l4[256], pkt[300];
+    uint8_t l4[2048], pkt[2100];
     struct pp_tcp_hdr t;
     size_t n = data ? strlen(data) : 0;
     memset(&t, 0, sizeof t);
@@ -159,5 +159,96 @@ TEST(retransmission_backs_off_and_gives_up)
         char buf[4];
         ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -ETIMEDOUT);
     }
+    pp_stack_free(st);
+}
+
+TEST(delayed_ack_every_second_segment_or_40ms)
+{
+    static char full[1001];
+    struct pp_tcp_hdr t;
+    int n;
+    established(1000); /* the peer's MSS is 1000 */
+    memset(full, 'f', 1000);
+    n = cap.n;
+    seg(5001, iss + 1, PP_TCP_ACK, 1000, full);
+    ASSERT_EQ(cap.n, n); /* one full segment: the ACK waits */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.delayed_acks"), 1);
+    seg(6001, iss + 1, PP_TCP_ACK, 1000, full);
+    ASSERT_EQ(cap.n, n + 1); /* the second: ACK at once */
+    t = last();
+    ASSERT_EQ(t.ack, 7001);
+    seg(7001, iss + 1, PP_TCP_ACK, 1000, full);
+    ASSERT_EQ(cap.n, n + 1);
+    pp_stack_poll(st, now += 39);
+    ASSERT_EQ(cap.n, n + 1);
+    pp_stack_poll(st, now += 1);
+    ASSERT_EQ(cap.n, n + 2); /* the timer: 40 ms */
+    t = last();
+    ASSERT_EQ(t.ack, 8001);
+    pp_stack_free(st);
+}
+
+TEST(nagle_holds_small_segments_while_data_is_in_flight)
+{
+    struct pp_tcp_hdr t;
+    int n, one = 1;
+    established(1000);
+    n = cap.n;
+    ASSERT_EQ(pp_send(st, fd, "a", 1, 0), 1);
+    ASSERT_EQ(cap.n, n + 1); /* nothing in flight: goes at once */
+    ASSERT_EQ(pp_send(st, fd, "b", 1, 0), 1);
+    ASSERT_EQ(pp_send(st, fd, "c", 1, 0), 1);
+    ASSERT_EQ(cap.n, n + 1); /* held back */
+    seg(5001, iss + 2, PP_TCP_ACK, 1000, NULL);
+    ASSERT_EQ(cap.n, n + 2);
+    t = last();
+    ASSERT_EQ(t.payload_len, 2); /* "bc" coalesced */
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_NODELAY, &one, sizeof one), 0);
+    ASSERT_EQ(pp_send(st, fd, "d", 1, 0), 1);
+    ASSERT_EQ(cap.n, n + 3); /* TCP_NODELAY: at once */
+    pp_stack_free(st);
+}
+
+TEST(keepalive_probes_then_gives_up)
+{
+    struct pp_tcp_hdr t;
+    char buf[4];
+    int one = 1, idle = 10, intvl = 2, cnt = 3, n, i;
+    established(1000);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_KEEPALIVE, &one, sizeof one), 0);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_KEEPIDLE, &idle, sizeof idle), 0);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_KEEPINTVL, &intvl, sizeof intvl), 0);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_KEEPCNT, &cnt, sizeof cnt), 0);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_KEEPCNT, &idle, 0), -EINVAL);
+    n = cap.n;
+    for (i = 0; i < 99; i++)
+        pp_stack_poll(st, now += 100);
+    ASSERT_EQ(cap.n, n); /* 9.9 s of silence: nothing yet */
+    pp_stack_poll(st, now += 200);
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.seq, iss); /* SND.NXT - 1: the peer must answer */
+    ASSERT_EQ(t.payload_len, 0);
+    /* An answer resets the count; then silence again. */
+    seg(5001, iss + 1, PP_TCP_ACK, 1000, NULL);
+    for (i = 0; i < 200 && pp_stack_counter(st, "tcp.keepalive_drops") == 0; i++)
+        pp_stack_poll(st, now += 500);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.keepalive_probes"), 1 + 3);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.keepalive_drops"), 1);
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -ETIMEDOUT);
+    pp_stack_free(st);
+}
+
+TEST(congestion_control_choice)
+{
+    int v = -1;
+    socklen_t vl = sizeof v;
+    established(1000);
+    ASSERT_EQ(pp_getsockopt(st, fd, PP_TCP_CONGESTION, &v, &vl), 0);
+    ASSERT_EQ(v, PP_CC_CUBIC_ID); /* the default, as on Linux */
+    v = PP_CC_NEWRENO_ID;
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_CONGESTION, &v, sizeof v), 0);
+    v = 7;
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_CONGESTION, &v, sizeof v), -ENOENT);
     pp_stack_free(st);
 }
