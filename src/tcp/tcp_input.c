@@ -98,6 +98,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     take_options(c, t, (uint16_t)(st->mtu - 40));
     c->irs = t->seq;
     c->rcv_nxt = t->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
     c->iss = pp__tcp_iss(st, &tu);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_wnd = t->window; /* unscaled in a SYN */
@@ -130,6 +131,7 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     take_options(tcb, t, (uint16_t)(st->mtu - 40));
     tcb->irs = t->seq;
     tcb->rcv_nxt = t->seq + 1;
+    tcb->rcv_adv = tcb->rcv_nxt; /* nothing offered yet in this sequence space */
     tcb->snd_wl1 = t->seq;
     if (t->flags & PP_TCP_ACK) {
         tcb->snd_una = t->ack;

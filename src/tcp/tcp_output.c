@@ -55,7 +55,8 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     if (flags & PP_TCP_SYN) {
         size_t space = pp_ring_space(&tcb->rcvq);
         h.window = (uint16_t)(space > 0xffff ? 0xffff : space);
-        tcb->rcv_adv = tcb->rcv_nxt + h.window;
+        if (tcb->state != PP_TCP_SYN_SENT) /* before the peer's SYN, RCV.NXT means nothing */
+            tcb->rcv_adv = tcb->rcv_nxt + h.window;
     } else {
         h.window = pp__tcp_adv_window(tcb);
     }

@@ -46,7 +46,9 @@ static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const 
     pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, n, 1, 0, 0));
 }
 
-/* Connects to 192.0.2.1:80 and completes the handshake with window win. */
+/* Connects to 192.0.2.1:80 and completes the handshake with window win;
+ * the peer's ISN is peer_isn - 1 (so its data starts at peer_isn). */
+static uint32_t peer_isn = 5001;
 static void established(uint16_t win)
 {
     struct sockaddr_in to = sin_of(HOST_A, 80);
@@ -63,10 +65,28 @@ static void established(uint16_t win)
     ASSERT(t.opts.has_mss && t.opts.has_wscale);
     lport = t.sport;
     iss = t.seq;
-    seg(5000, iss + 1, PP_TCP_SYN | PP_TCP_ACK, win, NULL); /* no wscale: unscaled */
+    seg(peer_isn - 1, iss + 1, PP_TCP_SYN | PP_TCP_ACK, win, NULL); /* no wscale: unscaled */
     t = last();
     ASSERT_EQ(t.flags, PP_TCP_ACK);
-    ASSERT_EQ(t.ack, 5001);
+    ASSERT_EQ(t.ack, peer_isn);
+}
+
+TEST(peer_isn_anywhere_in_sequence_space)
+{
+    /* Regression: with the peer's ISN half the sequence space away from 0,
+     * the window edge we tracked from before the SYN made every later
+     * segment look out of window. */
+    static const uint32_t isns[] = {0x7fff0001u, 0x80000001u, 0xfffffff0u, 1u};
+    size_t i;
+    for (i = 0; i < sizeof isns / sizeof isns[0]; i++) {
+        char buf[8];
+        peer_isn = isns[i];
+        established(1000);
+        seg(peer_isn, iss + 1, PP_TCP_ACK | PP_TCP_PSH, 1000, "pong");
+        ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), 4);
+        pp_stack_free(st);
+    }
+    peer_isn = 5001;
 }
 
 TEST(zero_window_is_probed)
