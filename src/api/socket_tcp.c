@@ -292,6 +292,7 @@ int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len
             if (!l->accept_head)
                 l->accept_tail = NULL;
             l->queued--;
+            l->accept_len--;
             c->parent = NULL;
             c->sock->nonblock = 0;
             rc = pp__fd_alloc(st, c->sock);

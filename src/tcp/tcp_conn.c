@@ -84,6 +84,7 @@ static void unparent(struct pp_tcb *tcb)
     for (pp = &l->accept_head; *pp; pp = &(*pp)->next_in_queue)
         if (*pp == tcb) {
             *pp = tcb->next_in_queue;
+            l->accept_len--;
             break;
         }
     l->accept_tail = NULL;

@@ -51,6 +51,101 @@ static void wake(struct pp_stack *st, struct pp_tcb *tcb)
     pp__sock_wake(st, tcb->sock);
 }
 
+/* An established child joins its listener's accept queue. */
+static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    struct pp_tcb *l = tcb->parent;
+
+    tcb->next_in_queue = NULL;
+    if (l->accept_tail)
+        l->accept_tail->next_in_queue = tcb;
+    else
+        l->accept_head = tcb;
+    l->accept_tail = tcb;
+    l->accept_len++;
+    wake(st, l);
+}
+
+static void wake(struct pp_stack *st, struct pp_tcb *tcb);
+static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb);
+
+/* A socket for a connection born from listener lis (not yet accepted). */
+static struct pp_sock *child_sock(struct pp_tcb *lis)
+{
+    struct pp_sock *cs = calloc(1, sizeof *cs);
+
+    if (!cs)
+        return NULL;
+    pthread_cond_init(&cs->cv, NULL);
+    cs->type = lis->sock->type;
+    cs->fd = -1;
+    cs->rcvbuf = lis->sock->rcvbuf;
+    cs->sndbuf = lis->sock->sndbuf;
+    /* Options are inherited from the listener, as on Linux. */
+    cs->linger = lis->sock->linger;
+    cs->nodelay = lis->sock->nodelay;
+    cs->reuseaddr = lis->sock->reuseaddr;
+    cs->cc_algo = lis->sock->cc_algo;
+    cs->keepalive = lis->sock->keepalive;
+    cs->keepidle = lis->sock->keepidle;
+    cs->keepintvl = lis->sock->keepintvl;
+    cs->keepcnt = lis->sock->keepcnt;
+    pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
+    return cs;
+}
+
+/* Rebuilds an established connection from a valid SYN-cookie ACK.  Returns
+ * 1 if it did (the segment's data is handled by the caller's next pass). */
+static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
+                        const struct pp_tcp_hdr *t)
+{
+    struct pp_tuple tu = {ip->dst, ip->src, t->dport, t->sport};
+    uint16_t mss = pp__tcp_syncookie_check(st, ip, t);
+    struct pp_sock *cs;
+    struct pp_tcb *c;
+
+    if (!mss) {
+        CNT(st, tcp, syncookies_failed);
+        return 0;
+    }
+    if (lis->accept_len >= lis->backlog) {
+        CNT(st, tcp, listen_drops);
+        return 1; /* no room to accept: drop silently, the client retries */
+    }
+    if (!(cs = child_sock(lis)))
+        return 1;
+    c = pp__tcp_tcb_new(st, cs);
+    if (!c) {
+        pthread_cond_destroy(&cs->cv);
+        free(cs);
+        return 1;
+    }
+    if (pp_demux_insert_child(st->demux, &cs->dmx, &tu, cs->reuseaddr ? PP_DMX_REUSEADDR : 0) < 0) {
+        pp__tcp_tcb_free(st, c);
+        return 1;
+    }
+    c->mss = mss < st->mtu - 40 ? mss : (uint16_t)(st->mtu - 40);
+    c->irs = t->seq - 1;
+    c->rcv_nxt = t->seq;
+    c->rcv_adv = t->seq + 65535; /* what the cookie SYN/ACK offered, unscaled */
+    c->iss = t->ack - 1;
+    c->snd_una = c->snd_nxt = c->snd_max = t->ack;
+    c->snd_wnd = t->window; /* no window scale: the cookie could not keep it */
+    c->snd_wl1 = t->seq;
+    c->snd_wl2 = t->ack;
+    c->parent = lis;
+    lis->queued++;
+    CNT(st, tcp, syncookies_ok);
+    CNT(st, tcp, passive_opens);
+    pp__tcp_set_state(st, c, PP_TCP_ESTABLISHED);
+    enqueue_accept(st, c);
+    /* Data or FIN riding on this ACK is taken by the normal path. */
+    if (t->payload_len || (t->flags & PP_TCP_FIN)) {
+        pp__tcp_segment_for(st, c, t);
+    }
+    return 1;
+}
+
 /* A SYN for a listener: a child connection in SYN_RECEIVED. */
 static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
                          const struct pp_tcp_hdr *t)
@@ -62,28 +157,25 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     if (t->flags & PP_TCP_RST)
         return;
     if (t->flags & PP_TCP_ACK) {
+        /* The last step of a handshake answered with a SYN cookie? */
+        if (!(t->flags & PP_TCP_SYN) && lis->cookies_at &&
+            st->now_ms - lis->cookies_at < 120000 && cookie_child(st, lis, ip, t))
+            return;
         pp__tcp_send_rst_for(st, ip, t);
         return;
     }
     if (!(t->flags & PP_TCP_SYN))
         return;
     if (lis->queued >= lis->backlog) {
-        CNT(st, tcp, listen_drops); /* the peer retries its SYN */
+        /* Full: answer statelessly (RFC 4987 3.6) rather than drop, so a
+         * SYN flood does not lock out real clients. */
+        lis->cookies_at = st->now_ms ? st->now_ms : 1;
+        pp__tcp_syncookie_reply(st, ip, t);
         return;
     }
-    cs = calloc(1, sizeof *cs);
+    cs = child_sock(lis);
     if (!cs)
         return;
-    pthread_cond_init(&cs->cv, NULL);
-    cs->type = lis->sock->type;
-    cs->fd = -1;
-    cs->refs = 0;
-    cs->rcvbuf = lis->sock->rcvbuf;
-    cs->sndbuf = lis->sock->sndbuf;
-    cs->linger = lis->sock->linger; /* options are inherited from the listener */
-    cs->nodelay = lis->sock->nodelay;
-    cs->reuseaddr = lis->sock->reuseaddr;
-    pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
     c = pp__tcp_tcb_new(st, cs);
     if (!c) {
         pthread_cond_destroy(&cs->cv);
@@ -231,17 +323,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->snd_wnd = (uint32_t)t->window << tcb->snd_wscale;
         tcb->snd_wl1 = t->seq;
         tcb->snd_wl2 = t->ack;
-        if (tcb->parent) {
-            /* Ready to be accepted. */
-            struct pp_tcb *l = tcb->parent;
-            tcb->next_in_queue = NULL;
-            if (l->accept_tail)
-                l->accept_tail->next_in_queue = tcb;
-            else
-                l->accept_head = tcb;
-            l->accept_tail = tcb;
-            wake(st, l);
-        }
+        if (tcb->parent)
+            enqueue_accept(st, tcb);
         wake(st, tcb);
     }
     /* RFC 5961 5.2: an ACK for data never sent, or far in the past, is
@@ -430,6 +513,52 @@ static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
     }
 }
 
+/* The processing of RFC 9293 3.10.7.4 for a synchronized connection. */
+void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    int rc;
+
+    /* First: sequence number acceptable? */
+    if (!acceptable(tcb, t)) {
+        if (!(t->flags & PP_TCP_RST)) {
+            tcb->ack_now = 1;
+            pp__tcp_output(st, tcb);
+        }
+        return;
+    }
+    /* Second: RST (RFC 5961 3.2): exact -> reset; in window -> challenge ACK. */
+    if (t->flags & PP_TCP_RST) {
+        if (t->seq == tcb->rcv_nxt) {
+            CNT(st, tcp, in_rsts);
+            pp__tcp_drop(st, tcb, tcb->state == PP_TCP_SYN_RECEIVED && tcb->parent ? 0
+                                  : tcb->state >= PP_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+        } else {
+            CNT(st, tcp, challenge_acks);
+            pp__tcp_send_ack(st, tcb);
+        }
+        return;
+    }
+    /* Fourth: a SYN in a synchronized state -> challenge ACK (RFC 5961 4.2). */
+    if (t->flags & PP_TCP_SYN) {
+        CNT(st, tcp, challenge_acks);
+        pp__tcp_send_ack(st, tcb);
+        return;
+    }
+    /* Fifth: the ACK field. */
+    if (!(t->flags & PP_TCP_ACK))
+        return;
+    rc = ack_input(st, tcb, t);
+    if (rc < 0)
+        return;
+    if (rc > 0) {
+        data_input(st, tcb, t);
+        if (fin_input(st, tcb, t) < 0)
+            return;
+    }
+    if (tcb->state != PP_TCP_CLOSED)
+        pp__tcp_output(st, tcb);
+}
+
 void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
 {
     struct pp_tcp_hdr t;
@@ -477,45 +606,7 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
         pp__tcp_send_rst_for(st, ip, &t);
         goto drop;
     }
-    /* First: sequence number acceptable? */
-    if (!acceptable(tcb, &t)) {
-        if (!(t.flags & PP_TCP_RST)) {
-            tcb->ack_now = 1;
-            pp__tcp_output(st, tcb);
-        }
-        goto drop;
-    }
-    /* Second: RST (RFC 5961 3.2): exact -> reset; in window -> challenge ACK. */
-    if (t.flags & PP_TCP_RST) {
-        if (t.seq == tcb->rcv_nxt) {
-            CNT(st, tcp, in_rsts);
-            pp__tcp_drop(st, tcb, tcb->state == PP_TCP_SYN_RECEIVED && tcb->parent ? 0
-                                  : tcb->state >= PP_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
-        } else {
-            CNT(st, tcp, challenge_acks);
-            pp__tcp_send_ack(st, tcb);
-        }
-        goto drop;
-    }
-    /* Fourth: a SYN in a synchronized state -> challenge ACK (RFC 5961 4.2). */
-    if (t.flags & PP_TCP_SYN) {
-        CNT(st, tcp, challenge_acks);
-        pp__tcp_send_ack(st, tcb);
-        goto drop;
-    }
-    /* Fifth: the ACK field. */
-    if (!(t.flags & PP_TCP_ACK))
-        goto drop;
-    rc = ack_input(st, tcb, &t);
-    if (rc < 0)
-        goto drop;
-    if (rc > 0) {
-        data_input(st, tcb, &t);
-        if (fin_input(st, tcb, &t) < 0)
-            goto drop;
-    }
-    if (tcb->state != PP_TCP_CLOSED)
-        pp__tcp_output(st, tcb);
+    pp__tcp_segment_for(st, tcb, &t);
 drop:
     pp_pbuf_free(p);
 }

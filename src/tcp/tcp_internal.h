@@ -92,8 +92,13 @@ struct pp_tcb {
     /* Listening. */
     struct pp_tcb *parent;        /* the listener, while in its queues */
     struct pp_tcb *accept_head, *accept_tail, *next_in_queue;
-    int backlog, queued;
+    int backlog, queued;          /* queued: half-open children + accept queue */
+    int accept_len;               /* established, waiting for accept() */
+    uint64_t cookies_at;          /* when SYN cookies were last sent (0 = never) */
 };
+
+/* Input for a connection past the handshake (RFC 9293 3.10.7.4). */
+void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);
 
 /* Output: sends what the windows allow, and an ACK if one is owed. */
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);
@@ -118,6 +123,15 @@ void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb);
 /* Initial sequence number, RFC 6528: a clock plus a keyed hash of the tuple. */
 uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t);
+
+/* SYN cookies (tcp_syncookie.c), when a listener's queue is full: the
+ * SYN/ACK's ISN encodes the MSS and a keyed hash, so no state is kept. */
+void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+                             const struct pp_tcp_hdr *t);
+/* An ACK for a listener: if it carries a valid cookie, the MSS it encoded
+ * (> 0); otherwise 0. */
+uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+                                 const struct pp_tcp_hdr *t);
 
 /* A new TCB for socket s; NULL without memory. */
 struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s);

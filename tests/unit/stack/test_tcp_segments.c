@@ -272,3 +272,78 @@ TEST(congestion_control_choice)
     ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_CONGESTION, &v, sizeof v), -ENOENT);
     pp_stack_free(st);
 }
+
+/* Sends a SYN from port sport to our listener on 80 (reusing seg()). */
+TEST(syn_cookies_when_the_queue_is_full)
+{
+    struct sockaddr_in any = sin_of(0, 80), peer;
+    socklen_t pl = sizeof peer;
+    struct pp_tcp_hdr t;
+    uint32_t cookie = 0;
+    char buf[16];
+    int lis, c, i;
+    st = stack_at(HOST_B, "b");
+    capture_init(&cap, 1500);
+    pp_stack_attach(st, &cap.link);
+    now = pp_now_ms() + 100000;
+    pp_stack_poll(st, now);
+    lis = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_bind(st, lis, SA(any)), 0);
+    ASSERT_EQ(pp_listen(st, lis, 2), 0);
+    /* A flood of SYNs from many ports: two take the queue, the rest get
+     * cookies.  seg() sends from 192.0.2.1:80 to our port lport, so point
+     * it the other way round here. */
+    for (i = 0; i < 10; i++) {
+        uint8_t l4[64], pkt[128];
+        struct pp_tcp_hdr s;
+        memset(&s, 0, sizeof s);
+        s.sport = (uint16_t)(30000 + i);
+        s.dport = 80;
+        s.seq = 1000u * (uint32_t)i;
+        s.flags = PP_TCP_SYN;
+        s.window = 1000;
+        s.opts.has_mss = 1;
+        s.opts.mss = 1460;
+        pp_tcp_emit(l4, sizeof l4, &s, 0, HOST_A, HOST_B);
+        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4,
+                                         pp_tcp_repr_len(&s), 1, 0, 0));
+        t = last();
+        ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
+        if (i == 9)
+            cookie = t.seq;
+    }
+    ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_sent"), 8);
+    ASSERT_EQ(t.opts.has_wscale, 0); /* a cookie cannot remember it */
+    /* The last client completes its handshake with data: rebuilt from the
+     * cookie, accepted, data delivered. */
+    {
+        uint8_t l4[64], pkt[128];
+        struct pp_tcp_hdr a;
+        memset(&a, 0, sizeof a);
+        a.sport = 30009;
+        a.dport = 80;
+        a.seq = 9001;
+        a.ack = cookie + 1;
+        a.flags = PP_TCP_ACK | PP_TCP_PSH;
+        a.window = 1000;
+        memcpy(l4 + 20, "hi!", 3);
+        pp_tcp_emit(l4, sizeof l4, &a, 3, HOST_A, HOST_B);
+        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, 23, 1, 0, 0));
+        ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_ok"), 1);
+        c = pp_accept(st, lis, (struct sockaddr *)&peer, &pl);
+        ASSERT_GE(c, 0);
+        ASSERT_EQ(ntohs(peer.sin_port), 30009);
+        ASSERT_EQ(pp_recv(st, c, buf, sizeof buf, PP_MSG_DONTWAIT), 3);
+        ASSERT_MEMEQ(buf, "hi!", 3);
+        /* A forged cookie: RST, no connection. */
+        a.sport = 30008;
+        a.seq = 8001;
+        a.ack = cookie + 1; /* the cookie of another client */
+        pp_tcp_emit(l4, sizeof l4, &a, 0, HOST_A, HOST_B);
+        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, 20, 1, 0, 0));
+        ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_failed"), 1);
+        t = last();
+        ASSERT_EQ(t.flags, PP_TCP_RST);
+    }
+    pp_stack_free(st);
+}
