@@ -22,7 +22,8 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
 
     if (!tcb)
         return NULL;
-    if (pp_ring_init(&tcb->sndq, s->sndbuf) < 0 || pp_ring_init(&tcb->rcvq, s->rcvbuf) < 0) {
+    if (pp_ring_init(&tcb->sndq, s->sndbuf) < 0 ||
+        pp_ring_init(&tcb->rcvq, s->rcvbuf + TCP_RCV_SLACK) < 0) {
         pp_ring_fini(&tcb->sndq);
         free(tcb);
         return NULL;

@@ -18,6 +18,16 @@ static uint32_t seg_len(const struct pp_tcp_hdr *t)
 static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t len = seg_len(t), wnd = tcb->rcv_adv - tcb->rcv_nxt;
+    size_t room = pp_ring_space(&tcb->rcvq);
+
+    /* Take what we can store even past the edge we offered: a peer may
+     * act on an older, wider window, and dropping storable data only costs
+     * a retransmission (be liberal in what you accept). */
+    room = room > tcb->ooo_bytes ? room - tcb->ooo_bytes : 0;
+    if ((int32_t)wnd < 0)
+        wnd = 0;
+    if (room > wnd && room < 0x40000000u)
+        wnd = (uint32_t)room;
 
     if (len == 0 && wnd == 0)
         return t->seq == tcb->rcv_nxt;
@@ -36,6 +46,10 @@ static void take_options(struct pp_tcb *tcb, const struct pp_tcp_hdr *t, uint16_
         tcb->mss = our_mss;
     if (tcb->mss < 64)
         tcb->mss = 64;
+    tcb->sack_ok = t->opts.sack_perm;
+    tcb->ts_ok = t->opts.has_ts;
+    if (t->opts.has_ts)
+        tcb->ts_recent = t->opts.tsval;
     if (t->opts.has_wscale) {
         tcb->ws_ok = 1;
         tcb->snd_wscale = t->opts.wscale > 14 ? 14 : t->opts.wscale; /* RFC 7323 2.3 */
@@ -344,7 +358,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->recover = tcb->snd_nxt;
             CNT(st, tcp, fast_retransmits);
             pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
-                                 tcb->sndq.len < tcb->mss ? tcb->sndq.len : tcb->mss);
+                                 tcb->sndq.len < pp__tcp_seg_room(tcb) ? tcb->sndq.len
+                                                                 : pp__tcp_seg_room(tcb));
         } else if (tcb->in_recovery && tcb->dupacks > 3) {
             tcb->cwnd += tcb->mss; /* inflate for each segment that left */
         }
@@ -361,7 +376,13 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->snd_nxt = tcb->snd_una;
         tcb->dupacks = 0;
         tcb->retries = 0;
-        if (tcb->rtt_start && SEQ_GT(t->ack, tcb->rtt_seq)) {
+        if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&
+            (int32_t)(pp__tcp_ts_now(st) - t->opts.tsecr) >= 0) {
+            /* RFC 7323 4.1: every ACK of new data is a sample, even after a
+             * retransmission, since the echo says which copy arrived. */
+            rtt_sample(tcb, pp__tcp_ts_now(st) - t->opts.tsecr);
+            tcb->rtt_start = 0;
+        } else if (tcb->rtt_start && SEQ_GT(t->ack, tcb->rtt_seq)) {
             rtt_sample(tcb, (uint32_t)(st->now_ms - tcb->rtt_start));
             tcb->rtt_start = 0;
         }
@@ -372,7 +393,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
-                                     tcb->sndq.len < tcb->mss ? tcb->sndq.len : tcb->mss);
+                                     tcb->sndq.len < pp__tcp_seg_room(tcb) ? tcb->sndq.len
+                                                                 : pp__tcp_seg_room(tcb));
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
         } else {
@@ -432,6 +454,8 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
     if (seq == tcb->rcv_nxt) {
         size_t n = pp_ring_write(&tcb->rcvq, d, len);
         int had_ooo = tcb->ooo != NULL;
+        if (n < len)
+            CNT(st, tcp, rcvq_drops); /* beyond what we offered: the peer resends */
         tcb->rcv_nxt += (uint32_t)n;
         ooo_drain(tcb);
         wake(st, tcb);
@@ -518,6 +542,15 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
 {
     int rc;
 
+    /* RFC 7323 5.3, PAWS: a timestamp older than TS.Recent marks an old
+     * duplicate; drop it (but acknowledge) unless it is a RST. */
+    if (tcb->ts_ok && t->opts.has_ts && !(t->flags & PP_TCP_RST) &&
+        (int32_t)(t->opts.tsval - tcb->ts_recent) < 0) {
+        CNT(st, tcp, paws_drops);
+        tcb->ack_now = 1;
+        pp__tcp_output(st, tcb);
+        return;
+    }
     /* First: sequence number acceptable? */
     if (!acceptable(tcb, t)) {
         if (!(t->flags & PP_TCP_RST)) {
@@ -547,6 +580,11 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
     /* Fifth: the ACK field. */
     if (!(t->flags & PP_TCP_ACK))
         return;
+    /* RFC 7323 4.3: remember the timestamp of a segment that covers the
+     * edge we last acknowledged. */
+    if (tcb->ts_ok && t->opts.has_ts && SEQ_LEQ(t->seq, tcb->last_ack_sent) &&
+        (int32_t)(t->opts.tsval - tcb->ts_recent) >= 0)
+        tcb->ts_recent = t->opts.tsval;
     rc = ack_input(st, tcb, t);
     if (rc < 0)
         return;

@@ -41,6 +41,7 @@ const char *pp_tcp_state_name(int state);
 #define TCP_BUF_DEFAULT (256 * 1024)
 #define TCP_WSCALE 7              /* what we offer: 128-byte units, windows up to 8 MB */
 #define TCP_DELACK_MS 40          /* Linux's minimum delayed-ACK timeout */
+#define TCP_RCV_SLACK (1u << TCP_WSCALE) /* receive ring bytes never offered */
 
 struct ooo_seg { /* out-of-order data, sorted by seq */
     struct ooo_seg *next;
@@ -56,6 +57,9 @@ struct pp_tcb {
     /* Send sequence space (RFC 9293 3.3.1). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
     uint8_t snd_wscale, rcv_wscale, ws_ok;
+    /* Timestamps (RFC 7323): both sides offered them in their SYNs. */
+    uint8_t ts_ok, sack_ok;
+    uint32_t ts_recent, last_ack_sent;
     uint16_t mss;      /* the most we send in one segment */
     /* Receive sequence space. */
     uint32_t irs, rcv_nxt;
@@ -99,6 +103,17 @@ struct pp_tcb {
 
 /* Input for a connection past the handshake (RFC 9293 3.10.7.4). */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);
+
+/* Our timestamp clock: milliseconds (RFC 7323 5.4 allows 1 ms to 1 s ticks). */
+static inline uint32_t pp__tcp_ts_now(const struct pp_stack *st)
+{
+    return (uint32_t)st->now_ms;
+}
+/* Payload bytes that fit in one segment with our options. */
+static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
+{
+    return tcb->mss - (tcb->ts_ok ? 12u : 0u);
+}
 
 /* Output: sends what the windows allow, and an ACK if one is owed. */
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);

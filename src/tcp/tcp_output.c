@@ -7,19 +7,21 @@
 
 uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
 {
-    size_t space = pp_ring_space(&tcb->rcvq);
+    size_t space = pp_ring_space(&tcb->rcvq), held = tcb->ooo_bytes + TCP_RCV_SLACK;
     uint32_t w;
 
-    if (tcb->ooo_bytes < space)
-        space -= tcb->ooo_bytes;
-    else
-        space = 0;
+    space = space > held ? space - held : 0;
     w = (uint32_t)(space >> tcb->rcv_wscale);
     if (w > 0xffff)
         w = 0xffff;
-    /* Never shrink the window we offered (RFC 9293 3.8.6.2.2). */
-    if (SEQ_LT(tcb->rcv_nxt + (w << tcb->rcv_wscale), tcb->rcv_adv))
-        w = (tcb->rcv_adv - tcb->rcv_nxt) >> tcb->rcv_wscale;
+    /* Never shrink the window we offered (RFC 9293 3.8.6.2.2): the peer may
+     * already be sending up to the old edge, so round it up to the scale
+     * unit; the slack kept in the ring makes room for the rounding. */
+    if (SEQ_LT(tcb->rcv_nxt + (w << tcb->rcv_wscale), tcb->rcv_adv)) {
+        /* rcv_adv stays where it was, so the rounding never accumulates. */
+        w = (tcb->rcv_adv - tcb->rcv_nxt + (1u << tcb->rcv_wscale) - 1) >> tcb->rcv_wscale;
+        return (uint16_t)(w > 0xffff ? 0xffff : w);
+    }
     tcb->rcv_adv = tcb->rcv_nxt + (w << tcb->rcv_wscale);
     return (uint16_t)w;
 }
@@ -38,18 +40,47 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     h.seq = seq;
     h.flags = flags;
     if (flags & PP_TCP_SYN) {
-        /* RFC 9293 3.7.1: MSS in every SYN; window scale only on a SYN,
-         * and on a SYN/ACK only if the peer offered it (RFC 7323 2.2). */
+        /* RFC 9293 3.7.1: MSS in every SYN; window scale, SACK-permitted and
+         * timestamps offered on a SYN, and on a SYN/ACK only if the peer
+         * offered them (RFC 7323 2.2 and 3.2, RFC 2018 2). */
+        int syn_ack = (flags & PP_TCP_ACK) != 0;
         h.opts.has_mss = 1;
         h.opts.mss = (uint16_t)(st->mtu - 40);
-        if (!(flags & PP_TCP_ACK) || tcb->ws_ok) {
+        if (!syn_ack || tcb->ws_ok) {
             h.opts.has_wscale = 1;
             h.opts.wscale = TCP_WSCALE;
         }
+        h.opts.sack_perm = (uint8_t)(!syn_ack || tcb->sack_ok);
+        h.opts.has_ts = (uint8_t)(!syn_ack || tcb->ts_ok);
+    } else {
+        h.opts.has_ts = tcb->ts_ok;
+        /* SACK blocks for what we hold beyond a hole (RFC 2018 4). */
+        if (tcb->sack_ok && tcb->ooo && !(flags & PP_TCP_RST)) {
+            struct ooo_seg *o = tcb->ooo;
+            unsigned max = tcb->ts_ok ? 3 : 4, k = 0;
+            while (o && k < max) {
+                uint32_t left = o->seq, right = o->seq + o->len;
+                while (o->next && SEQ_LEQ(o->next->seq, right)) { /* merge neighbours */
+                    o = o->next;
+                    if (SEQ_GT(o->seq + o->len, right))
+                        right = o->seq + o->len;
+                }
+                h.opts.sack[k].left = left;
+                h.opts.sack[k].right = right;
+                k++;
+                o = o->next;
+            }
+            h.opts.sack_count = (uint8_t)k;
+        }
+    }
+    if (h.opts.has_ts) {
+        h.opts.tsval = pp__tcp_ts_now(st);
+        h.opts.tsecr = tcb->ts_recent;
     }
     if (tcb->state >= PP_TCP_SYN_RECEIVED || (flags & PP_TCP_ACK)) {
         h.flags |= PP_TCP_ACK;
         h.ack = tcb->rcv_nxt;
+        tcb->last_ack_sent = tcb->rcv_nxt;
     }
     /* The window field of a SYN is never scaled (RFC 7323 2.2). */
     if (flags & PP_TCP_SYN) {
@@ -61,6 +92,12 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
         h.window = pp__tcp_adv_window(tcb);
     }
     hl = pp_tcp_repr_len(&h);
+    /* The MSS counts payload without options (RFC 6691): leave the SACK
+     * blocks off a full data segment rather than exceed the path MTU. */
+    if (len && hl - PP_TCP_HDR_LEN + len > tcb->mss) {
+        h.opts.sack_count = 0;
+        hl = pp_tcp_repr_len(&h);
+    }
     p = pp_pbuf_alloc(hl + len);
     if (!p)
         return;
@@ -112,8 +149,8 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         if (tcb->fin_sent && off > 0)
             off--;
         len = queued > off ? queued - off : 0;
-        if (len > tcb->mss)
-            len = tcb->mss;
+        if (len > pp__tcp_seg_room(tcb))
+            len = pp__tcp_seg_room(tcb);
         if (inflight >= wnd)
             len = 0;
         else if (len > wnd - inflight)
@@ -123,7 +160,8 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             break;
         /* Nagle (RFC 9293 3.7.4): while data is unacknowledged, hold a
          * short segment back until a full one can go or the ACK comes. */
-        if (len < tcb->mss && len == queued - off && inflight > 0 && !tcb->sock->nodelay &&
+        if (len < pp__tcp_seg_room(tcb) && len == queued - off && inflight > 0 &&
+            !tcb->sock->nodelay &&
             !tcb->fin_pending)
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent) {
