@@ -347,3 +347,46 @@ TEST(syn_cookies_when_the_queue_is_full)
     }
     pp_stack_free(st);
 }
+
+TEST(syn_ack_answers_every_option_combination)
+{
+    struct sockaddr_in any = sin_of(0, 80);
+    unsigned mask;
+    int lis;
+    st = stack_at(HOST_B, "b");
+    capture_init(&cap, 1500);
+    pp_stack_attach(st, &cap.link);
+    now = pp_now_ms() + 100000;
+    pp_stack_poll(st, now);
+    lis = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_bind(st, lis, SA(any)), 0);
+    ASSERT_EQ(pp_listen(st, lis, 64), 0);
+    for (mask = 0; mask < 16; mask++) {
+        uint8_t l4[64], pkt[128];
+        struct pp_tcp_hdr s, r;
+        memset(&s, 0, sizeof s);
+        s.sport = (uint16_t)(20000 + mask);
+        s.dport = 80;
+        s.seq = 77;
+        s.flags = PP_TCP_SYN;
+        s.window = 1000;
+        if (mask & 1) { s.opts.has_mss = 1; s.opts.mss = 1200; }
+        if (mask & 2) { s.opts.has_wscale = 1; s.opts.wscale = 9; }
+        if (mask & 4) s.opts.sack_perm = 1;
+        if (mask & 8) { s.opts.has_ts = 1; s.opts.tsval = 4242; }
+        pp_tcp_emit(l4, sizeof l4, &s, 0, HOST_A, HOST_B);
+        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4,
+                                         pp_tcp_repr_len(&s), 1, 0, 0));
+        r = last();
+        ASSERT_EQ(r.flags, PP_TCP_SYN | PP_TCP_ACK);
+        ASSERT_EQ(r.ack, 78);
+        ASSERT(r.opts.has_mss); /* always (RFC 9293 3.7.1) */
+        /* The rest only if the client offered it (RFC 7323, RFC 2018). */
+        ASSERT_EQ(r.opts.has_wscale, !!(mask & 2));
+        ASSERT_EQ(r.opts.sack_perm, !!(mask & 4));
+        ASSERT_EQ(r.opts.has_ts, !!(mask & 8));
+        if (mask & 8)
+            ASSERT_EQ(r.opts.tsecr, 4242);
+    }
+    pp_stack_free(st);
+}

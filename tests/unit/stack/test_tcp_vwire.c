@@ -297,3 +297,82 @@ TEST(tcp_linger_zero_aborts_with_rst)
     ASSERT_EQ(pp_stack_counter(p.a, "tcp.time_waits"), 0);
     pair_free(&p);
 }
+
+TEST(tcp_bulk_under_five_percent_loss)
+{
+    struct pp_vwire_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.seed = 5;
+    cfg.loss = 0.05;
+    cfg.delay_ms = 1;
+    bulk_transfer(&cfg, 2u << 20);
+}
+
+TEST(tcp_ten_thousand_connections_no_leak)
+{
+    /* Open, use and close 10,000 connections; ASan's leak check at exit and
+     * the socket table's counts say nothing is left behind. */
+    struct pair p;
+    struct sockaddr_in to = sin_of(HOST_B, 80);
+    char buf[8];
+    int lis, i;
+    pair_new(&p, NULL, 1);
+    lis = listener(p.b, 80, 64);
+    for (i = 0; i < 10000; i++) {
+        int c = pp_socket(p.a, PP_SOCK_STREAM), s;
+        ASSERT_GE(c, 0);
+        ASSERT_EQ(pp_connect(p.a, c, SA(to)), 0);
+        s = pp_accept(p.b, lis, NULL, NULL);
+        ASSERT_GE(s, 0);
+        ASSERT_EQ(pp_send(p.a, c, "q", 1, 0), 1);
+        ASSERT_EQ(pp_recv(p.b, s, buf, sizeof buf, 0), 1);
+        ASSERT_EQ(pp_close(p.b, s), 0); /* server closes first: TIME_WAIT there */
+        ASSERT_EQ(pp_recv(p.a, c, buf, sizeof buf, 0), 0);
+        ASSERT_EQ(pp_close(p.a, c), 0);
+    }
+    for (i = 0; i < 200 && pp_stack_counter(p.b, "tcp.time_waits") < 10000; i++)
+        usleep(10000);
+    ASSERT_EQ(pp_stack_counter(p.b, "tcp.time_waits"), 10000);
+    ASSERT_EQ(pp_stack_counter(p.a, "tcp.time_waits"), 0);
+    ASSERT_EQ(pp_stack_counter(p.b, "tcp.passive_opens"), 10000);
+    pp_close(p.b, lis);
+    pair_free(&p);
+}
+
+TEST(tcp_simultaneous_open_and_close)
+{
+    struct pair p;
+    struct sockaddr_in a_addr = sin_of(HOST_A, 4000), b_addr = sin_of(HOST_B, 5000);
+    int a, b, i, err;
+    socklen_t el = sizeof err;
+    uint64_t t = pp_now_ms() + 100000;
+    char buf[8];
+    pair_new(&p, NULL, 0);
+    pp_vwire_step(p.w, t);
+    a = pp_socket(p.a, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    b = pp_socket(p.b, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_bind(p.a, a, SA(a_addr)), 0);
+    ASSERT_EQ(pp_bind(p.b, b, SA(b_addr)), 0);
+    /* Both SYNs cross on the wire (RFC 9293 figure 8). */
+    ASSERT_EQ(pp_connect(p.a, a, SA(b_addr)), -EINPROGRESS);
+    ASSERT_EQ(pp_connect(p.b, b, SA(a_addr)), -EINPROGRESS);
+    for (i = 0; i < 10; i++)
+        pp_vwire_step(p.w, t += 10);
+    ASSERT_EQ(pp_getsockopt(p.a, a, PP_SO_ERROR, &err, &el), 0);
+    ASSERT_EQ(err, 0);
+    ASSERT_EQ(pp_send(p.a, a, "hi", 2, 0), 2);
+    for (i = 0; i < 10; i++)
+        pp_vwire_step(p.w, t += 10);
+    ASSERT_EQ(pp_recv(p.b, b, buf, sizeof buf, 0), 2);
+    /* Both close at once: FINs cross, both pass CLOSING into TIME_WAIT. */
+    ASSERT_EQ(pp_shutdown(p.a, a, PP_SHUT_WR), 0);
+    ASSERT_EQ(pp_shutdown(p.b, b, PP_SHUT_WR), 0);
+    for (i = 0; i < 10; i++)
+        pp_vwire_step(p.w, t += 10);
+    ASSERT_EQ(pp_stack_counter(p.a, "tcp.time_waits"), 1);
+    ASSERT_EQ(pp_stack_counter(p.b, "tcp.time_waits"), 1);
+    ASSERT_EQ(pp_recv(p.a, a, buf, sizeof buf, 0), 0);
+    pp_close(p.a, a);
+    pp_close(p.b, b);
+    pair_free(&p);
+}
