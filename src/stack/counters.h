@@ -68,7 +68,8 @@
     X(tcp, syncookies_ok, "connections restored from a SYN cookie")                      \
     X(tcp, syncookies_failed, "ACKs with an invalid SYN cookie")                         \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \
-    X(tcp, rcvq_drops, "segments cut short: receive queue full")
+    X(tcp, rcvq_drops, "segments cut short: receive queue full")                         \
+    X(tcp, sack_retransmits, "holes resent from the SACK scoreboard")
 
 enum pp_counter {
 #define PP_CNT_ENUM(layer, name, text) PP_CNT_##layer##_##name,

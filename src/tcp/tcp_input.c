@@ -322,6 +322,89 @@ static void rtt_sample(struct pp_tcb *tcb, uint32_t r)
         tcb->rto = TCP_RTO_MAX;
 }
 
+/* Merges the peer's SACK blocks into the scoreboard, drops what SND.UNA
+ * has passed, keeps the ranges sorted and disjoint (RFC 6675 5). */
+static void sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o)
+{
+    unsigned k;
+    int i, j;
+
+    for (k = 0; k < o->sack_count; k++) {
+        uint32_t l = o->sack[k].left, r = o->sack[k].right;
+        /* Ignore blocks that are empty, old, or beyond what we sent (D-SACK
+         * and forged blocks alike). */
+        if (!SEQ_LT(l, r) || SEQ_LEQ(r, tcb->snd_una) || SEQ_GT(r, tcb->snd_max))
+            continue;
+        if (SEQ_LT(l, tcb->snd_una))
+            l = tcb->snd_una;
+        if (tcb->sb_n == (int)(sizeof tcb->sb / sizeof tcb->sb[0]))
+            tcb->sb_n--; /* full: forget the highest range */
+        tcb->sb[tcb->sb_n].left = l;
+        tcb->sb[tcb->sb_n].right = r;
+        tcb->sb_n++;
+    }
+    /* Sort by left edge (tiny array), then merge and prune. */
+    for (i = 1; i < tcb->sb_n; i++)
+        for (j = i; j > 0 && SEQ_LT(tcb->sb[j].left, tcb->sb[j - 1].left); j--) {
+            uint32_t tl = tcb->sb[j].left, tr = tcb->sb[j].right;
+            tcb->sb[j] = tcb->sb[j - 1];
+            tcb->sb[j - 1].left = tl;
+            tcb->sb[j - 1].right = tr;
+        }
+    for (i = 0, j = 0; i < tcb->sb_n; i++) {
+        if (SEQ_LEQ(tcb->sb[i].right, tcb->snd_una))
+            continue;
+        if (SEQ_LT(tcb->sb[i].left, tcb->snd_una))
+            tcb->sb[i].left = tcb->snd_una;
+        if (j > 0 && SEQ_LEQ(tcb->sb[i].left, tcb->sb[j - 1].right)) {
+            if (SEQ_GT(tcb->sb[i].right, tcb->sb[j - 1].right))
+                tcb->sb[j - 1].right = tcb->sb[i].right;
+            continue;
+        }
+        tcb->sb[j++] = tcb->sb[i];
+    }
+    tcb->sb_n = j;
+}
+
+uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq)
+{
+    int i;
+
+    for (i = 0; i < tcb->sb_n; i++)
+        if (SEQ_LEQ(tcb->sb[i].left, seq) && SEQ_LT(seq, tcb->sb[i].right))
+            return tcb->sb[i].right;
+    return seq;
+}
+
+/* In recovery: resends the next hole below the highest SACKed byte, one
+ * segment per ACK (a per-ACK simplification of RFC 6675's pipe rule).
+ * Returns 1 if it sent something. */
+static int sack_retransmit(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t seq, top, len;
+
+    if (!tcb->sb_n)
+        return 0;
+    top = tcb->sb[tcb->sb_n - 1].left; /* holes lie below the last range */
+    seq = SEQ_LT(tcb->rtx_next, tcb->snd_una) ? tcb->snd_una : tcb->rtx_next;
+    seq = pp__tcp_sack_skip(tcb, seq);
+    if (!SEQ_LT(seq, top))
+        return 0;
+    len = top - seq;
+    {
+        int i; /* stop at the next SACKed range */
+        for (i = 0; i < tcb->sb_n; i++)
+            if (SEQ_GT(tcb->sb[i].left, seq) && SEQ_LT(tcb->sb[i].left - seq, len))
+                len = tcb->sb[i].left - seq;
+    }
+    if (len > pp__tcp_seg_room(tcb))
+        len = pp__tcp_seg_room(tcb);
+    pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, seq - tcb->snd_una, len);
+    CNT(st, tcp, sack_retransmits);
+    tcb->rtx_next = seq + len;
+    return 1;
+}
+
 /* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
  * send what is owed), -1 when the connection is gone (tcb freed). */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
@@ -347,6 +430,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->ack_now = 1;
         return 0;
     }
+    if (tcb->sack_ok && t->opts.sack_count)
+        sack_update(tcb, &t->opts);
     if (SEQ_LEQ(t->ack, tcb->snd_una)) {
         /* Duplicate ACK: three in a row trigger fast retransmit (RFC 5681 3.2). */
         if (t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
@@ -357,11 +442,15 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->in_recovery = 1;
             tcb->recover = tcb->snd_nxt;
             CNT(st, tcp, fast_retransmits);
+            tcb->rtx_next = tcb->snd_una + pp__tcp_seg_room(tcb);
             pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
                                  tcb->sndq.len < pp__tcp_seg_room(tcb) ? tcb->sndq.len
                                                                  : pp__tcp_seg_room(tcb));
         } else if (tcb->in_recovery && tcb->dupacks > 3) {
-            tcb->cwnd += tcb->mss; /* inflate for each segment that left */
+            /* With SACK, fill the next hole; without, inflate for each
+             * segment that left the network (RFC 6582). */
+            if (!(tcb->sack_ok && sack_retransmit(st, tcb)))
+                tcb->cwnd += tcb->mss;
         }
     } else {
         /* New data acknowledged. */
@@ -374,6 +463,11 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->snd_una = t->ack;
         if (SEQ_LT(tcb->snd_nxt, tcb->snd_una))
             tcb->snd_nxt = tcb->snd_una;
+        if (tcb->sb_n) {
+            struct pp_tcp_opts none;
+            memset(&none, 0, sizeof none);
+            sack_update(tcb, &none); /* prune below the new SND.UNA */
+        }
         tcb->dupacks = 0;
         tcb->retries = 0;
         if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&
@@ -390,6 +484,9 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             if (SEQ_GEQ(t->ack, tcb->recover)) {
                 tcb->in_recovery = 0; /* full ACK: deflate (RFC 6582 3.2 step 3) */
                 tcb->cwnd = tcb->ssthresh;
+            } else if (tcb->sack_ok && tcb->sb_n) {
+                /* Partial ACK with a scoreboard: the next hole. */
+                sack_retransmit(st, tcb);
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,

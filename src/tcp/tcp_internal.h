@@ -72,6 +72,10 @@ struct pp_tcb {
     uint32_t cwnd, ssthresh, dupacks, recover;
     int in_recovery;
     const struct pp_cc_ops *cc;
+    /* SACK scoreboard (RFC 6675): ranges above SND.UNA the peer holds. */
+    struct { uint32_t left, right; } sb[8];
+    int sb_n;
+    uint32_t rtx_next;            /* next hole to resend in recovery */
     struct pp_cubic cubic;
     /* Delayed ACKs (RFC 9293 3.8.6.3): every second full segment, or 40 ms. */
     int unacked_segs;
@@ -100,6 +104,9 @@ struct pp_tcb {
     int accept_len;               /* established, waiting for accept() */
     uint64_t cookies_at;          /* when SYN cookies were last sent (0 = never) */
 };
+
+/* The right edge of the SACKed range holding seq, or seq if none does. */
+uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq);
 
 /* Input for a connection past the handshake (RFC 9293 3.10.7.4). */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);

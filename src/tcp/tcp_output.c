@@ -140,7 +140,14 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
     if (tcb->state < PP_TCP_ESTABLISHED)
         return;
     for (;;) {
-        uint32_t inflight = tcb->snd_nxt - tcb->snd_una;
+        uint32_t inflight;
+        /* After a timeout, skip what the peer already holds (SACKed). */
+        if (tcb->sb_n && !tcb->fin_sent) {
+            uint32_t skip = pp__tcp_sack_skip(tcb, tcb->snd_nxt);
+            if (skip != tcb->snd_nxt && SEQ_LEQ(skip, tcb->snd_max))
+                tcb->snd_nxt = skip;
+        }
+        inflight = tcb->snd_nxt - tcb->snd_una;
         uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
         size_t queued = tcb->sndq.len, off = inflight, len;
         uint16_t flags = PP_TCP_ACK;
