@@ -39,6 +39,7 @@ enum pp_sockopt {
     PP_TCP_KEEPINTVL,    /* int seconds between probes (75) */
     PP_TCP_KEEPCNT,      /* int probes unanswered before ETIMEDOUT (9) */
     PP_TCP_CONGESTION,   /* int: PP_CC_NEWRENO or PP_CC_CUBIC (default) */
+    PP_SO_NREAD,         /* int, read-only: bytes ready to read (FIONREAD) */
 };
 #define PP_CC_NEWRENO_ID 0
 #define PP_CC_CUBIC_ID 1

@@ -478,6 +478,12 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     case PP_TCP_KEEPINTVL: v = s->keepintvl; break;
     case PP_TCP_KEEPCNT: v = s->keepcnt; break;
     case PP_TCP_CONGESTION: v = s->cc_algo; break;
+    case PP_SO_NREAD:
+        if (s->tcb)
+            v = (int)s->tcb->rcvq.len;
+        else
+            v = s->rxq_head ? (int)s->rxq_head->len : 0;
+        break;
     default: rc = -ENOPROTOOPT; break;
     }
     if (rc == 0) {
