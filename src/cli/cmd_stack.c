@@ -203,6 +203,9 @@ out:
         pp_stack_attach(st, NULL);
         pp_tun_close(tun);
         if (tun) {
+            for (i = 0; i < started; i++)
+                printf("portplex stack: %s on port %u: %llu received (%llu bytes)\n",
+                       pp_service_name(&svc[i]), svc[i].port, svc[i].handled, svc[i].bytes);
             printf("portplex stack: %s removed; counters:\n", ifname);
             pp_stack_print_counters(st, stdout);
         }

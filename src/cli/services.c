@@ -72,6 +72,7 @@ static void *run_udp(void *arg)
         if (n < 0)
             break;
         s->handled++;
+        s->bytes += (unsigned long long)n;
         if (s->kind == PP_SVC_UDP_ECHO)
             pp_sendto(s->st, s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
     }
@@ -98,6 +99,9 @@ static void *run_conn(void *arg)
             continue;
         if (n <= 0)
             break;
+        pthread_mutex_lock(&s->lock);
+        s->bytes += (unsigned long long)n;
+        pthread_mutex_unlock(&s->lock);
         if (s->kind != PP_SVC_TCP_ECHO)
             continue;
         while (off < n && !*s->stop) {

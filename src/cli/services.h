@@ -19,7 +19,8 @@ struct pp_service {
     volatile sig_atomic_t *stop;
     int fd, tcp_fd;       /* UDP socket; TCP listener (tcp-echo, discard) */
     pthread_t thread, tcp_thread;
-    unsigned long long handled;
+    unsigned long long handled; /* datagrams, or TCP connections accepted */
+    unsigned long long bytes;   /* payload bytes received */
     int conns;            /* TCP connection threads still running */
     pthread_mutex_t lock;
     pthread_cond_t idle;

@@ -57,10 +57,12 @@ print("ok (%s): %d MB into discard, %.0f MB/s" % (label, 4 * mb, 4 * mb / (time.
 PY
 }
 kernel_clients "clean link" 16
+DISCARD_MB=64 # kernel_clients sends 4 x MB into discard
 
 # netem on the kernel's side of the TUN device, if this kernel has it.
 if IN tc qdisc add dev pp0 root netem loss 1% delay 2ms reorder 5% 50% 2>/dev/null; then
     kernel_clients "netem loss 1%, reorder 5%" 4
+    DISCARD_MB=$((DISCARD_MB + 16))
     IN tc qdisc del dev pp0 root
 else
     echo "note: no sch_netem in this kernel; the lossy-link run is covered on vwire instead"
@@ -79,8 +81,25 @@ for scan in sS sT; do
 done
 echo "ok: nmap -sS and -sT see 7 and 9 open, the other 20 ports closed"
 
+# 1 GiB into discard: every byte counted on arrival.
+IN $PY - <<'PY' || fail "1 GiB to discard"
+import socket, time
+s = socket.create_connection(("192.0.2.2", 9), timeout=60)
+blk = bytes(range(256)) * 4096  # 1 MiB
+t0 = time.time()
+for _ in range(1024):
+    s.sendall(blk)
+s.shutdown(socket.SHUT_WR)
+assert s.recv(10) == b""
+print("ok: 1 GiB into discard at %.0f MB/s" % (1024 / (time.time() - t0)))
+PY
 kill -TERM "$STACK_PID"
 wait "$STACK_PID" || fail "portplex stack exited $?"
+want=$(( (DISCARD_MB + 1024) * 1048576 ))
+got=$(sed -nE 's/^portplex stack: discard on port 9: [0-9]+ received \(([0-9]+) bytes\)$/\1/p' "$PP_TMP/stack.out")
+[ -n "$got" ] || fail "no discard byte count: $(cat "$PP_TMP/stack.out" | head -5)"
+[ "$got" = "$want" ] || fail "discard counted $got bytes, the kernel sent $want"
+echo "ok: discard counted exactly the $want bytes the kernel sent"
 grep -E "tcp\.(passive_opens|out_rsts|retransmits|fast_retransmits|challenge_acks)\)" "$PP_TMP/stack.out"
 
 # --- libportplex as the client, kernel servers -------------------------------
