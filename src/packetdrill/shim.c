@@ -241,24 +241,34 @@ static ssize_t sh_write(void *ud, int fd, const void *buf, size_t n)
     return sh_sendto(ud, fd, buf, n, 0, NULL, 0);
 }
 
-/* Vectored calls gather into one buffer (scripts move small amounts). */
-static ssize_t sh_writev(void *ud, int fd, const struct iovec *iov, int cnt)
+/* Vectored calls gather into one buffer (scripts move small amounts);
+ * NULL with errno set when out of memory. */
+static char *gather(const struct iovec *iov, size_t cnt, size_t *total)
 {
-    size_t total = 0, off = 0;
+    size_t i, off = 0;
     char *buf;
-    ssize_t rc;
-    int i;
 
-    for (i = 0; i < cnt; i++)
-        total += iov[i].iov_len;
-    if (!(buf = malloc(total ? total : 1))) {
+    for (*total = 0, i = 0; i < cnt; i++)
+        *total += iov[i].iov_len;
+    if (!(buf = malloc(*total ? *total : 1))) {
         errno = ENOMEM;
-        return -1;
+        return NULL;
     }
     for (i = 0; i < cnt; i++) {
         memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
         off += iov[i].iov_len;
     }
+    return buf;
+}
+
+static ssize_t sh_writev(void *ud, int fd, const struct iovec *iov, int cnt)
+{
+    size_t total;
+    char *buf = gather(iov, cnt > 0 ? (size_t)cnt : 0, &total);
+    ssize_t rc;
+
+    if (!buf)
+        return -1;
     rc = sh_sendto(ud, fd, buf, total, 0, NULL, 0);
     free(buf);
     return rc;
@@ -266,28 +276,15 @@ static ssize_t sh_writev(void *ud, int fd, const struct iovec *iov, int cnt)
 
 static ssize_t sh_sendmsg(void *ud, int fd, const struct msghdr *m, int flags)
 {
-    (void)flags;
-    if (m->msg_name) {
-        /* One datagram to an address: gather, then sendto. */
-        size_t total = 0, off = 0;
-        char *buf;
-        ssize_t rc;
-        size_t i;
-        for (i = 0; i < m->msg_iovlen; i++)
-            total += m->msg_iov[i].iov_len;
-        if (!(buf = malloc(total ? total : 1))) {
-            errno = ENOMEM;
-            return -1;
-        }
-        for (i = 0; i < m->msg_iovlen; i++) {
-            memcpy(buf + off, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
-            off += m->msg_iov[i].iov_len;
-        }
-        rc = sh_sendto(ud, fd, buf, total, flags, m->msg_name, m->msg_namelen);
-        free(buf);
-        return rc;
-    }
-    return sh_writev(ud, fd, m->msg_iov, (int)m->msg_iovlen);
+    size_t total;
+    char *buf = gather(m->msg_iov, m->msg_iovlen, &total);
+    ssize_t rc;
+
+    if (!buf)
+        return -1;
+    rc = sh_sendto(ud, fd, buf, total, flags, m->msg_name, m->msg_name ? m->msg_namelen : 0);
+    free(buf);
+    return rc;
 }
 
 static ssize_t scatter(const char *buf, ssize_t n, const struct iovec *iov, int cnt)

@@ -98,4 +98,33 @@ static inline size_t build_udp(uint8_t *out, uint32_t src, uint16_t sport, uint3
     return build_ip(out, src, dst, PP_IP_PROTO_UDP, l4, 8 + n, 7, 0, 0);
 }
 
+/* Two stacks, A (192.0.2.1) and B (192.0.2.2), on one virtual wire,
+ * delivered by the wire's thread when threaded, else by pp_vwire_step. */
+#include "link/vwire.h"
+struct pair {
+    struct pp_stack *a, *b;
+    struct pp_vwire *w;
+};
+
+static inline void pair_new(struct pair *p, const struct pp_vwire_config *cfg, int threaded)
+{
+    char err[256];
+    p->a = stack_at(HOST_A, "a");
+    p->b = stack_at(HOST_B, "b");
+    p->w = pp_vwire_new(cfg, err);
+    if (!p->a || !p->b || !p->w || pp_vwire_attach(p->w, p->a) < 0 ||
+        pp_vwire_attach(p->w, p->b) < 0 || (threaded && pp_vwire_start(p->w) < 0)) {
+        fprintf(stderr, "pair_new failed\n");
+        abort();
+    }
+}
+
+/* Frees the wire first: it must not deliver into freed stacks. */
+static inline void pair_free(struct pair *p)
+{
+    pp_vwire_free(p->w);
+    pp_stack_free(p->a);
+    pp_stack_free(p->b);
+}
+
 #endif

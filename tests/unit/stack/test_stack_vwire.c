@@ -10,28 +10,6 @@
 #include "link/vwire.h"
 #include "stack_test_util.h"
 
-struct pair {
-    struct pp_stack *a, *b;
-    struct pp_vwire *w;
-};
-
-static void pair_new(struct pair *p, const struct pp_vwire_config *cfg)
-{
-    char err[256];
-    p->a = stack_at(HOST_A, "a");
-    p->b = stack_at(HOST_B, "b");
-    p->w = pp_vwire_new(cfg, err);
-    ASSERT(p->w != NULL);
-    ASSERT_EQ(pp_vwire_attach(p->w, p->a), 0);
-    ASSERT_EQ(pp_vwire_attach(p->w, p->b), 0);
-}
-
-static void pair_free(struct pair *p)
-{
-    pp_vwire_free(p->w);
-    pp_stack_free(p->a);
-    pp_stack_free(p->b);
-}
 
 static int udp_bound(struct pp_stack *st, uint32_t addr, uint16_t port)
 {
@@ -49,7 +27,7 @@ TEST(udp_request_and_reply_with_return_address)
     socklen_t fl = sizeof from, nl = sizeof name;
     char buf[64];
     int srv, cli, one = 1000;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     ASSERT_EQ(pp_vwire_start(p.w), 0);
     srv = udp_bound(p.b, 0, 7);
     cli = pp_socket(p.a, PP_SOCK_DGRAM);
@@ -81,7 +59,7 @@ static int run_matrix(const struct pp_vwire_config *cfg, int n, int *order, stru
     struct sockaddr_in to = sin_of(HOST_B, 9000);
     int srv, cli, i, got = 0;
     uint64_t t = 1000;
-    pair_new(&p, cfg);
+    pair_new(&p, cfg, 0);
     srv = udp_bound(p.b, 0, 9000);
     cli = pp_socket(p.a, PP_SOCK_DGRAM | PP_SOCK_NONBLOCK);
     pp_vwire_step(p.w, t);
@@ -181,7 +159,7 @@ TEST(rate_limit_and_delay_in_step_mode)
     memset(&cfg, 0, sizeof cfg);
     cfg.delay_ms = 50;
     cfg.rate_bps = 1000000; /* 1 Mbit/s: a 1028-byte packet takes ~8.2 ms */
-    pair_new(&p, &cfg);
+    pair_new(&p, &cfg, 0);
     memset(big, 'r', sizeof big);
     srv = udp_bound(p.b, 0, 9000);
     cli = pp_socket(p.a, PP_SOCK_DGRAM);
@@ -203,7 +181,7 @@ TEST(sixty_kilobyte_datagrams_fragment_and_reassemble)
     static char out[60000], in[65536];
     int srv, cli, i;
     ssize_t r;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     for (i = 0; i < (int)sizeof out; i++)
         out[i] = (char)(i * 31 + 7);
     srv = udp_bound(p.b, 0, 5000);
@@ -234,7 +212,7 @@ TEST(connected_socket_sees_econnrefused)
     char buf[8];
     int cli, err;
     socklen_t el = sizeof err;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     cli = pp_socket(p.a, PP_SOCK_DGRAM | PP_SOCK_NONBLOCK);
     ASSERT_EQ(pp_connect(p.a, cli, SA(to)), 0);
     ASSERT_EQ(pp_getpeername(p.a, cli, (struct sockaddr *)&peer, &pl), 0);
@@ -268,7 +246,7 @@ TEST(socket_api_errors)
     char buf[4];
     int fd, fd2, v = 1;
     socklen_t vl = sizeof v;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     ASSERT_EQ(pp_socket(p.a, 99), -EINVAL);
     fd = pp_socket(p.a, PP_SOCK_DGRAM);
     ASSERT_EQ(pp_bind(p.a, 12345, SA(mine)), -EBADF);
@@ -325,7 +303,7 @@ TEST(many_threads_block_on_one_stack)
     struct waiter w[T];
     pthread_t th[T];
     int cli, i;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     ASSERT_EQ(pp_vwire_start(p.w), 0);
     for (i = 0; i < T; i++) {
         w[i].st = p.b;
@@ -359,7 +337,7 @@ TEST(receive_queue_is_bounded)
     struct sockaddr_in to = sin_of(HOST_B, 7000);
     char data[1000];
     int srv, cli, i, small = 4000, got = 0;
-    pair_new(&p, NULL);
+    pair_new(&p, NULL, 0);
     srv = udp_bound(p.b, 0, 7000);
     ASSERT_EQ(pp_setsockopt(p.b, srv, PP_SO_RCVBUF, &small, sizeof small), 0);
     cli = pp_socket(p.a, PP_SOCK_DGRAM);

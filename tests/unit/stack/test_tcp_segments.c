@@ -273,15 +273,11 @@ TEST(congestion_control_choice)
     pp_stack_free(st);
 }
 
-/* Sends a SYN from port sport to our listener on 80 (reusing seg()). */
-TEST(syn_cookies_when_the_queue_is_full)
+/* A fresh stack with a listener on port 80 (backlog given); returns its fd. */
+static int listening(int backlog)
 {
-    struct sockaddr_in any = sin_of(0, 80), peer;
-    socklen_t pl = sizeof peer;
-    struct pp_tcp_hdr t;
-    uint32_t cookie = 0;
-    char buf[16];
-    int lis, c, i;
+    struct sockaddr_in any = sin_of(0, 80);
+    int lis;
     st = stack_at(HOST_B, "b");
     capture_init(&cap, 1500);
     pp_stack_attach(st, &cap.link);
@@ -289,12 +285,33 @@ TEST(syn_cookies_when_the_queue_is_full)
     pp_stack_poll(st, now);
     lis = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
     ASSERT_EQ(pp_bind(st, lis, SA(any)), 0);
-    ASSERT_EQ(pp_listen(st, lis, 2), 0);
+    ASSERT_EQ(pp_listen(st, lis, backlog), 0);
+    return lis;
+}
+
+/* Sends s (ports, flags, options set by the caller) from 192.0.2.1 with
+ * payload data. */
+static void send_from_peer(struct pp_tcp_hdr *s, const char *data)
+{
+    uint8_t l4[128], pkt[160];
+    size_t n = data ? strlen(data) : 0, hl = pp_tcp_repr_len(s);
+    memcpy(l4 + hl, data ? data : "", n);
+    pp_tcp_emit(l4, sizeof l4, s, n, HOST_A, HOST_B);
+    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, hl + n, 1, 0, 0));
+}
+
+/* Sends a SYN from port sport to our listener on 80 (reusing seg()). */
+TEST(syn_cookies_when_the_queue_is_full)
+{
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    struct pp_tcp_hdr t;
+    uint32_t cookie = 0;
+    char buf[16];
+    int lis = listening(2), c, i;
     /* A flood of SYNs from many ports: two take the queue, the rest get
-     * cookies.  seg() sends from 192.0.2.1:80 to our port lport, so point
-     * it the other way round here. */
+     * cookies. */
     for (i = 0; i < 10; i++) {
-        uint8_t l4[64], pkt[128];
         struct pp_tcp_hdr s;
         memset(&s, 0, sizeof s);
         s.sport = (uint16_t)(30000 + i);
@@ -304,20 +321,18 @@ TEST(syn_cookies_when_the_queue_is_full)
         s.window = 1000;
         s.opts.has_mss = 1;
         s.opts.mss = 1460;
-        pp_tcp_emit(l4, sizeof l4, &s, 0, HOST_A, HOST_B);
-        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4,
-                                         pp_tcp_repr_len(&s), 1, 0, 0));
+        send_from_peer(&s, NULL);
         t = last();
         ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
         if (i == 9)
             cookie = t.seq;
     }
     ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_sent"), 8);
+    (void)lis;
     ASSERT_EQ(t.opts.has_wscale, 0); /* a cookie cannot remember it */
     /* The last client completes its handshake with data: rebuilt from the
      * cookie, accepted, data delivered. */
     {
-        uint8_t l4[64], pkt[128];
         struct pp_tcp_hdr a;
         memset(&a, 0, sizeof a);
         a.sport = 30009;
@@ -326,9 +341,7 @@ TEST(syn_cookies_when_the_queue_is_full)
         a.ack = cookie + 1;
         a.flags = PP_TCP_ACK | PP_TCP_PSH;
         a.window = 1000;
-        memcpy(l4 + 20, "hi!", 3);
-        pp_tcp_emit(l4, sizeof l4, &a, 3, HOST_A, HOST_B);
-        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, 23, 1, 0, 0));
+        send_from_peer(&a, "hi!");
         ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_ok"), 1);
         c = pp_accept(st, lis, (struct sockaddr *)&peer, &pl);
         ASSERT_GE(c, 0);
@@ -339,8 +352,7 @@ TEST(syn_cookies_when_the_queue_is_full)
         a.sport = 30008;
         a.seq = 8001;
         a.ack = cookie + 1; /* the cookie of another client */
-        pp_tcp_emit(l4, sizeof l4, &a, 0, HOST_A, HOST_B);
-        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, 20, 1, 0, 0));
+        send_from_peer(&a, NULL);
         ASSERT_EQ(pp_stack_counter(st, "tcp.syncookies_failed"), 1);
         t = last();
         ASSERT_EQ(t.flags, PP_TCP_RST);
@@ -350,19 +362,9 @@ TEST(syn_cookies_when_the_queue_is_full)
 
 TEST(syn_ack_answers_every_option_combination)
 {
-    struct sockaddr_in any = sin_of(0, 80);
     unsigned mask;
-    int lis;
-    st = stack_at(HOST_B, "b");
-    capture_init(&cap, 1500);
-    pp_stack_attach(st, &cap.link);
-    now = pp_now_ms() + 100000;
-    pp_stack_poll(st, now);
-    lis = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
-    ASSERT_EQ(pp_bind(st, lis, SA(any)), 0);
-    ASSERT_EQ(pp_listen(st, lis, 64), 0);
+    listening(64);
     for (mask = 0; mask < 16; mask++) {
-        uint8_t l4[64], pkt[128];
         struct pp_tcp_hdr s, r;
         memset(&s, 0, sizeof s);
         s.sport = (uint16_t)(20000 + mask);
@@ -374,9 +376,7 @@ TEST(syn_ack_answers_every_option_combination)
         if (mask & 2) { s.opts.has_wscale = 1; s.opts.wscale = 9; }
         if (mask & 4) s.opts.sack_perm = 1;
         if (mask & 8) { s.opts.has_ts = 1; s.opts.tsval = 4242; }
-        pp_tcp_emit(l4, sizeof l4, &s, 0, HOST_A, HOST_B);
-        pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4,
-                                         pp_tcp_repr_len(&s), 1, 0, 0));
+        send_from_peer(&s, NULL);
         r = last();
         ASSERT_EQ(r.flags, PP_TCP_SYN | PP_TCP_ACK);
         ASSERT_EQ(r.ack, 78);

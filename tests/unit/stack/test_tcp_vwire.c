@@ -11,30 +11,6 @@
 #include "link/vwire.h"
 #include "stack_test_util.h"
 
-struct pair {
-    struct pp_stack *a, *b;
-    struct pp_vwire *w;
-};
-
-static void pair_new(struct pair *p, const struct pp_vwire_config *cfg, int threaded)
-{
-    char err[256];
-    p->a = stack_at(HOST_A, "a");
-    p->b = stack_at(HOST_B, "b");
-    p->w = pp_vwire_new(cfg, err);
-    ASSERT(p->w != NULL);
-    ASSERT_EQ(pp_vwire_attach(p->w, p->a), 0);
-    ASSERT_EQ(pp_vwire_attach(p->w, p->b), 0);
-    if (threaded)
-        ASSERT_EQ(pp_vwire_start(p->w), 0);
-}
-
-static void pair_free(struct pair *p)
-{
-    pp_vwire_free(p->w);
-    pp_stack_free(p->a);
-    pp_stack_free(p->b);
-}
 
 static int listener(struct pp_stack *st, uint16_t port, int backlog)
 {
