@@ -50,6 +50,32 @@ void pp_stack_trace_to(struct pp_stack *st, FILE *f);
  * IPv4).  0, or -1 with a message in err (>= 256 bytes). */
 int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err);
 
+/* One demultiplexing decision, for observers (the lab, tracing tools). */
+struct pp_demux_event {
+    const char *stack;          /* the stack's name */
+    int tcp;                    /* 1 TCP, 0 UDP */
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+    const char *rule;           /* "established", "listener-wildcard", "udp-exact", "miss", ... */
+    int fd;                     /* the socket's descriptor, -1 if none (miss, TIME_WAIT, not accepted) */
+};
+/* Calls fn for every decision (NULL: stop).  fn runs with the stack's lock
+ * held: it must not call back into the stack. */
+void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct pp_demux_event *ev),
+                       void *arg);
+
+/* One socket, as `ss -tuna` shows it. */
+struct pp_socket_info {
+    int tcp;
+    const char *state;          /* "LISTEN", "ESTAB", "TIME-WAIT", "SYN-SENT", "UNCONN", ... */
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    int fd;                     /* -1 for connections not (yet) accepted or already closed */
+};
+/* Calls fn for every socket and TIME_WAIT record of the stack. */
+void pp_stack_list_sockets(struct pp_stack *st,
+                           void (*fn)(void *arg, const struct pp_socket_info *si), void *arg);
+
 /* Prints the counters as `netstat -s` does, per layer. */
 void pp_stack_print_counters(struct pp_stack *st, FILE *f);
 /* One counter by its name ("ip.in_receives", "udp.no_ports", ...); -1 if unknown. */

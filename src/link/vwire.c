@@ -46,6 +46,8 @@ struct pp_vwire {
     struct pp_vwire_stats stats;
     pthread_t thread;
     int running, stop;
+    void (*hook)(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate);
+    void *hook_arg;
 };
 
 /* xorshift64*: fast, seedable, good enough for impairment dice. */
@@ -103,6 +105,7 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     struct pp_vwire *w = port->w;
     struct inflight *f;
     uint64_t now, due;
+    int reordered = 0;
 
     pthread_mutex_lock(&w->lock);
     now = wire_now(w);
@@ -111,6 +114,8 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
         pp_pcap_write(w->tap, pkt, len, now * 1000);
     if (dice(w) < w->cfg.loss) {
         w->stats.lost++;
+        if (w->hook)
+            w->hook(w->hook_arg, pp_stack_name(port->st), pkt, len, "lost");
         pthread_mutex_unlock(&w->lock);
         return 0; /* lost on the wire: the sender cannot tell */
     }
@@ -123,6 +128,7 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     }
     due += w->cfg.delay_ms;
     if (dice(w) < w->cfg.reorder) {
+        reordered = 1;
         w->stats.reordered++;
         due += w->cfg.reorder_ms ? w->cfg.reorder_ms : w->cfg.delay_ms + 1;
     }
@@ -138,12 +144,19 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
         w->stats.corrupted++;
     }
     enqueue(w, f);
-    if (dice(w) < w->cfg.dup) {
-        struct inflight *d = copy_of(w, port->st, f->pkt, len, due);
-        if (d) {
-            enqueue(w, d);
-            w->stats.duplicated++;
+    {
+        const char *fate = reordered ? "reordered" : "";
+        if (dice(w) < w->cfg.dup) {
+            struct inflight *d = copy_of(w, port->st, f->pkt, len, due);
+            if (d) {
+                enqueue(w, d);
+                w->stats.duplicated++;
+                fate = "duplicated";
+            }
         }
+        if (w->hook)
+            w->hook(w->hook_arg, pp_stack_name(port->st), pkt, len,
+                    memcmp(pkt, f->pkt, len) ? "corrupted" : fate);
     }
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->lock);
@@ -361,6 +374,17 @@ void pp_vwire_stop(struct pp_vwire *w)
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
     w->running = 0;
+}
+
+void pp_vwire_on_packet(struct pp_vwire *w,
+                        void (*fn)(void *arg, const char *from, const uint8_t *pkt, size_t len,
+                                   const char *fate),
+                        void *arg)
+{
+    pthread_mutex_lock(&w->lock);
+    w->hook = fn;
+    w->hook_arg = arg;
+    pthread_mutex_unlock(&w->lock);
 }
 
 size_t pp_vwire_pending(struct pp_vwire *w)

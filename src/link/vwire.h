@@ -46,6 +46,14 @@ size_t pp_vwire_step(struct pp_vwire *w, uint64_t now_ms);
 /* Packets in flight. */
 size_t pp_vwire_pending(struct pp_vwire *w);
 void pp_vwire_stats(struct pp_vwire *w, struct pp_vwire_stats *out);
+/* Calls fn for every packet put on the wire (before impairments), with the
+ * sending stack's name and what the wire did to it ("lost", "corrupted",
+ * "duplicated", "reordered" or ""); NULL stops.  fn must not call into a
+ * stack. */
+void pp_vwire_on_packet(struct pp_vwire *w,
+                        void (*fn)(void *arg, const char *from, const uint8_t *pkt, size_t len,
+                                   const char *fate),
+                        void *arg);
 /* Stops the thread, frees what is in flight, closes the tap.  The stacks are
  * detached but not freed.  Accepts NULL. */
 void pp_vwire_free(struct pp_vwire *w);

@@ -15,19 +15,39 @@ uint64_t pp_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void trace_line(void *arg, const struct pp_demux_trace *ev)
+/* The demux table's trace hook: feeds --trace and the public observer. */
+static void on_decision(void *arg, const struct pp_demux_trace *ev)
 {
     struct pp_stack *st = arg;
-    char s[16], d[16];
+    const struct pp_sock *s =
+        ev->entry && ev->entry->kind != PP_DMX_TIMEWAIT ? ev->entry->owner : NULL;
+    struct pp_demux_event e = {st->name, ev->proto == PP_DMX_TCP, ev->saddr, ev->daddr,
+                               ev->sport, ev->dport, pp_dmx_rule_name(ev->rule), s ? s->fd : -1};
+    char a[16], b[16];
 
+    if (st->demux_hook)
+        st->demux_hook(st->demux_hook_arg, &e);
     if (!st->trace)
         return;
     fprintf(st->trace, "%s demux %s %s:%u -> %s:%u rule=%s socket=%d\n", st->name,
-            ev->proto == PP_DMX_TCP ? "tcp" : "udp", pp_ipv4_ntoa(ev->saddr, s), ev->sport,
-            pp_ipv4_ntoa(ev->daddr, d), ev->dport, pp_dmx_rule_name(ev->rule),
-            ev->entry && ev->entry->kind != PP_DMX_TIMEWAIT ? ((struct pp_sock *)ev->entry->owner)->fd
-                                                            : -1);
+            e.tcp ? "tcp" : "udp", pp_ipv4_ntoa(e.saddr, a), e.sport, pp_ipv4_ntoa(e.daddr, b),
+            e.dport, e.rule, e.fd);
     fflush(st->trace);
+}
+
+static void update_trace_hook(struct pp_stack *st)
+{
+    pp_demux_set_trace(st->demux, st->trace || st->demux_hook ? on_decision : NULL, st);
+}
+
+void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct pp_demux_event *ev),
+                       void *arg)
+{
+    pthread_mutex_lock(&st->lock);
+    st->demux_hook = fn;
+    st->demux_hook_arg = arg;
+    update_trace_hook(st);
+    pthread_mutex_unlock(&st->lock);
 }
 
 struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
@@ -113,7 +133,7 @@ void pp_stack_trace_to(struct pp_stack *st, FILE *f)
 {
     pthread_mutex_lock(&st->lock);
     st->trace = f;
-    pp_demux_set_trace(st->demux, f ? trace_line : NULL, st);
+    update_trace_hook(st);
     pthread_mutex_unlock(&st->lock);
 }
 

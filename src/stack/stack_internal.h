@@ -62,6 +62,8 @@ struct pp_stack {
     FILE *trace;
     struct pp_pcap_writer *pcap;
     struct pp_tcb *tcbs;       /* every TCP control block, for timers */
+    void (*demux_hook)(void *arg, const struct pp_demux_event *ev);
+    void *demux_hook_arg;
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
 };
 

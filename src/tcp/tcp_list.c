@@ -1,0 +1,42 @@
+/* tcp_list.c - the socket listing behind pp_stack_list_sockets (`ss -tuna`
+ * style): every socket in the demux tables with its TCP state. */
+#include "tcp_internal.h"
+
+struct list_ctx {
+    void (*fn)(void *arg, const struct pp_socket_info *si);
+    void *arg;
+};
+
+static void one(void *arg, const struct pp_dmx_entry *e)
+{
+    struct list_ctx *ctx = arg;
+    struct pp_socket_info si;
+    const struct pp_sock *s = e->kind == PP_DMX_TIMEWAIT ? NULL : e->owner;
+
+    si.tcp = e->proto == PP_DMX_TCP;
+    si.laddr = e->t.laddr;
+    si.raddr = e->t.raddr;
+    si.lport = e->t.lport;
+    si.rport = e->t.rport;
+    si.fd = s ? s->fd : -1;
+    if (e->kind == PP_DMX_TIMEWAIT)
+        si.state = "TIME-WAIT";
+    else if (!si.tcp)
+        si.state = e->kind == PP_DMX_CONNECTED ? "ESTAB" : "UNCONN";
+    else if (s && s->tcb)
+        si.state = s->tcb->state == PP_TCP_ESTABLISHED ? "ESTAB" : pp_tcp_state_name(s->tcb->state);
+    else
+        si.state = e->kind == PP_DMX_LISTEN ? "LISTEN" : "CLOSED";
+    ctx->fn(ctx->arg, &si);
+}
+
+void pp_stack_list_sockets(struct pp_stack *st,
+                           void (*fn)(void *arg, const struct pp_socket_info *si), void *arg)
+{
+    struct list_ctx ctx = {fn, arg};
+
+    pthread_mutex_lock(&st->lock);
+    pp_demux_foreach(st->demux, PP_DMX_UDP, one, &ctx);
+    pp_demux_foreach(st->demux, PP_DMX_TCP, one, &ctx);
+    pthread_mutex_unlock(&st->lock);
+}
