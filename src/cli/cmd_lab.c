@@ -1,50 +1,601 @@
-/* cmd_lab.c - `portplex lab`: the whole virtual network in one process.
- * Until the stack, TCP, scanner and web server land (issues "The stack" to
- * "lab"), it reports honestly which parts exist and shows the demultiplexing
- * engine at work on a scripted socket table. */
+/* cmd_lab.c - `portplex lab`: a whole virtual network in this process (no
+ * root, no TUN, no kernel sockets): a server and two clients on the virtual
+ * wire, and a scripted tour that shows demultiplexing (UDP by destination,
+ * TCP by 4-tuple) and multiplexing (many sockets, one link) as it happens.
+ * The scanner and the web server (issues "Port scanner", "Web server") join
+ * the tour when they land; until then a small HTTP responder stands in. */
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "link/vwire.h"
 #include "portplex/portplex.h"
+#include "portplex/socket.h"
+#include "portplex/stack.h"
+#include "services.h"
+#include "wire/describe.h"
+#include "wire/ipv4.h"
+
+#define SERVER 0x0a000001u
+#define CLIENT1 0x0a000002u
+#define CLIENT2 0x0a000003u
+#define MAX_LOG 4096
+
+struct event { /* a demux decision or a packet on the wire, in order */
+    int wire;
+    char host[16];
+    char text[200];
+    int tcp, fd;
+    uint16_t sport, dport;
+    char rule[24];
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct event ev[MAX_LOG];
+    int n, recording;
+    unsigned long wire_packets, wire_lost;
+    unsigned long rules[16];
+    const char *rule_names[16];
+    int nrules;
+} lab;
+
+static void count_rule(const char *rule)
+{
+    int i;
+    for (i = 0; i < lab.nrules && strcmp(lab.rule_names[i], rule) != 0; i++)
+        ;
+    if (i == lab.nrules && lab.nrules < 16)
+        lab.rule_names[lab.nrules++] = rule;
+    if (i < 16)
+        lab.rules[i]++;
+}
+
+static void on_demux(void *arg, const struct pp_demux_event *e)
+{
+    (void)arg;
+    pthread_mutex_lock(&lab.lock);
+    count_rule(e->rule);
+    if (lab.recording && lab.n < MAX_LOG) {
+        struct event *v = &lab.ev[lab.n++];
+        memset(v, 0, sizeof *v);
+        snprintf(v->host, sizeof v->host, "%s", e->stack);
+        v->tcp = e->tcp;
+        v->fd = e->fd;
+        v->sport = e->sport;
+        v->dport = e->dport;
+        snprintf(v->rule, sizeof v->rule, "%s", e->rule);
+    }
+    pthread_mutex_unlock(&lab.lock);
+}
+
+static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate)
+{
+    (void)arg;
+    pthread_mutex_lock(&lab.lock);
+    lab.wire_packets++;
+    if (strcmp(fate, "lost") == 0)
+        lab.wire_lost++;
+    if (lab.recording && lab.n < MAX_LOG) {
+        struct event *v = &lab.ev[lab.n++];
+        char line[180];
+        memset(v, 0, sizeof *v);
+        v->wire = 1;
+        snprintf(v->host, sizeof v->host, "%s", from);
+        pp_describe_packet(pkt, len, line, sizeof line, 0);
+        snprintf(v->text, sizeof v->text, "%s%s%s%s", line, *fate ? " [" : "", fate, *fate ? "]" : "");
+        if (len >= 24) {
+            v->sport = (uint16_t)(pkt[20] << 8 | pkt[21]);
+            v->dport = (uint16_t)(pkt[22] << 8 | pkt[23]);
+        }
+    }
+    pthread_mutex_unlock(&lab.lock);
+}
+
+static void record(int on)
+{
+    pthread_mutex_lock(&lab.lock);
+    lab.recording = on;
+    if (on)
+        lab.n = 0;
+    pthread_mutex_unlock(&lab.lock);
+}
+
+static char *ep(uint32_t a, uint16_t port, char *buf)
+{
+    char s[16];
+    snprintf(buf, 40, "%s:%u", pp_ipv4_ntoa(a, s), port);
+    return buf;
+}
+
+static struct pp_stack *host(uint32_t addr, const char *name)
+{
+    struct pp_stack_config c;
+    memset(&c, 0, sizeof c);
+    c.addr = addr;
+    c.prefix_len = 24;
+    c.name = name;
+    return pp_stack_new(&c);
+}
+
+/* --- a stand-in HTTP server: one thread per connection ------------------- */
+static volatile sig_atomic_t stop_flag;
+
+struct http_conn {
+    struct pp_stack *st;
+    int fd;
+};
+
+static void *http_conn(void *arg)
+{
+    struct http_conn *c = arg;
+    char req[2048], resp[512], body[256];
+    size_t got = 0;
+    int tmo = 200;
+
+    pp_setsockopt(c->st, c->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    while (!stop_flag && got < sizeof req - 1) {
+        ssize_t n = pp_recv(c->st, c->fd, req + got, sizeof req - 1 - got, 0);
+        if (n == -EAGAIN)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        req[got] = 0;
+        if (strstr(req, "\r\n\r\n")) {
+            struct sockaddr_in peer;
+            socklen_t pl = sizeof peer;
+            char who[40];
+            int blen, hlen;
+            pp_getpeername(c->st, c->fd, (struct sockaddr *)&peer, &pl);
+            blen = snprintf(body, sizeof body,
+                            "<h1>portplex lab</h1><p>You are %s, served on socket %d.</p>\n",
+                            ep(ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port), who), c->fd);
+            hlen = snprintf(resp, sizeof resp,
+                            "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n",
+                            blen);
+            pp_send(c->st, c->fd, resp, (size_t)hlen, 0);
+            pp_send(c->st, c->fd, body, (size_t)blen, 0);
+            break;
+        }
+    }
+    pp_close(c->st, c->fd);
+    free(c);
+    return NULL;
+}
+
+struct http_server {
+    struct pp_stack *st;
+    int fd;
+    pthread_t th;
+};
+
+static void *http_accept(void *arg)
+{
+    struct http_server *h = arg;
+    while (!stop_flag) {
+        int fd = pp_accept(h->st, h->fd, NULL, NULL);
+        struct http_conn *c;
+        pthread_t th;
+        if (fd == -EAGAIN)
+            continue;
+        if (fd < 0)
+            break;
+        c = malloc(sizeof *c);
+        if (!c) {
+            pp_close(h->st, fd);
+            continue;
+        }
+        c->st = h->st;
+        c->fd = fd;
+        if (pthread_create(&th, NULL, http_conn, c) == 0)
+            pthread_detach(th);
+        else {
+            pp_close(h->st, fd);
+            free(c);
+        }
+    }
+    return NULL;
+}
+
+static int http_start(struct http_server *h, struct pp_stack *st, uint16_t port)
+{
+    struct sockaddr_in a;
+    int tmo = 200;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    h->st = st;
+    h->fd = pp_socket(st, PP_SOCK_STREAM);
+    if (h->fd < 0 || pp_bind(st, h->fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        pp_listen(st, h->fd, 64) < 0)
+        return -1;
+    pp_setsockopt(st, h->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    return pthread_create(&h->th, NULL, http_accept, h) == 0 ? 0 : -1;
+}
+
+/* --- the tour --------------------------------------------------------------- */
+struct sock_table {
+    int rows;
+    uint16_t port;
+};
+
+static void print_sock(void *arg, const struct pp_socket_info *si)
+{
+    struct sock_table *t = arg;
+    char l[40], r[40];
+    if (!si->tcp || si->lport != t->port)
+        return;
+    if (si->laddr)
+        ep(si->laddr, si->lport, l);
+    else
+        snprintf(l, sizeof l, "*:%u", si->lport);
+    if (si->rport)
+        ep(si->raddr, si->rport, r);
+    else
+        snprintf(r, sizeof r, "*:*");
+    printf("    %-11s %-21s %-21s %s\n", si->state, l, r,
+           si->fd >= 0 ? "" : strcmp(si->state, "LISTEN") ? "(not accepted yet)" : "");
+    t->rows++;
+}
+
+static void print_wire_from(const char *from, int max)
+{
+    int i, shown = 0;
+    pthread_mutex_lock(&lab.lock);
+    for (i = 0; i < lab.n && shown < max; i++)
+        if (lab.ev[i].wire && (!from || strcmp(lab.ev[i].host, from) == 0)) {
+            printf("    %-8s %s\n", lab.ev[i].host, lab.ev[i].text);
+            shown++;
+        }
+    pthread_mutex_unlock(&lab.lock);
+}
 
 void pp_cmd_lab_usage(FILE *f)
 {
-    fprintf(f, "usage: portplex lab [--quiet]\n\n"
-               "Builds a virtual network in this process (no root, no TUN) and runs a\n"
-               "scripted tour of multiplexing and demultiplexing.\n\n"
-               "This build has the wire layer and the socket table; the virtual\n"
-               "hosts arrive with the stack.  Until then the lab prints its status and\n"
-               "runs the socket-table tour of 'portplex demux'.\n");
+    fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n\n"
+               "Builds a virtual network in this process (no root, no TUN): a server\n"
+               "(10.0.0.1: udp-echo and tcp-echo on 7, HTTP on 80) and two clients\n"
+               "(10.0.0.2, 10.0.0.3) on one virtual wire, then shows\n"
+               "  1. UDP demultiplexing by destination, with return addresses\n"
+               "  2. TCP demultiplexing by 4-tuple: one listener, many sockets on port 80\n"
+               "  3. multiplexing: several sockets of one host interleaved on one link\n"
+               "  4. what closed ports answer (ICMP port unreachable, RST)\n"
+               "  5. a summary: packets, demultiplexing decisions by rule, drops\n\n"
+               "  --seed N          impairment dice (default 1)\n"
+               "  --loss P          drop each packet with probability P (0..0.5): TCP recovers,\n"
+               "                    UDP datagrams are lost\n"
+               "  --connections N   HTTP connections in step 2, 1..64 (default 8)\n"
+               "  --pcap FILE       every packet on the wire, for Wireshark/tshark\n"
+               "  --quiet           print only the summary\n\n"
+               "The port scanner and the web server join the tour when they land.\n");
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int pp_cmd_lab(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        {"seed", required_argument, NULL, 's'},  {"loss", required_argument, NULL, 'l'},
+        {"connections", required_argument, NULL, 'n'}, {"pcap", required_argument, NULL, 'w'},
+        {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c, quiet = 0;
-    char *demux_argv[] = {"demux", NULL};
+    struct pp_vwire_config wc;
+    struct pp_vwire *w = NULL;
+    struct pp_stack *srv = NULL, *c1 = NULL, *c2 = NULL;
+    struct pp_service echo_u, echo_t;
+    struct http_server http;
+    double loss = 0, v;
+    long nconn = 8;
+    int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, started = 0;
+    unsigned long long seed = 1;
+    const char *pcap = NULL;
+    char err[256], a[40], b[40], *end;
 
+    pthread_mutex_init(&lab.lock, NULL);
+    optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
         switch (c) {
+        case 's':
+            seed = strtoull(optarg, &end, 10);
+            if (!*optarg || *end)
+                return pp_cli_usage_error("lab", "--seed wants a number, not '%s'", optarg);
+            break;
+        case 'l':
+            if (parse_double(optarg, 0, 0.5, &loss) < 0)
+                return pp_cli_usage_error("lab", "--loss wants a probability from 0 to 0.5, not '%s'",
+                                          optarg);
+            break;
+        case 'n':
+            if (parse_double(optarg, 1, 64, &v) < 0 || v != (long)v)
+                return pp_cli_usage_error("lab", "--connections wants 1..64, not '%s'", optarg);
+            nconn = (long)v;
+            break;
+        case 'w': pcap = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': pp_cmd_lab_usage(stdout); return PP_EXIT_OK;
+        case ':': return pp_cli_usage_error("lab", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("lab", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc)
         return pp_cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
-    printf("portplex lab %s\n", pp_version());
-    printf("  wire layer (IPv4, ICMP, UDP, TCP, pcap)   ready  (try: portplex decode FILE.pcap)\n");
-    printf("  socket table (demultiplexing engine)      ready  (try: portplex demux)\n");
-    printf("  stack, TCP, scanner, web server, vwire    not built yet: the virtual hosts\n"
-           "                                            arrive with them\n");
-    if (quiet)
-        return PP_EXIT_OK;
-    printf("\n");
-    return pp_cmd_demux(1, demux_argv);
+
+    memset(&wc, 0, sizeof wc);
+    wc.seed = seed;
+    wc.loss = loss;
+    wc.delay_ms = 1;
+    wc.pcap = pcap;
+    w = pp_vwire_new(&wc, err);
+    if (!w) {
+        fprintf(stderr, "portplex lab: %s\n", err);
+        return PP_EXIT_FAIL;
+    }
+    srv = host(SERVER, "server");
+    c1 = host(CLIENT1, "client1");
+    c2 = host(CLIENT2, "client2");
+    if (!srv || !c1 || !c2 || pp_vwire_attach(w, srv) < 0 || pp_vwire_attach(w, c1) < 0 ||
+        pp_vwire_attach(w, c2) < 0) {
+        fprintf(stderr, "portplex lab: cannot build the network\n");
+        goto out;
+    }
+    pp_vwire_on_packet(w, on_packet, NULL);
+    pp_stack_on_demux(srv, on_demux, NULL);
+    pp_stack_on_demux(c1, on_demux, NULL);
+    pp_stack_on_demux(c2, on_demux, NULL);
+    pp_vwire_start(w);
+    if (pp_service_parse("udp-echo:7", &echo_u, err) < 0 || pp_service_parse("tcp-echo:7", &echo_t, err) < 0 ||
+        pp_service_start(&echo_u, srv, &stop_flag) < 0 || (started = 1, pp_service_start(&echo_t, srv, &stop_flag) < 0) ||
+        (started = 2, http_start(&http, srv, 80) < 0)) {
+        fprintf(stderr, "portplex lab: cannot start the server's services\n");
+        goto out;
+    }
+    started = 3;
+    if (!quiet) {
+        printf("portplex lab %s: a virtual network in this process (seed %llu, loss %.0f%%)\n",
+               pp_version(), seed, loss * 100);
+        printf("  server   10.0.0.1  udp-echo 7, tcp-echo 7, http 80 (one thread per connection)\n");
+        printf("  client1  10.0.0.2\n  client2  10.0.0.3\n");
+    }
+
+    /* 1. Connectionless demultiplexing. */
+    record(1);
+    {
+        struct pp_stack *cl[2] = {c1, c2};
+        int fds[2], k, tmo = 300;
+        struct sockaddr_in to;
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        to.sin_addr.s_addr = htonl(SERVER);
+        to.sin_port = htons(7);
+        for (k = 0; k < 2; k++) {
+            char msg[32];
+            fds[k] = pp_socket(cl[k], PP_SOCK_DGRAM);
+            pp_setsockopt(cl[k], fds[k], PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+            snprintf(msg, sizeof msg, "hello from client%d", k + 1);
+            pp_sendto(cl[k], fds[k], msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof to);
+        }
+        for (k = 0; k < 2; k++) {
+            char buf[64];
+            ssize_t n = pp_recv(cl[k], fds[k], buf, sizeof buf - 1, 0);
+            if (!quiet && n < 0)
+                printf("    (client%d's datagram or its echo was lost on the wire: UDP does not resend)\n",
+                       k + 1);
+        }
+        if (!quiet) {
+            printf("\n1. Connectionless demultiplexing: UDP finds a socket by destination (IP, port)\n");
+            pthread_mutex_lock(&lab.lock);
+            for (i = 0; i < lab.n; i++) {
+                struct event *e = &lab.ev[i];
+                if (!e->wire && !e->tcp && strcmp(e->host, "server") == 0 && e->dport == 7)
+                    printf("    server got a datagram from port %-5u -> socket %d (rule %s)\n", e->sport,
+                           e->fd, e->rule);
+            }
+            for (i = 0; i < lab.n; i++) {
+                struct event *e = &lab.ev[i];
+                if (!e->wire && !e->tcp && strcmp(e->host, "server") != 0)
+                    printf("    the echo went back to the source, %s port %u -> socket %d (rule %s)\n",
+                           e->host, e->dport, e->fd, e->rule);
+            }
+            pthread_mutex_unlock(&lab.lock);
+            printf("    Two sources, one destination: the same server socket; the source (IP, port)\n"
+                   "    is handed to the application as the return address.\n");
+        }
+        pp_close(c1, fds[0]);
+        pp_close(c2, fds[1]);
+    }
+
+    /* 2. Connection-oriented demultiplexing. */
+    record(1);
+    {
+        int fds[64], k;
+        struct sockaddr_in to;
+        struct sock_table t = {0, 80};
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        to.sin_addr.s_addr = htonl(SERVER);
+        to.sin_port = htons(80);
+        for (k = 0; k < nconn; k++) {
+            struct pp_stack *cl = k % 2 ? c2 : c1;
+            fds[k] = pp_socket(cl, PP_SOCK_STREAM);
+            if (pp_connect(cl, fds[k], (struct sockaddr *)&to, sizeof to) < 0) {
+                fprintf(stderr, "portplex lab: connection %d failed\n", k + 1);
+                fds[k] = -1;
+            }
+        }
+        usleep(50000); /* let the server's threads accept */
+        if (!quiet) {
+            printf("\n2. Connection-oriented demultiplexing: TCP finds a socket by the 4-tuple\n");
+            printf("    %ld HTTP connections to server:80; the server's sockets (ss -tna):\n", nconn);
+            printf("    %-11s %-21s %-21s\n", "State", "Local", "Peer");
+            pp_stack_list_sockets(srv, print_sock, &t);
+        }
+        for (k = 0; k < nconn; k++) {
+            struct pp_stack *cl = k % 2 ? c2 : c1;
+            char req[64], resp[1024];
+            size_t got = 0;
+            ssize_t n;
+            int len = snprintf(req, sizeof req, "GET / HTTP/1.0\r\nHost: server\r\n\r\n");
+            if (fds[k] < 0)
+                continue;
+            pp_send(cl, fds[k], req, (size_t)len, 0);
+            while ((n = pp_recv(cl, fds[k], resp + got, sizeof resp - 1 - got, 0)) > 0)
+                got += (size_t)n;
+            resp[got] = 0;
+            if (strncmp(resp, "HTTP/1.0 200 OK", 15) == 0 && strstr(resp, "You are")) {
+                struct sockaddr_in me;
+                socklen_t ml = sizeof me;
+                ok_http++;
+                pp_getsockname(cl, fds[k], (struct sockaddr *)&me, &ml);
+                if (!quiet && k < 4) {
+                    const char *say = strstr(resp, "You are");
+                    printf("    %s got its own answer: \"%.*s\"\n",
+                           ep(ntohl(me.sin_addr.s_addr), ntohs(me.sin_port), a),
+                           (int)strcspn(say, "<"), say);
+                }
+            }
+            pp_close(cl, fds[k]);
+        }
+        if (!quiet) {
+            int est = 0, lis = 0;
+            pthread_mutex_lock(&lab.lock);
+            for (i = 0; i < lab.n; i++) {
+                struct event *e = &lab.ev[i];
+                if (!e->wire && e->tcp && strcmp(e->host, "server") == 0 && e->dport == 80) {
+                    est += strcmp(e->rule, "established") == 0;
+                    lis += strncmp(e->rule, "listener", 8) == 0;
+                }
+            }
+            pthread_mutex_unlock(&lab.lock);
+            printf("    %d/%ld requests answered, each on its own connection.  The server's segments\n"
+                   "    went %d times to the listener (new connections) and %d times to an\n"
+                   "    established socket, all on local port 80, told apart by the client's port.\n",
+                   ok_http, nconn, lis, est);
+        }
+    }
+
+    /* 3. Multiplexing. */
+    record(1);
+    {
+        int fds[3], k, r, tmo = 300;
+        struct sockaddr_in to;
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        to.sin_addr.s_addr = htonl(SERVER);
+        to.sin_port = htons(7);
+        for (k = 0; k < 3; k++) {
+            fds[k] = pp_socket(c1, PP_SOCK_DGRAM);
+            pp_setsockopt(c1, fds[k], PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+        }
+        for (r = 0; r < 2; r++)
+            for (k = 0; k < 3; k++) {
+                char msg[32];
+                snprintf(msg, sizeof msg, "socket %d, message %d", k, r);
+                pp_sendto(c1, fds[k], msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof to);
+            }
+        for (k = 0; k < 3; k++) {
+            char buf[64];
+            pp_recv(c1, fds[k], buf, sizeof buf, 0);
+            pp_recv(c1, fds[k], buf, sizeof buf, 0);
+            pp_close(c1, fds[k]);
+        }
+        if (!quiet) {
+            printf("\n3. Multiplexing: client1's three sockets share one link, each with its own\n"
+                   "   source port (ephemeral ports chosen per RFC 6056):\n");
+            print_wire_from("client1", 6);
+        }
+    }
+
+    /* 4. Closed ports. */
+    record(1);
+    {
+        struct sockaddr_in to;
+        char buf[8];
+        int u, t, tmo = 300;
+        ssize_t n;
+        int refused;
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        to.sin_addr.s_addr = htonl(SERVER);
+        to.sin_port = htons(9);
+        u = pp_socket(c2, PP_SOCK_DGRAM);
+        pp_setsockopt(c2, u, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+        pp_connect(c2, u, (struct sockaddr *)&to, sizeof to);
+        pp_send(c2, u, "anyone?", 7, 0);
+        n = pp_recv(c2, u, buf, sizeof buf, 0);
+        to.sin_port = htons(81);
+        t = pp_socket(c2, PP_SOCK_STREAM);
+        refused = pp_connect(c2, t, (struct sockaddr *)&to, sizeof to) == -ECONNREFUSED;
+        usleep(20000);
+        if (!quiet) {
+            printf("\n4. Ports with no socket: what a port scanner reads\n");
+            print_wire_from(NULL, 8);
+            printf("    UDP to port 9: %s; TCP to port 81: %s.\n"
+                   "    (The port scanner of a later issue turns these answers into open/closed/filtered.)\n",
+                   n == -ECONNREFUSED ? "ICMP port unreachable, the client's recv() fails with ECONNREFUSED"
+                                      : "no answer (lost?)",
+                   refused ? "RST, connect() fails with ECONNREFUSED" : "no RST seen");
+        }
+        pp_close(c2, u);
+        pp_close(c2, t);
+    }
+
+    /* 5. Summary. */
+    record(0);
+    usleep(20000);
+    {
+        struct pp_stack *hs[3] = {srv, c1, c2};
+        printf("%s5. Summary: %lu packets on the wire (%lu lost), %d/%ld HTTP requests answered\n",
+               quiet ? "" : "\n", lab.wire_packets, lab.wire_lost, ok_http, nconn);
+        pthread_mutex_lock(&lab.lock);
+        printf("    demultiplexing decisions by rule:");
+        for (i = 0; i < lab.nrules; i++)
+            printf(" %s=%lu", lab.rule_names[i], lab.rules[i]);
+        pthread_mutex_unlock(&lab.lock);
+        printf("\n");
+        for (i = 0; i < 3; i++)
+            printf("    %-8s received %lld, sent %lld, dropped as malformed %lld, retransmissions %lld\n",
+                   pp_stack_name(hs[i]), pp_stack_counter(hs[i], "ip.in_receives"),
+                   pp_stack_counter(hs[i], "ip.out_requests"),
+                   pp_stack_counter(hs[i], "ip.in_hdr_errors") + pp_stack_counter(hs[i], "udp.in_errors") +
+                       pp_stack_counter(hs[i], "tcp.in_errs"),
+                   pp_stack_counter(hs[i], "tcp.retransmits") +
+                       pp_stack_counter(hs[i], "tcp.fast_retransmits"));
+        if (pcap)
+            printf("    every packet is in %s (tshark -r %s)\n", pcap, pcap);
+    }
+    (void)b;
+    rc = ok_http == nconn ? PP_EXIT_OK : PP_EXIT_FAIL;
+out:
+    stop_flag = 1;
+    if (started >= 3)
+        pthread_join(http.th, NULL);
+    if (started >= 3 && http.fd >= 0)
+        pp_close(srv, http.fd);
+    if (started >= 1)
+        pp_service_join(&echo_u);
+    if (started >= 2)
+        pp_service_join(&echo_t);
+    usleep(250000); /* HTTP connection threads see stop_flag within 200 ms */
+    pp_vwire_free(w);
+    pp_stack_free(srv);
+    pp_stack_free(c1);
+    pp_stack_free(c2);
+    return rc;
 }
