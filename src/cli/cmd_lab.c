@@ -126,6 +126,9 @@ static struct pp_stack *host(uint32_t addr, const char *name)
 
 /* --- a stand-in HTTP server: one thread per connection ------------------- */
 static volatile sig_atomic_t stop_flag;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_idle = PTHREAD_COND_INITIALIZER;
+static int conns_live; /* connection threads still running */
 
 struct http_conn {
     struct pp_stack *st;
@@ -167,6 +170,10 @@ static void *http_conn(void *arg)
     }
     pp_close(c->st, c->fd);
     free(c);
+    pthread_mutex_lock(&conns_lock);
+    if (--conns_live == 0)
+        pthread_cond_signal(&conns_idle);
+    pthread_mutex_unlock(&conns_lock);
     return NULL;
 }
 
@@ -194,11 +201,17 @@ static void *http_accept(void *arg)
         }
         c->st = h->st;
         c->fd = fd;
-        if (pthread_create(&th, NULL, http_conn, c) == 0)
+        pthread_mutex_lock(&conns_lock);
+        conns_live++;
+        pthread_mutex_unlock(&conns_lock);
+        if (pthread_create(&th, NULL, http_conn, c) == 0) {
             pthread_detach(th);
-        else {
+        } else {
             pp_close(h->st, fd);
             free(c);
+            pthread_mutex_lock(&conns_lock);
+            conns_live--;
+            pthread_mutex_unlock(&conns_lock);
         }
     }
     return NULL;
@@ -592,7 +605,10 @@ out:
         pp_service_join(&echo_u);
     if (started >= 2)
         pp_service_join(&echo_t);
-    usleep(250000); /* HTTP connection threads see stop_flag within 200 ms */
+    pthread_mutex_lock(&conns_lock); /* each sees stop_flag within 200 ms */
+    while (conns_live > 0)
+        pthread_cond_wait(&conns_idle, &conns_lock);
+    pthread_mutex_unlock(&conns_lock);
     pp_vwire_free(w);
     pp_stack_free(srv);
     pp_stack_free(c1);
