@@ -21,6 +21,7 @@
 #include "services.h"
 #include "wire/describe.h"
 #include "wire/ipv4.h"
+#include "wire/wire_err.h"
 
 #define SERVER 0x0a000001u
 #define CLIENT1 0x0a000002u
@@ -44,7 +45,25 @@ static struct {
     unsigned long rules[16];
     const char *rule_names[16];
     int nrules;
+    int json;          /* --json: every event as a JSON line on stdout */
+    uint64_t t0;
 } lab;
+
+/* Writes s as a JSON string (the texts here are ASCII; escape the rest). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20 || ch > 0x7e)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
 
 static void count_rule(const char *rule)
 {
@@ -62,6 +81,15 @@ static void on_demux(void *arg, const struct pp_demux_event *e)
     (void)arg;
     pthread_mutex_lock(&lab.lock);
     count_rule(e->rule);
+    if (lab.json) {
+        char s[16], d[16];
+        printf("{\"t_ms\":%llu,\"type\":\"demux\",\"host\":", (unsigned long long)(pp_now_ms() - lab.t0));
+        json_str(e->stack);
+        printf(",\"proto\":\"%s\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
+               "\"rule\":\"%s\",\"socket\":%d}\n",
+               e->tcp ? "tcp" : "udp", pp_ipv4_ntoa(e->saddr, s), e->sport, pp_ipv4_ntoa(e->daddr, d),
+               e->dport, e->rule, e->fd);
+    }
     if (lab.recording && lab.n < MAX_LOG) {
         struct event *v = &lab.ev[lab.n++];
         memset(v, 0, sizeof *v);
@@ -82,6 +110,25 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
     lab.wire_packets++;
     if (strcmp(fate, "lost") == 0)
         lab.wire_lost++;
+    if (lab.json) {
+        struct pp_ipv4_hdr ip;
+        char line[180], s[16], d[16];
+        pp_describe_packet(pkt, len, line, sizeof line, 0);
+        printf("{\"t_ms\":%llu,\"type\":\"packet\",\"from\":", (unsigned long long)(pp_now_ms() - lab.t0));
+        json_str(from);
+        if (pp_ipv4_parse(pkt, len, &ip, PP_WIRE_NO_CSUM) >= 0) {
+            printf(",\"src\":\"%s\",\"dst\":\"%s\",\"proto\":%u,\"len\":%u", pp_ipv4_ntoa(ip.src, s),
+                   pp_ipv4_ntoa(ip.dst, d), ip.proto, ip.total_len);
+            if ((ip.proto == 6 || ip.proto == 17) && ip.payload_len >= 4 && ip.frag_off == 0)
+                printf(",\"sport\":%u,\"dport\":%u", (unsigned)(ip.payload[0] << 8 | ip.payload[1]),
+                       (unsigned)(ip.payload[2] << 8 | ip.payload[3]));
+        }
+        printf(",\"fate\":");
+        json_str(*fate ? fate : "delivered");
+        printf(",\"desc\":");
+        json_str(line);
+        printf("}\n");
+    }
     if (lab.recording && lab.n < MAX_LOG) {
         struct event *v = &lab.ev[lab.n++];
         char line[180];
@@ -95,6 +142,17 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
             v->dport = (uint16_t)(pkt[22] << 8 | pkt[23]);
         }
     }
+    pthread_mutex_unlock(&lab.lock);
+}
+
+static void step(int n, const char *title)
+{
+    if (!lab.json)
+        return;
+    pthread_mutex_lock(&lab.lock);
+    printf("{\"t_ms\":%llu,\"type\":\"step\",\"step\":%d,\"title\":", (unsigned long long)(pp_now_ms() - lab.t0), n);
+    json_str(title);
+    printf("}\n");
     pthread_mutex_unlock(&lab.lock);
 }
 
@@ -272,7 +330,8 @@ static void print_wire_from(const char *from, int max)
 
 void pp_cmd_lab_usage(FILE *f)
 {
-    fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n\n"
+    fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n"
+               "                   [--json]\n\n"
                "Builds a virtual network in this process (no root, no TUN): a server\n"
                "(10.0.0.1: udp-echo and tcp-echo on 7, HTTP on 80) and two clients\n"
                "(10.0.0.2, 10.0.0.3) on one virtual wire, then shows\n"
@@ -286,7 +345,9 @@ void pp_cmd_lab_usage(FILE *f)
                "                    UDP datagrams are lost\n"
                "  --connections N   HTTP connections in step 2, 1..64 (default 8)\n"
                "  --pcap FILE       every packet on the wire, for Wireshark/tshark\n"
-               "  --quiet           print only the summary\n\n"
+               "  --quiet           print only the summary\n"
+               "  --json            instead, every packet on the wire and every demultiplexing\n"
+               "                    decision as JSON lines, with the steps and a summary\n\n"
                "The port scanner and the web server join the tour when they land.\n");
 }
 
@@ -306,6 +367,7 @@ int pp_cmd_lab(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},  {"loss", required_argument, NULL, 'l'},
         {"connections", required_argument, NULL, 'n'}, {"pcap", required_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     struct pp_vwire_config wc;
@@ -342,6 +404,7 @@ int pp_cmd_lab(int argc, char **argv)
             break;
         case 'w': pcap = optarg; break;
         case 'q': quiet = 1; break;
+        case 'j': lab.json = 1; quiet = 1; break;
         case 'h': pp_cmd_lab_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("lab", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("lab", "unknown option '%s'", argv[optind - 1]);
@@ -387,7 +450,9 @@ int pp_cmd_lab(int argc, char **argv)
         printf("  client1  10.0.0.2\n  client2  10.0.0.3\n");
     }
 
+    lab.t0 = pp_now_ms();
     /* 1. Connectionless demultiplexing. */
+    step(1, "connectionless demultiplexing (UDP)");
     record(1);
     {
         struct pp_stack *cl[2] = {c1, c2};
@@ -435,6 +500,7 @@ int pp_cmd_lab(int argc, char **argv)
     }
 
     /* 2. Connection-oriented demultiplexing. */
+    step(2, "connection-oriented demultiplexing (TCP)");
     record(1);
     {
         int fds[64], k;
@@ -504,6 +570,7 @@ int pp_cmd_lab(int argc, char **argv)
     }
 
     /* 3. Multiplexing. */
+    step(3, "multiplexing");
     record(1);
     {
         int fds[3], k, r, tmo = 300;
@@ -536,6 +603,7 @@ int pp_cmd_lab(int argc, char **argv)
     }
 
     /* 4. Closed ports. */
+    step(4, "ports with no socket");
     record(1);
     {
         struct sockaddr_in to;
@@ -572,7 +640,15 @@ int pp_cmd_lab(int argc, char **argv)
     /* 5. Summary. */
     record(0);
     usleep(20000);
-    {
+    if (lab.json) {
+        pthread_mutex_lock(&lab.lock);
+        printf("{\"type\":\"summary\",\"packets\":%lu,\"lost\":%lu,\"http_answered\":%d,"
+               "\"http_requests\":%ld,\"rules\":{", lab.wire_packets, lab.wire_lost, ok_http, nconn);
+        for (i = 0; i < lab.nrules; i++)
+            printf("%s\"%s\":%lu", i ? "," : "", lab.rule_names[i], lab.rules[i]);
+        printf("}}\n");
+        pthread_mutex_unlock(&lab.lock);
+    } else {
         struct pp_stack *hs[3] = {srv, c1, c2};
         printf("%s5. Summary: %lu packets on the wire (%lu lost), %d/%ld HTTP requests answered\n",
                quiet ? "" : "\n", lab.wire_packets, lab.wire_lost, ok_http, nconn);

@@ -39,6 +39,20 @@ fi
 out=$("$P" lab --quiet --loss 0.1 --seed 7) || fail "lab --loss 0.1 exited $?"
 want '8/8 HTTP requests answered'
 want '\([1-9][0-9]* lost\)'
+# --json: every line is JSON; packets, decisions, the five... four steps and a summary.
+"$P" lab --json >"$tmp/lab.jsonl" || fail "lab --json exited $?"
+/usr/bin/python3 - "$tmp/lab.jsonl" <<'PY' || fail "lab --json output"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+kinds = {e["type"] for e in ev}
+assert {"step", "packet", "demux", "summary"} <= kinds, kinds
+assert [e["step"] for e in ev if e["type"] == "step"] == [1, 2, 3, 4]
+s = [e for e in ev if e["type"] == "summary"][0]
+assert s["http_answered"] == s["http_requests"] == 8, s
+assert sum(1 for e in ev if e["type"] == "packet") == s["packets"], "every packet is a line"
+srv = [e for e in ev if e["type"] == "demux" and e["host"] == "server" and e["dport"] == 80]
+assert sum(1 for e in srv if e["rule"] == "listener-wildcard") == 8
+PY
 "$P" lab --loss 2 >/dev/null 2>&1; [ $? = 2 ] || fail "--loss 2 must exit 2"
 "$P" lab --connections 0 >/dev/null 2>&1; [ $? = 2 ] || fail "--connections 0 must exit 2"
 "$P" lab --seed x >/dev/null 2>&1; [ $? = 2 ] || fail "--seed x must exit 2"
