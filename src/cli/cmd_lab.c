@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lab_html.h"
 #include "link/vwire.h"
 #include "portplex/portplex.h"
 #include "portplex/socket.h"
@@ -21,6 +22,7 @@
 #include "services.h"
 #include "wire/describe.h"
 #include "wire/ipv4.h"
+#include "wire/tcp.h"
 #include "wire/wire_err.h"
 
 #define SERVER 0x0a000001u
@@ -47,7 +49,14 @@ static struct {
     int nrules;
     int json;          /* --json: every event as a JSON line on stdout */
     uint64_t t0;
+    struct lab_arrow *arrows; /* --html: every packet, with where it was delivered */
+    int narrows;
 } lab;
+
+static const char *host_of(uint32_t addr)
+{
+    return addr == SERVER ? "server" : addr == CLIENT1 ? "client1" : addr == CLIENT2 ? "client2" : "?";
+}
 
 /* Writes s as a JSON string (the texts here are ASCII; escape the rest). */
 static void json_str(const char *s)
@@ -78,9 +87,28 @@ static void count_rule(const char *rule)
 
 static void on_demux(void *arg, const struct pp_demux_event *e)
 {
+    int k;
+
     (void)arg;
     pthread_mutex_lock(&lab.lock);
     count_rule(e->rule);
+    /* The packet this decision was about: the latest one to this host with
+     * these ports that has no decision yet. */
+    for (k = lab.arrows ? lab.narrows - 1 : -1; k >= 0; k--) {
+        struct lab_arrow *ar = &lab.arrows[k];
+        if (!ar->deliver[0] && ar->tcp == e->tcp && ar->sport == e->sport && ar->dport == e->dport &&
+            strcmp(ar->to, e->stack) == 0 && strcmp(ar->fate, "lost") != 0) {
+            if (e->fd >= 0)
+                snprintf(ar->deliver, sizeof ar->deliver, "socket %d (%s)", e->fd, e->rule);
+            else
+                snprintf(ar->deliver, sizeof ar->deliver, "%s (%s)",
+                         strcmp(e->rule, "miss") == 0 ? "no socket"
+                         : strcmp(e->rule, "time-wait") == 0 ? "TIME-WAIT record"
+                                                              : "connection without a descriptor",
+                         e->rule);
+            break;
+        }
+    }
     if (lab.json) {
         char s[16], d[16];
         printf("{\"t_ms\":%llu,\"type\":\"demux\",\"host\":", (unsigned long long)(pp_now_ms() - lab.t0));
@@ -110,6 +138,33 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
     lab.wire_packets++;
     if (strcmp(fate, "lost") == 0)
         lab.wire_lost++;
+    if (lab.arrows && lab.narrows < LAB_HTML_MAX) {
+        struct lab_arrow *ar = &lab.arrows[lab.narrows++];
+        struct pp_ipv4_hdr ip;
+        memset(ar, 0, sizeof *ar);
+        snprintf(ar->from, sizeof ar->from, "%s", from);
+        snprintf(ar->fate, sizeof ar->fate, "%s", fate);
+        pp_describe_packet(pkt, len, ar->label, sizeof ar->label, 0);
+        if (pp_ipv4_parse(pkt, len, &ip, PP_WIRE_NO_CSUM) >= 0) {
+            snprintf(ar->to, sizeof ar->to, "%s", host_of(ip.dst));
+            ar->tcp = ip.proto == 6;
+            if ((ip.proto == 6 || ip.proto == 17) && ip.payload_len >= 4 && ip.frag_off == 0) {
+                ar->sport = (unsigned)(ip.payload[0] << 8 | ip.payload[1]);
+                ar->dport = (unsigned)(ip.payload[2] << 8 | ip.payload[3]);
+            }
+            /* A compact label: ports, flags, payload bytes. */
+            if (ip.proto == 6 && ip.payload_len >= 20 && ip.frag_off == 0) {
+                char fl[10];
+                unsigned doff = (unsigned)(ip.payload[12] >> 4) * 4;
+                pp_tcp_flags_str((uint16_t)(ip.payload[13] | (ip.payload[12] & 1) << 8), fl);
+                snprintf(ar->label, sizeof ar->label, "TCP %u > %u [%s] %u bytes", ar->sport, ar->dport,
+                         fl, ip.payload_len > doff ? ip.payload_len - doff : 0);
+            } else if (ip.proto == 17 && ip.payload_len >= 8 && ip.frag_off == 0) {
+                snprintf(ar->label, sizeof ar->label, "UDP %u > %u %u bytes", ar->sport, ar->dport,
+                         ip.payload_len - 8);
+            }
+        }
+    }
     if (lab.json) {
         struct pp_ipv4_hdr ip;
         char line[180], s[16], d[16];
@@ -331,7 +386,7 @@ static void print_wire_from(const char *from, int max)
 void pp_cmd_lab_usage(FILE *f)
 {
     fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n"
-               "                   [--json]\n\n"
+               "                   [--json] [--html FILE]\n\n"
                "Builds a virtual network in this process (no root, no TUN): a server\n"
                "(10.0.0.1: udp-echo and tcp-echo on 7, HTTP on 80) and two clients\n"
                "(10.0.0.2, 10.0.0.3) on one virtual wire, then shows\n"
@@ -347,7 +402,9 @@ void pp_cmd_lab_usage(FILE *f)
                "  --pcap FILE       every packet on the wire, for Wireshark/tshark\n"
                "  --quiet           print only the summary\n"
                "  --json            instead, every packet on the wire and every demultiplexing\n"
-               "                    decision as JSON lines, with the steps and a summary\n\n"
+               "                    decision as JSON lines, with the steps and a summary\n"
+               "  --html FILE       a self-contained page: a sequence diagram with an arrow per\n"
+               "                    packet, labelled with its ports and the socket it reached\n\n"
                "The port scanner and the web server join the tour when they land.\n");
 }
 
@@ -367,7 +424,7 @@ int pp_cmd_lab(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},  {"loss", required_argument, NULL, 'l'},
         {"connections", required_argument, NULL, 'n'}, {"pcap", required_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
-        {"json", no_argument, NULL, 'j'},
+        {"json", no_argument, NULL, 'j'},       {"html", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
     struct pp_vwire_config wc;
@@ -379,7 +436,7 @@ int pp_cmd_lab(int argc, char **argv)
     long nconn = 8;
     int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, started = 0;
     unsigned long long seed = 1;
-    const char *pcap = NULL;
+    const char *pcap = NULL, *html = NULL;
     char err[256], a[40], b[40], *end;
 
     pthread_mutex_init(&lab.lock, NULL);
@@ -405,6 +462,7 @@ int pp_cmd_lab(int argc, char **argv)
         case 'w': pcap = optarg; break;
         case 'q': quiet = 1; break;
         case 'j': lab.json = 1; quiet = 1; break;
+        case 'H': html = optarg; break;
         case 'h': pp_cmd_lab_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("lab", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("lab", "unknown option '%s'", argv[optind - 1]);
@@ -413,6 +471,10 @@ int pp_cmd_lab(int argc, char **argv)
     if (optind != argc)
         return pp_cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
 
+    if (html && !(lab.arrows = calloc(LAB_HTML_MAX, sizeof *lab.arrows))) {
+        fprintf(stderr, "portplex lab: out of memory\n");
+        return PP_EXIT_FAIL;
+    }
     memset(&wc, 0, sizeof wc);
     wc.seed = seed;
     wc.loss = loss;
@@ -669,6 +731,18 @@ int pp_cmd_lab(int argc, char **argv)
         if (pcap)
             printf("    every packet is in %s (tshark -r %s)\n", pcap, pcap);
     }
+    if (html) {
+        pthread_mutex_lock(&lab.lock);
+        if (lab_html_write(html, lab.arrows, lab.narrows, "portplex lab: multiplexing and demultiplexing",
+                           err) < 0) {
+            pthread_mutex_unlock(&lab.lock);
+            fprintf(stderr, "portplex lab: %s\n", err);
+            goto out;
+        }
+        if (!lab.json)
+            printf("    the sequence diagram (%d arrows) is in %s\n", lab.narrows, html);
+        pthread_mutex_unlock(&lab.lock);
+    }
     (void)b;
     rc = ok_http == nconn ? PP_EXIT_OK : PP_EXIT_FAIL;
 out:
@@ -689,5 +763,7 @@ out:
     pp_stack_free(srv);
     pp_stack_free(c1);
     pp_stack_free(c2);
+    free(lab.arrows);
+    lab.arrows = NULL;
     return rc;
 }

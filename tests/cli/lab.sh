@@ -35,6 +35,26 @@ if command -v tshark >/dev/null; then
     n=$(tshark -r "$tmp/lab.pcap" 2>/dev/null | wc -l)
     [ "$n" -ge 50 ] || fail "tshark read $n packets from the lab's pcap"
 fi
+# --html: a page with an arrow per packet; headless Chromium renders it.
+out=$("$P" lab --quiet --html "$tmp/lab.html") || fail "lab --html exited $?"
+packets=$(sed -nE 's/^5\. Summary: ([0-9]+) packets.*/\1/p' <<<"$out")
+arrows=$(grep -c 'class="arrow' "$tmp/lab.html")
+[ "$arrows" = "$packets" ] || fail "$arrows arrows for $packets packets"
+grep -q 'socket [0-9]* (listener-wildcard)' "$tmp/lab.html" || fail "no delivery labels in the page"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROMIUM" ]; then
+    flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+           --disable-background-networking --disable-component-update --disable-sync
+           --user-data-dir="$tmp/chromium")
+    dom=$(timeout 60 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$tmp/lab.html" 2>/dev/null)
+    [ "$(grep -c 'class="arrow' <<<"$dom")" = "$packets" ] || fail "Chromium's DOM lacks the arrows"
+    timeout 60 "$CHROMIUM" "${flags[@]}" --window-size=1000,1200 --screenshot="$tmp/lab.png" \
+        "file://$tmp/lab.html" >/dev/null 2>&1
+    [ "$(stat -c %s "$tmp/lab.png" 2>/dev/null || echo 0)" -gt 20000 ] || fail "Chromium rendered no page"
+    echo "ok: Chromium renders the sequence diagram with $packets arrows"
+elif [ "${PP_REQUIRE_INTEROP:-0}" = 1 ]; then
+    fail "chromium is required under CI"
+fi
 # Loss: TCP recovers every request; the exit code says so.
 out=$("$P" lab --quiet --loss 0.1 --seed 7) || fail "lab --loss 0.1 exited $?"
 want '8/8 HTTP requests answered'
