@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "link.h"
+#include "stack/pbuf.h"
 #include "portplex/stack.h"
 #include "wire/ipv4.h"
 #include "wire/pcap_file.h"
@@ -23,8 +24,15 @@ struct inflight {
     uint64_t due, seq;
     struct pp_stack *from;
     size_t len;
-    uint8_t pkt[];
+    uint8_t *pkt;          /* points into buf */
+    struct pp_pbuf *buf;   /* from the pbuf cache: no allocator churn per packet */
 };
+
+static void inflight_free(struct inflight *f)
+{
+    pp_pbuf_free(f->buf);
+    free(f);
+}
 
 struct vport {
     struct pp_link link; /* link.priv points to the port */
@@ -88,9 +96,15 @@ static void enqueue(struct pp_vwire *w, struct inflight *f)
 static struct inflight *copy_of(struct pp_vwire *w, struct pp_stack *from, const uint8_t *pkt,
                                 size_t len, uint64_t due)
 {
-    struct inflight *f = malloc(sizeof *f + len);
+    struct inflight *f = malloc(sizeof *f);
     if (!f)
         return NULL;
+    f->buf = pp_pbuf_alloc(len);
+    if (!f->buf) {
+        free(f);
+        return NULL;
+    }
+    f->pkt = f->buf->data;
     f->from = from;
     f->len = len;
     f->due = due;
@@ -276,7 +290,7 @@ static size_t deliver_list(struct pp_vwire *w, struct inflight *list)
             w->stats.no_dest++;
         pthread_mutex_unlock(&w->lock);
         n += (size_t)got;
-        free(list);
+        inflight_free(list);
     }
     return n;
 }
@@ -415,7 +429,7 @@ void pp_vwire_free(struct pp_vwire *w)
         pp_stack_attach(w->ports[i].st, NULL);
     for (f = w->q; f; f = n) {
         n = f->next;
-        free(f);
+        inflight_free(f);
     }
     pp_pcap_writer_close(w->tap);
     pthread_cond_destroy(&w->cv);
