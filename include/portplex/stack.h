@@ -33,6 +33,10 @@ void pp_stack_attach(struct pp_stack *st, struct pp_link *link);
 /* Hands the stack one received IPv4 packet (copied).  Thread-safe; never
  * call it while holding a socket call in progress on the same thread. */
 void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len);
+/* The same for n packets at once (a receive burst): one lock, and each
+ * socket is woken once at the end rather than per packet. */
+void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const size_t *lens,
+                         size_t n);
 /* Runs timers (reassembly timeouts, TIME_WAIT, ICMP token refill) up to now,
  * a monotonic time in ms.  Returns the next deadline in ms (UINT64_MAX if none). */
 uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);

@@ -17,7 +17,32 @@
 
 void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
 {
+    /* Within a burst of received packets, wake each socket once at the end
+     * instead of once per segment (a context switch each). */
+    if (st->batching && !s->closed) {
+        if (!s->wake_pending) {
+            s->wake_pending = 1;
+            s->refs++; /* the list keeps it alive until the flush */
+            s->next_wake = st->wake_list;
+            st->wake_list = s;
+        }
+        return;
+    }
     pthread_cond_broadcast(&s->cv);
+    pthread_cond_broadcast(&st->poll_cv);
+}
+
+void pp__sock_flush_wakes(struct pp_stack *st)
+{
+    struct pp_sock *s = st->wake_list, *next;
+
+    st->wake_list = NULL;
+    for (; s; s = next) {
+        next = s->next_wake;
+        s->wake_pending = 0;
+        pthread_cond_broadcast(&s->cv);
+        pp__sock_put(s);
+    }
     pthread_cond_broadcast(&st->poll_cv);
 }
 

@@ -122,7 +122,7 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
         snprintf(err, 256, "out of memory");
         return NULL;
     }
-    t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (t->fd < 0) {
         snprintf(err, 256, "/dev/net/tun: %s%s", strerror(errno),
                  errno == EACCES || errno == EPERM ? " (run as root or with CAP_NET_ADMIN)" : "");
@@ -162,25 +162,50 @@ struct pp_link *pp_tun_link(struct pp_tun *t)
     return &t->link;
 }
 
+#define BURST 32
+
 int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop)
 {
-    uint8_t buf[65536];
+    size_t slot = (size_t)t->link.mtu + 64, i;
+    uint8_t *buf = malloc(slot * BURST);
+    const uint8_t *pkts[BURST];
+    size_t lens[BURST];
+    int rc = 0;
 
+    if (!buf)
+        return -ENOMEM;
     while (!*stop) {
         struct pollfd pfd = {t->fd, POLLIN, 0};
-        int rc = poll(&pfd, 1, 50);
-        if (rc < 0 && errno != EINTR)
-            return -errno;
-        if (rc > 0 && (pfd.revents & POLLIN)) {
-            ssize_t n = read(t->fd, buf, sizeof buf);
-            if (n < 0 && errno != EINTR && errno != EAGAIN)
-                return -errno;
-            if (n > 0)
-                pp_stack_input(st, buf, (size_t)n);
+        int r = poll(&pfd, 1, 50);
+        size_t n = 0;
+        if (r < 0 && errno != EINTR) {
+            rc = -errno;
+            break;
         }
+        /* Drain what is ready (up to a burst) and hand it over at once. */
+        while (r > 0 && n < BURST) {
+            ssize_t k = read(t->fd, buf + n * slot, slot);
+            if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+            if (k < 0) {
+                rc = -errno;
+                break;
+            }
+            if (k > 0) {
+                pkts[n] = buf + n * slot;
+                lens[n] = (size_t)k;
+                n++;
+            }
+        }
+        if (n)
+            pp_stack_input_many(st, pkts, lens, n);
+        if (rc < 0)
+            break;
         pp_stack_poll(st, pp_now_ms());
     }
-    return 0;
+    (void)i;
+    free(buf);
+    return rc;
 }
 
 void pp_tun_close(struct pp_tun *t)

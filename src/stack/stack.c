@@ -137,23 +137,43 @@ void pp_stack_trace_to(struct pp_stack *st, FILE *f)
     pthread_mutex_unlock(&st->lock);
 }
 
-void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len)
+/* One packet in, lock held. */
+static void input_locked(struct pp_stack *st, const uint8_t *pkt, size_t len)
 {
     struct pp_pbuf *p;
 
     if (len > 65535)
         len = 65535; /* a larger frame cannot be one IPv4 packet; parse rejects it */
     p = pp_pbuf_alloc(len);
-    pthread_mutex_lock(&st->lock);
     if (!p) {
         CNT(st, ip, in_receives);
         CNT(st, ip, out_discards);
-    } else {
-        memcpy(p->data, pkt, len);
-        if (st->pcap)
-            pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
-        pp__ip_input(st, p); /* consumes p */
+        return;
     }
+    memcpy(p->data, pkt, len);
+    if (st->pcap)
+        pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
+    pp__ip_input(st, p); /* consumes p */
+}
+
+void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len)
+{
+    pthread_mutex_lock(&st->lock);
+    input_locked(st, pkt, len);
+    pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const size_t *lens,
+                         size_t n)
+{
+    size_t i;
+
+    pthread_mutex_lock(&st->lock);
+    st->batching = 1;
+    for (i = 0; i < n; i++)
+        input_locked(st, pkts[i], lens[i]);
+    st->batching = 0;
+    pp__sock_flush_wakes(st);
     pthread_mutex_unlock(&st->lock);
 }
 

@@ -36,6 +36,8 @@ struct pp_sock {
     int nodelay;        /* TCP_NODELAY: no Nagle */
     int cc_algo;        /* PP_TCP_CONGESTION */
     int keepalive, keepidle, keepintvl, keepcnt; /* seconds, seconds, probes */
+    struct pp_sock *next_wake; /* on the stack's deferred-wake list */
+    int wake_pending;
 };
 
 struct pp_stack {
@@ -62,6 +64,8 @@ struct pp_stack {
     FILE *trace;
     struct pp_pcap_writer *pcap;
     struct pp_tcb *tcbs;       /* every TCP control block, for timers */
+    int batching;              /* inside pp_stack_input_many: wakes are deferred */
+    struct pp_sock *wake_list;
     void (*demux_hook)(void *arg, const struct pp_demux_event *ev);
     void *demux_hook_arg;
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
@@ -117,7 +121,9 @@ void pp__tcp_free_all(struct pp_stack *st);
 /* Drops a reference to s, freeing it at zero (api/socket.c). */
 void pp__sock_put(struct pp_sock *s);
 
-/* Wakes the socket's waiters and pollers. */
+/* Wakes the socket's waiters and pollers (deferred while batching). */
 void pp__sock_wake(struct pp_stack *st, struct pp_sock *s);
+/* Wakes every socket whose wake was deferred. */
+void pp__sock_flush_wakes(struct pp_stack *st);
 
 #endif
