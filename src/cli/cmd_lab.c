@@ -388,7 +388,8 @@ void pp_cmd_lab_usage(FILE *f)
     fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n"
                "                   [--json] [--html FILE]\n\n"
                "Builds a virtual network in this process (no root, no TUN): a server\n"
-               "(10.0.0.1: udp-echo and tcp-echo on 7, HTTP on 80) and two clients\n"
+               "(10.0.0.1: udp-echo and tcp-echo on 7, DNS-style on 53, HTTP on 80) and\n"
+               "two clients\n"
                "(10.0.0.2, 10.0.0.3) on one virtual wire, then shows\n"
                "  1. UDP demultiplexing by destination, with return addresses\n"
                "  2. TCP demultiplexing by 4-tuple: one listener, many sockets on port 80\n"
@@ -430,7 +431,7 @@ int pp_cmd_lab(int argc, char **argv)
     struct pp_vwire_config wc;
     struct pp_vwire *w = NULL;
     struct pp_stack *srv = NULL, *c1 = NULL, *c2 = NULL;
-    struct pp_service echo_u, echo_t;
+    struct pp_service echo_u, echo_t, dns;
     struct http_server http;
     double loss = 0, v;
     long nconn = 8;
@@ -499,16 +500,18 @@ int pp_cmd_lab(int argc, char **argv)
     pp_stack_on_demux(c2, on_demux, NULL);
     pp_vwire_start(w);
     if (pp_service_parse("udp-echo:7", &echo_u, err) < 0 || pp_service_parse("tcp-echo:7", &echo_t, err) < 0 ||
+        pp_service_parse("dns:53:10.0.0.1", &dns, err) < 0 ||
         pp_service_start(&echo_u, srv, &stop_flag) < 0 || (started = 1, pp_service_start(&echo_t, srv, &stop_flag) < 0) ||
-        (started = 2, http_start(&http, srv, 80) < 0)) {
+        (started = 2, pp_service_start(&dns, srv, &stop_flag) < 0) ||
+        (started = 3, http_start(&http, srv, 80) < 0)) {
         fprintf(stderr, "portplex lab: cannot start the server's services\n");
         goto out;
     }
-    started = 3;
+    started = 4;
     if (!quiet) {
         printf("portplex lab %s: a virtual network in this process (seed %llu, loss %.0f%%)\n",
                pp_version(), seed, loss * 100);
-        printf("  server   10.0.0.1  udp-echo 7, tcp-echo 7, http 80 (one thread per connection)\n");
+        printf("  server   10.0.0.1  udp-echo 7, tcp-echo 7, dns 53, http 80 (one thread per connection)\n");
         printf("  client1  10.0.0.2\n  client2  10.0.0.3\n");
     }
 
@@ -556,6 +559,20 @@ int pp_cmd_lab(int argc, char **argv)
             pthread_mutex_unlock(&lab.lock);
             printf("    Two sources, one destination: the same server socket; the source (IP, port)\n"
                    "    is handed to the application as the return address.\n");
+        }
+        {
+            /* A DNS-style query for "server.lab": port 53 is another socket. */
+            static const uint8_t q[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                                        6, 's', 'e', 'r', 'v', 'e', 'r', 3, 'l', 'a', 'b', 0,
+                                        0, 1, 0, 1};
+            uint8_t r[512];
+            ssize_t n;
+            to.sin_port = htons(53);
+            pp_sendto(c2, fds[1], q, sizeof q, 0, (struct sockaddr *)&to, sizeof to);
+            n = pp_recv(c2, fds[1], r, sizeof r, 0);
+            if (!quiet && n >= (ssize_t)sizeof q + 16 && r[0] == 0x12 && r[1] == 0x34)
+                printf("    client2 asked the dns service (port 53, another socket) for server.lab:\n"
+                       "    answer %u.%u.%u.%u\n", r[n - 4], r[n - 3], r[n - 2], r[n - 1]);
         }
         pp_close(c1, fds[0]);
         pp_close(c2, fds[1]);
@@ -747,14 +764,16 @@ int pp_cmd_lab(int argc, char **argv)
     rc = ok_http == nconn ? PP_EXIT_OK : PP_EXIT_FAIL;
 out:
     stop_flag = 1;
-    if (started >= 3)
+    if (started >= 4)
         pthread_join(http.th, NULL);
-    if (started >= 3 && http.fd >= 0)
+    if (started >= 4 && http.fd >= 0)
         pp_close(srv, http.fd);
     if (started >= 1)
         pp_service_join(&echo_u);
     if (started >= 2)
         pp_service_join(&echo_t);
+    if (started >= 3)
+        pp_service_join(&dns);
     pthread_mutex_lock(&conns_lock); /* each sees stop_flag within 200 ms */
     while (conns_live > 0)
         pthread_cond_wait(&conns_idle, &conns_lock);

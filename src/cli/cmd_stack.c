@@ -39,6 +39,7 @@ void pp_cmd_stack_usage(FILE *f)
             "  --serve udp-echo:PORT   echo every datagram back (RFC 862)\n"
             "  --serve tcp-echo:PORT   echo every byte back, one thread per connection\n"
             "  --serve discard:PORT    swallow datagrams and streams, UDP and TCP (RFC 863)\n"
+            "  --serve dns:PORT:ADDR   answer every DNS A query with ADDR (a tiny responder)\n"
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n");

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "portplex/socket.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
 
 #define POLL_MS 200 /* how often blocked threads look at *stop */
 
@@ -15,6 +17,7 @@ const char *pp_service_name(const struct pp_service *s)
     switch (s->kind) {
     case PP_SVC_UDP_ECHO: return "udp-echo";
     case PP_SVC_TCP_ECHO: return "tcp-echo";
+    case PP_SVC_DNS: return "dns";
     default: return "discard";
     }
 }
@@ -25,7 +28,7 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
         const char *name;
         enum pp_service_kind kind;
     } known[] = {{"udp-echo", PP_SVC_UDP_ECHO}, {"tcp-echo", PP_SVC_TCP_ECHO},
-                 {"discard", PP_SVC_DISCARD}};
+                 {"discard", PP_SVC_DISCARD}, {"dns", PP_SVC_DNS}};
     const char *colon = strchr(spec, ':');
     char *end;
     long port;
@@ -42,20 +45,60 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
             strncmp(spec, known[i].name, (size_t)(colon - spec)) == 0)
             break;
     if (i == sizeof known / sizeof known[0]) {
-        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard)",
+        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard, dns)",
                  (int)(colon - spec), spec);
         return -1;
     }
     s->kind = known[i].kind;
     errno = 0;
     port = strtol(colon + 1, &end, 10);
-    if (colon[1] == 0 || *end || errno || port < 1 || port > 65535) {
+    if (s->kind == PP_SVC_DNS && *end == ':') { /* dns:PORT:ADDRESS */
+        if (pp_ipv4_aton(end + 1, &s->answer) < 0) {
+            snprintf(err, 256, "dns answer '%s' is not an IPv4 address", end + 1);
+            return -1;
+        }
+    } else if (*end) {
+        port = -1; /* trailing junk */
+    }
+    if (colon[1] == 0 || errno || port < 1 || port > 65535) {
         snprintf(err, 256, "port '%s' of service %s is out of range (1-65535)", colon + 1,
                  pp_service_name(s));
         return -1;
     }
     s->port = (uint16_t)port;
     return 0;
+}
+
+/* Answers a DNS query (RFC 1035 4.1) in place: one A record for the first
+ * question, TTL 60; returns the reply's length, or 0 to stay silent. */
+static size_t dns_answer(uint8_t *m, size_t n, size_t cap, uint32_t addr)
+{
+    size_t q = 12, end;
+
+    if (n < 12 || (m[2] & 0x80) || pp_get16(m + 4) != 1)
+        return 0; /* too short, a response, or not exactly one question */
+    while (q < n && m[q] != 0) {
+        if (m[q] & 0xc0)
+            return 0; /* no compression in questions */
+        q += (size_t)m[q] + 1;
+    }
+    end = q + 5; /* root label, QTYPE, QCLASS */
+    if (end > n || end + 16 > cap)
+        return 0;
+    m[2] = (uint8_t)(0x84 | (m[2] & 0x01)); /* QR, AA, keep RD */
+    m[3] = 0;                               /* RA 0, RCODE 0 */
+    pp_put16(m + 6, pp_get16(m + end - 4) == 1 ? 1 : 0); /* an answer for A queries only */
+    pp_put16(m + 8, 0);
+    pp_put16(m + 10, 0);
+    if (!pp_get16(m + 6))
+        return end;
+    pp_put16(m + end, 0xc00c); /* the name: a pointer to the question */
+    pp_put16(m + end + 2, 1);  /* A */
+    pp_put16(m + end + 4, 1);  /* IN */
+    pp_put32(m + end + 6, 60);
+    pp_put16(m + end + 10, 4);
+    pp_put32(m + end + 12, addr);
+    return end + 16;
 }
 
 static void *run_udp(void *arg)
@@ -75,6 +118,11 @@ static void *run_udp(void *arg)
         s->bytes += (unsigned long long)n;
         if (s->kind == PP_SVC_UDP_ECHO)
             pp_sendto(s->st, s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+        if (s->kind == PP_SVC_DNS) {
+            size_t r = dns_answer((uint8_t *)buf, (size_t)n, sizeof buf, s->answer);
+            if (r)
+                pp_sendto(s->st, s->fd, buf, r, 0, (struct sockaddr *)&from, fl);
+        }
     }
     return NULL;
 }
@@ -203,7 +251,7 @@ int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_ato
             return rc;
         }
     }
-    if (s->kind != PP_SVC_UDP_ECHO) {
+    if (s->kind == PP_SVC_TCP_ECHO || s->kind == PP_SVC_DISCARD) {
         s->tcp_fd = open_socket(st, PP_SOCK_STREAM, s->port);
         if (s->tcp_fd < 0)
             return s->tcp_fd; /* pp_service_join stops the UDP half */

@@ -1,6 +1,8 @@
 /* services.h - small network services written against the public socket
  * API: udp-echo and tcp-echo (RFC 862), discard on UDP and TCP (RFC 863).
- * TCP services run one thread per connection, all on the service's port. */
+ * TCP services run one thread per connection, all on the service's port;
+ * dns is a tiny DNS-style responder (UDP) that answers every A query with
+ * the address given to pp_service_parse as "dns:53:10.0.0.1". */
 #ifndef PP_SERVICES_H
 #define PP_SERVICES_H
 
@@ -10,11 +12,12 @@
 
 struct pp_stack;
 
-enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD };
+enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD, PP_SVC_DNS };
 
 struct pp_service {
     enum pp_service_kind kind;
     uint16_t port;
+    uint32_t answer; /* dns: the address every A query gets */
     struct pp_stack *st;
     volatile sig_atomic_t *stop;
     int fd, tcp_fd;       /* UDP socket; TCP listener (tcp-echo, discard) */

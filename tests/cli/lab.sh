@@ -18,6 +18,8 @@ want '^1\. Connectionless demultiplexing'
 # ... and the same socket: both lines name one descriptor.
 [ "$(grep -oE 'server got a datagram from port [0-9]+ +-> socket [0-9]+' <<<"$out" | awk '{print $NF}' | sort -u | wc -l)" = 1 ] \
     || fail "the two datagrams reached different sockets"
+want 'asked the dns service \(port 53, another socket\) for server\.lab'
+want '^    answer 10\.0\.0\.1$'
 want '^2\. Connection-oriented demultiplexing'
 want '^    LISTEN +\*:80 '
 [ "$(grep -cE '^    ESTAB +10\.0\.0\.1:80 +10\.0\.0\.[23]:[0-9]+' <<<"$out")" = 8 ] || fail "expected 8 ESTAB rows on :80"

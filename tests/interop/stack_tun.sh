@@ -21,6 +21,7 @@ IN() { ip netns exec "$NS" "$@"; }
 
 start_stack() { # start_stack PCAP: portplex stack on pp0, waits until it is up
     ip netns exec "$NS" "$PORTPLEX" stack --tun pp0 --addr 192.0.2.2/24 --serve udp-echo:7 --serve discard:9 \
+        --serve dns:53:192.0.2.2 \
         --pcap "$1" >"$PP_TMP/stack.out" 2>"$PP_TMP/stack.err" &
     STACK_PID=$!
     wait_for "$PP_TMP/stack.out" "is up"
@@ -41,6 +42,13 @@ IN ping -c 5 -i 0.2 -W 2 192.0.2.2 >"$PP_TMP/ping.txt" || { cat "$PP_TMP/ping.tx
 grep -q "5 received" "$PP_TMP/ping.txt" || fail "ping: $(cat "$PP_TMP/ping.txt")"
 echo "ok: ping -c 5 got 5 replies"
 
+if command -v dig >/dev/null; then
+    a=$(IN dig +short +tries=2 +time=2 @192.0.2.2 www.portplex.lab A)
+    [ "$a" = "192.0.2.2" ] || fail "dig got '$a' from the dns service"
+    echo "ok: dig gets an answer from the dns service"
+elif [ "${PP_REQUIRE_INTEROP:-0}" = 1 ]; then
+    fail "dig (bind9-dnsutils) is required under CI"
+fi
 reply=$(echo "hello portplex" | IN nc -u -w 1 192.0.2.2 7)
 [ "$reply" = "hello portplex" ] || fail "nc -u echo returned '$reply'"
 echo "ok: nc -u got its echo"
