@@ -66,10 +66,13 @@ void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
 
 void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state)
 {
-    if (st->trace)
-        fprintf(st->trace, "%s tcp %u -> %u:%u %s -> %s\n", st->name, tcb->sock->dmx.t.lport,
-                tcb->sock->dmx.t.raddr, tcb->sock->dmx.t.rport, pp_tcp_state_name(tcb->state),
-                pp_tcp_state_name(state));
+    if (st->trace) {
+        char l[16], r[16];
+        fprintf(st->trace, "%s tcp %s:%u <-> %s:%u %s -> %s\n", st->name,
+                pp_ipv4_ntoa(tcb->sock->dmx.t.laddr, l), tcb->sock->dmx.t.lport,
+                pp_ipv4_ntoa(tcb->sock->dmx.t.raddr, r), tcb->sock->dmx.t.rport,
+                pp_tcp_state_name(tcb->state), pp_tcp_state_name(state));
+    }
     if (state == PP_TCP_ESTABLISHED && tcb->state < PP_TCP_ESTABLISHED)
         tcb->cwnd = (tcb->mss > 1095 ? 2u : tcb->mss > 2190 ? 3u : 4u) * tcb->mss; /* RFC 5681 3.1 */
     tcb->state = state;
