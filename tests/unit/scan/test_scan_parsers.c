@@ -1,0 +1,80 @@
+/* test_scan_parsers.c - the scanner's command-line parsers: nmap-style
+ * port lists and target expressions, with the errors bad input gets. */
+#include <stdlib.h>
+
+#include "test.h"
+#include "scan/ports.h"
+#include "scan/targets.h"
+
+static struct pp_portset ps;
+static char err[256];
+
+TEST(ports_lists_ranges_and_prefixes)
+{
+    ASSERT_EQ(pp_ports_parse("22,80,443", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 3);
+    ASSERT(pp_ports_has(&ps, 0, 80));
+    ASSERT(!pp_ports_has(&ps, 0, 81));
+    ASSERT_EQ(pp_ports_parse("1-1024", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 1024);
+    ASSERT_EQ(pp_ports_next(&ps, 0, 0), 1);
+    ASSERT_EQ(pp_ports_next(&ps, 0, 1025), 65536);
+    ASSERT_EQ(pp_ports_parse("T:80,443,U:53,161-162", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 2);
+    ASSERT_EQ(ps.count[1], 3);
+    ASSERT(pp_ports_has(&ps, 1, 162));
+    ASSERT_EQ(pp_ports_parse("-", PP_PROTO_UDP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[1], 65535); /* 1-65535: port 0 only when named */
+    ASSERT_EQ(pp_ports_parse("60000-", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 5536);
+    ASSERT_EQ(pp_ports_parse("-10,0", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 11);
+    ASSERT_EQ(pp_ports_parse("80,80,79-81", PP_PROTO_TCP_SET, &ps, err), 0);
+    ASSERT_EQ(ps.count[0], 3); /* duplicates counted once */
+}
+
+TEST(ports_errors)
+{
+    static const char *bad[] = {"", "70000", "80,", ",80", "10-5", "a", "80-x", "T:", "1-2-3",
+                                "80 443", "U:65536"};
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        if (pp_ports_parse(bad[i], PP_PROTO_TCP_SET, &ps, err) != -1 || !err[0])
+            PP_TEST_FAIL("'%s' was accepted", bad[i]);
+    }
+}
+
+TEST(targets_addresses_cidr_and_octet_ranges)
+{
+    struct pp_targets *t = calloc(1, sizeof *t);
+    ASSERT_EQ(pp_targets_add(t, "192.0.2.7", err), 0);
+    ASSERT_EQ(t->count, 1);
+    ASSERT_EQ(pp_targets_add(t, "198.51.100.0/30", err), 0);
+    ASSERT_EQ(t->count, 5);
+    ASSERT_EQ(pp_targets_at(t, 1), 0xc6336400u);
+    ASSERT_EQ(pp_targets_at(t, 4), 0xc6336403u);
+    ASSERT_EQ(pp_targets_add(t, "10.0-1.0.1-3,127.0.0.1", err), 0);
+    ASSERT_EQ(t->count, 5 + 6 + 1);
+    ASSERT_EQ(pp_targets_at(t, 5), 0x0a000001u);
+    ASSERT_EQ(pp_targets_at(t, 8), 0x0a010001u);
+    ASSERT_EQ(pp_targets_at(t, 11), 0x7f000001u);
+    ASSERT_EQ(pp_targets_add(t, "203.0.113.9/32,0.0.0.0/0", err), 0);
+    ASSERT_EQ(t->count, 13 + 4294967296ull);
+    free(t);
+}
+
+TEST(targets_errors)
+{
+    static const char *bad[] = {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.4/33", "1.2.3.4/",
+                                "1.2.3.9-2", "1.2.3.1-4/24", "example", "1.2.3.4,", ",1.2.3.4",
+                                "1.2.3.4 "};
+    struct pp_targets *t = calloc(1, sizeof *t);
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        if (pp_targets_add(t, bad[i], err) != -1 || !err[0])
+            PP_TEST_FAIL("'%s' was accepted", bad[i]);
+    }
+    free(t);
+}
