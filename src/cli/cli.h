@@ -20,6 +20,8 @@ int pp_cmd_decode(int argc, char **argv);
 void pp_cmd_decode_usage(FILE *f);
 int pp_cmd_demux(int argc, char **argv);
 void pp_cmd_stack_usage(FILE *f);
+void pp_cmd_scan_usage(FILE *f);
+int pp_cmd_scan(int argc, char **argv);
 int pp_cmd_stack(int argc, char **argv);
 void pp_cmd_demux_usage(FILE *f);
 
