@@ -1,9 +1,12 @@
-/* cmd_scan.c - `portplex scan`: the connect scan (-sT) with the kernel's
- * sockets, nmap's flags and report format.  Non-blocking connect()s, up to
- * --max-parallelism at once, watched with epoll: connected = open,
- * ECONNREFUSED (a RST) = closed, no answer after retries = filtered, ICMP
- * unreachable errors = filtered.  The SYN, UDP and other scans of the
- * scanner issue are still to come. */
+/* cmd_scan.c - `portplex scan`: the connect scan (-sT) and the UDP scan
+ * (-sU) with the kernel's sockets, nmap's flags and report format.
+ * Non-blocking sockets, up to --max-parallelism probes at once, watched with
+ * epoll.  TCP: connected = open, ECONNREFUSED (a RST) = closed, silence or
+ * ICMP unreachable = filtered.  UDP (a connected socket per probe, so the
+ * kernel hands back ICMP errors): a datagram back = open, ECONNREFUSED (ICMP
+ * port unreachable) = closed, another unreachable = filtered, silence =
+ * open|filtered.  The raw-packet scans (SYN, ACK, FIN/NULL/Xmas) are still
+ * to come. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,14 +26,33 @@
 #include "scan/targets.h"
 #include "wire/ipv4.h"
 
-enum { ST_UNKNOWN = 0, ST_OPEN, ST_CLOSED, ST_FILTERED };
-static const char *const state_name[] = {"unknown", "open", "closed", "filtered"};
-static const char *const reason_name[] = {"", "syn-ack", "conn-refused", "no-response"};
+enum { ST_UNKNOWN = 0, ST_OPEN, ST_CLOSED, ST_FILTERED, ST_OPENFILTERED, ST_COUNT };
+static const char *const state_name[] = {"unknown", "open", "closed", "filtered", "open|filtered"};
+static const char *const reason_tcp[] = {"", "syn-ack", "conn-refused", "no-response", ""};
+static const char *const reason_udp[] = {"", "udp-response", "port-unreach", "host-unreach",
+                                         "no-response"};
 
 struct probe {
-    int fd, port, tries;
+    int fd, port, tries, udp;
     double sent;
 };
+
+/* A payload that makes a UDP service answer (our own, minimal): a DNS
+ * query for the root's NS records, an NTP client request; empty otherwise. */
+static size_t udp_payload(int port, unsigned char *buf)
+{
+    static const unsigned char dns[] = {0x70, 0x70, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1};
+    if (port == 53) {
+        memcpy(buf, dns, sizeof dns);
+        return sizeof dns;
+    }
+    if (port == 123) {
+        memset(buf, 0, 48);
+        buf[0] = 0x1b; /* LI 0, version 3, mode 3 (client) */
+        return 48;
+    }
+    return 0;
+}
 
 static double now_s(void)
 {
@@ -41,11 +63,12 @@ static double now_s(void)
 
 void pp_cmd_scan_usage(FILE *f)
 {
-    fprintf(f, "usage: portplex scan [-sT] [-p PORTS] [--reason] [--open] [--max-retries N]\n"
+    fprintf(f, "usage: portplex scan [-sT] [-sU] [-p PORTS] [--reason] [--open] [--max-retries N]\n"
                "                     [--max-parallelism N] [--host-timeout MS] TARGET...\n\n"
                "Port scan with nmap's flags and report.  This version does the connect scan\n"
-               "(-sT) with the kernel's sockets; SYN, UDP, ACK, FIN/NULL/Xmas scans follow.\n\n"
-               "  -p PORTS                 22 / 1-1024 / 80,443 / - (all); default 1-1024\n"
+               "(-sT, the default) and the UDP scan (-sU) with the kernel's sockets; the SYN,\n"
+               "ACK, FIN/NULL/Xmas scans follow.\n\n"
+               "  -p PORTS                 22 / 1-1024 / 80,443 / T:80,U:53 / - (all); default 1-1024\n"
                "  --reason                 say why each port has its state\n"
                "  --open                   show only open ports\n"
                "  --max-retries N          extra tries for a silent port (default 1)\n"
@@ -59,7 +82,8 @@ static int start(struct probe *p, uint32_t addr, int ep)
 {
     struct sockaddr_in sa;
     struct epoll_event ev;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc;
+    int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int rc;
 
     if (fd < 0)
         return -errno;
@@ -73,8 +97,17 @@ static int start(struct probe *p, uint32_t addr, int ep)
         close(fd);
         return rc; /* the caller classifies an immediate failure */
     }
+    if (p->udp) {
+        unsigned char payload[64];
+        size_t n = udp_payload(p->port, payload);
+        if (send(fd, payload, n, 0) < 0 && errno != EAGAIN) {
+            rc = -errno;
+            close(fd);
+            return rc;
+        }
+    }
     memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLOUT;
+    ev.events = p->udp ? EPOLLIN : EPOLLOUT;
     ev.data.ptr = p;
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     p->fd = fd;
@@ -92,13 +125,23 @@ static int classify(int err)
     }
 }
 
-/* Scans every TCP port of ps on addr; fills state[port]. */
-static void scan_host(uint32_t addr, const struct pp_portset *ps, unsigned char *state, int par,
-                      int retries, double timeout)
+/* A UDP probe's socket became readable: a datagram, or an ICMP error. */
+static int classify_udp(int fd)
+{
+    unsigned char buf[512];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n >= 0)
+        return ST_OPEN;
+    return classify(errno);
+}
+
+/* Scans every port of protocol proto in ps on addr; fills state[port]. */
+static void scan_host(uint32_t addr, const struct pp_portset *ps, int proto, unsigned char *state,
+                      int par, int retries, double timeout)
 {
     struct probe *pr = calloc((size_t)par, sizeof *pr);
     struct epoll_event evs[64];
-    int ep = epoll_create1(EPOLL_CLOEXEC), next = pp_ports_next(ps, 0, 0), active = 0, i;
+    int ep = epoll_create1(EPOLL_CLOEXEC), next = pp_ports_next(ps, proto, 0), active = 0, i;
     int *retry = calloc(65536, sizeof *retry), nretry = 0;
 
     if (!pr || ep < 0 || !retry) {
@@ -117,11 +160,12 @@ static void scan_host(uint32_t addr, const struct pp_portset *ps, unsigned char 
                 port = retry[--nretry];
             else if (next < 65536) {
                 port = next;
-                next = pp_ports_next(ps, 0, next + 1);
+                next = pp_ports_next(ps, proto, next + 1);
                 pr[i].tries = 0;
             } else
                 break;
             pr[i].port = port;
+            pr[i].udp = proto == PP_PROTO_UDP_SET;
             {
                 int rc = start(&pr[i], addr, ep);
                 if (rc < 0)
@@ -139,8 +183,12 @@ static void scan_host(uint32_t addr, const struct pp_portset *ps, unsigned char 
                 struct probe *p = evs[i].data.ptr;
                 int err = 0;
                 socklen_t el = sizeof err;
-                getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &el);
-                state[p->port] = (unsigned char)classify(err);
+                if (p->udp) {
+                    state[p->port] = (unsigned char)classify_udp(p->fd);
+                } else {
+                    getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+                    state[p->port] = (unsigned char)classify(err);
+                }
                 close(p->fd);
                 p->fd = -1;
                 active--;
@@ -155,13 +203,50 @@ static void scan_host(uint32_t addr, const struct pp_portset *ps, unsigned char 
                 if (p->tries <= retries)
                     retry[nretry++] = p->port;
                 else
-                    state[p->port] = ST_FILTERED;
+                    state[p->port] = p->udp ? ST_OPENFILTERED : ST_FILTERED;
             }
         }
     }
     close(ep);
     free(pr);
     free(retry);
+}
+
+/* Prints one protocol's ports of a host, nmap-style; returns 1 if any
+ * port answered (the host is up). */
+static int report(const struct pp_portset *ps, int proto, const unsigned char *state, int reason,
+                  int only_open, int *header)
+{
+    const char *pname = proto == PP_PROTO_UDP_SET ? "udp" : "tcp";
+    const char *const *why = proto == PP_PROTO_UDP_SET ? reason_udp : reason_tcp;
+    unsigned long n[ST_COUNT] = {0};
+    int p, most = ST_CLOSED, s;
+
+    for (p = pp_ports_next(ps, proto, 0); p < 65536; p = pp_ports_next(ps, proto, p + 1))
+        n[state[p]]++;
+    for (s = ST_CLOSED; s < ST_COUNT; s++)
+        if (n[s] > n[most])
+            most = s;
+    /* As nmap: the most common state other than open is summarized. */
+    if (n[most] && (only_open || n[most] > 25))
+        printf("Not shown: %lu %s %s ports (%s)\n", n[most], state_name[most], pname, why[most]);
+    for (p = pp_ports_next(ps, proto, 0); p < 65536; p = pp_ports_next(ps, proto, p + 1)) {
+        struct servent *se;
+        char portcol[16];
+        if (state[p] != ST_OPEN && (only_open || (state[p] == most && n[most] > 25)))
+            continue;
+        if (!*header) {
+            printf("PORT      STATE         SERVICE%s\n", reason ? "  REASON" : "");
+            *header = 1;
+        }
+        se = getservbyport(htons((uint16_t)p), pname);
+        snprintf(portcol, sizeof portcol, "%d/%s", p, pname);
+        printf("%-9s %-13s %-8s", portcol, state_name[state[p]], se ? se->s_name : "unknown");
+        if (reason)
+            printf(" %s", why[state[p]]);
+        printf("\n");
+    }
+    return n[ST_OPEN] || n[ST_CLOSED];
 }
 
 int pp_cmd_scan(int argc, char **argv)
@@ -175,7 +260,7 @@ int pp_cmd_scan(int argc, char **argv)
     static struct pp_portset ports;
     static struct pp_targets targets;
     const char *pspec = "1-1024";
-    int c, reason = 0, only_open = 0, retries = 1, par = 256, hosts_up = 0;
+    int c, reason = 0, only_open = 0, retries = 1, par = 256, hosts_up = 0, tcp = 0, udp = 0;
     long timeout_ms = 1000, v;
     char err[256], *end;
     double t0 = now_s();
@@ -183,13 +268,17 @@ int pp_cmd_scan(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:", opts, NULL)) != -1) { /* options may follow targets, as in nmap */
+    while ((c = getopt_long(argc, argv, ":p:s:", opts, NULL)) != -1) { /* options may follow targets */
         switch (c) {
         case 'p': pspec = optarg; break;
         case 's':
-            if (strcmp(optarg, "T") != 0)
-                return pp_cli_usage_error("scan", "-s%s is not available yet: this version does -sT",
-                                          optarg);
+            if (strcmp(optarg, "T") == 0)
+                tcp = 1;
+            else if (strcmp(optarg, "U") == 0)
+                udp = 1;
+            else
+                return pp_cli_usage_error("scan", "-s%s is not available yet: this version does -sT "
+                                                  "and -sU", optarg);
             break;
         case 'r': reason = 1; break;
         case 'o': only_open = 1; break;
@@ -206,10 +295,17 @@ int pp_cmd_scan(int argc, char **argv)
         default: return pp_cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (pp_ports_parse(pspec, PP_PROTO_TCP_SET, &ports, err) < 0)
+    if (!tcp && !udp)
+        tcp = 1; /* an unprivileged nmap defaults to -sT */
+    /* Unprefixed ports go to the one scan asked for, or to both (nmap). */
+    if (pp_ports_parse(pspec, tcp ? PP_PROTO_TCP_SET : PP_PROTO_UDP_SET, &ports, err) < 0)
         return pp_cli_usage_error("scan", "%s", err);
-    if (ports.count[1])
-        return pp_cli_usage_error("scan", "UDP ports (U:) need -sU, which is not available yet");
+    if (tcp && udp && !strchr(pspec, ':'))
+        memcpy(ports.bits[1], ports.bits[0], sizeof ports.bits[0]), ports.count[1] = ports.count[0];
+    if (!udp && ports.count[1])
+        return pp_cli_usage_error("scan", "UDP ports (U:) need -sU");
+    if (!tcp && ports.count[0])
+        return pp_cli_usage_error("scan", "TCP ports (T:) need -sT");
     if (optind == argc)
         return pp_cli_usage_error("scan", "no target given");
     for (; optind < argc; optind++)
@@ -220,43 +316,25 @@ int pp_cmd_scan(int argc, char **argv)
                                   (unsigned long long)targets.count);
     printf("Starting portplex scan %s\n", pp_version());
     for (h = 0; h < targets.count; h++) {
-        static unsigned char state[65536];
-        unsigned long n[4] = {0, 0, 0, 0};
+        static unsigned char st_tcp[65536], st_udp[65536];
         uint32_t addr = pp_targets_at(&targets, h);
         char a[16];
-        int p, shown_header = 0, most = ST_CLOSED;
+        int header = 0, up;
+        unsigned long total = 0;
 
-        memset(state, 0, sizeof state);
-        scan_host(addr, &ports, state, par, retries, (double)timeout_ms / 1000.0);
-        for (p = pp_ports_next(&ports, 0, 0); p < 65536; p = pp_ports_next(&ports, 0, p + 1))
-            n[state[p]]++;
-        if (!n[ST_OPEN] && !n[ST_CLOSED]) { /* nothing answered */
-            printf("portplex scan report for %s: all %lu scanned ports filtered\n",
-                   pp_ipv4_ntoa(addr, a), n[ST_FILTERED]);
-            continue;
-        }
-        hosts_up++;
-        printf("portplex scan report for %s\nHost is up.\n", pp_ipv4_ntoa(addr, a));
-        most = n[ST_FILTERED] > n[ST_CLOSED] ? ST_FILTERED : ST_CLOSED;
-        /* As nmap: the most common non-open state is summarized, not listed. */
-        if (n[most] && (only_open || n[most] > 25))
-            printf("Not shown: %lu %s tcp ports (%s)\n", n[most], state_name[most], reason_name[most]);
-        for (p = pp_ports_next(&ports, 0, 0); p < 65536; p = pp_ports_next(&ports, 0, p + 1)) {
-            struct servent *se;
-            char portcol[16];
-            if (state[p] != ST_OPEN && (only_open || (state[p] == most && (n[most] > 25))))
-                continue;
-            if (!shown_header) {
-                printf("PORT      STATE    SERVICE%s\n", reason ? "  REASON" : "");
-                shown_header = 1;
-            }
-            se = getservbyport(htons((uint16_t)p), "tcp");
-            snprintf(portcol, sizeof portcol, "%d/tcp", p);
-            printf("%-9s %-8s %-8s", portcol, state_name[state[p]], se ? se->s_name : "unknown");
-            if (reason)
-                printf(" %s", reason_name[state[p]]);
-            printf("\n");
-        }
+        memset(st_tcp, 0, sizeof st_tcp);
+        memset(st_udp, 0, sizeof st_udp);
+        if (tcp)
+            scan_host(addr, &ports, PP_PROTO_TCP_SET, st_tcp, par, retries, (double)timeout_ms / 1000.0);
+        if (udp)
+            scan_host(addr, &ports, PP_PROTO_UDP_SET, st_udp, par, retries, (double)timeout_ms / 1000.0);
+        printf("portplex scan report for %s\n", pp_ipv4_ntoa(addr, a));
+        up = (tcp && report(&ports, PP_PROTO_TCP_SET, st_tcp, reason, only_open, &header)) |
+             (udp && report(&ports, PP_PROTO_UDP_SET, st_udp, reason, only_open, &header));
+        total = (tcp ? ports.count[0] : 0) + (udp ? ports.count[1] : 0);
+        if (!up)
+            printf("No answer from any of the %lu scanned ports\n", total);
+        hosts_up += up;
         printf("\n");
     }
     printf("portplex done: %llu IP address%s (%d host%s up) scanned in %.2f seconds\n",
