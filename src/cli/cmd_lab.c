@@ -237,114 +237,7 @@ static struct pp_stack *host(uint32_t addr, const char *name)
     return pp_stack_new(&c);
 }
 
-/* --- a stand-in HTTP server: one thread per connection ------------------- */
 static volatile sig_atomic_t stop_flag;
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t conns_idle = PTHREAD_COND_INITIALIZER;
-static int conns_live; /* connection threads still running */
-
-struct http_conn {
-    struct pp_stack *st;
-    int fd;
-};
-
-static void *http_conn(void *arg)
-{
-    struct http_conn *c = arg;
-    char req[2048], resp[512], body[256];
-    size_t got = 0;
-    int tmo = 200;
-
-    pp_setsockopt(c->st, c->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
-    while (!stop_flag && got < sizeof req - 1) {
-        ssize_t n = pp_recv(c->st, c->fd, req + got, sizeof req - 1 - got, 0);
-        if (n == -EAGAIN)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-        req[got] = 0;
-        if (strstr(req, "\r\n\r\n")) {
-            struct sockaddr_in peer;
-            socklen_t pl = sizeof peer;
-            char who[40];
-            int blen, hlen;
-            pp_getpeername(c->st, c->fd, (struct sockaddr *)&peer, &pl);
-            blen = snprintf(body, sizeof body,
-                            "<h1>portplex lab</h1><p>You are %s, served on socket %d.</p>\n",
-                            ep(ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port), who), c->fd);
-            hlen = snprintf(resp, sizeof resp,
-                            "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n",
-                            blen);
-            pp_send(c->st, c->fd, resp, (size_t)hlen, 0);
-            pp_send(c->st, c->fd, body, (size_t)blen, 0);
-            break;
-        }
-    }
-    pp_close(c->st, c->fd);
-    free(c);
-    pthread_mutex_lock(&conns_lock);
-    if (--conns_live == 0)
-        pthread_cond_signal(&conns_idle);
-    pthread_mutex_unlock(&conns_lock);
-    return NULL;
-}
-
-struct http_server {
-    struct pp_stack *st;
-    int fd;
-    pthread_t th;
-};
-
-static void *http_accept(void *arg)
-{
-    struct http_server *h = arg;
-    while (!stop_flag) {
-        int fd = pp_accept(h->st, h->fd, NULL, NULL);
-        struct http_conn *c;
-        pthread_t th;
-        if (fd == -EAGAIN)
-            continue;
-        if (fd < 0)
-            break;
-        c = malloc(sizeof *c);
-        if (!c) {
-            pp_close(h->st, fd);
-            continue;
-        }
-        c->st = h->st;
-        c->fd = fd;
-        pthread_mutex_lock(&conns_lock);
-        conns_live++;
-        pthread_mutex_unlock(&conns_lock);
-        if (pthread_create(&th, NULL, http_conn, c) == 0) {
-            pthread_detach(th);
-        } else {
-            pp_close(h->st, fd);
-            free(c);
-            pthread_mutex_lock(&conns_lock);
-            conns_live--;
-            pthread_mutex_unlock(&conns_lock);
-        }
-    }
-    return NULL;
-}
-
-static int http_start(struct http_server *h, struct pp_stack *st, uint16_t port)
-{
-    struct sockaddr_in a;
-    int tmo = 200;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    h->st = st;
-    h->fd = pp_socket(st, PP_SOCK_STREAM);
-    if (h->fd < 0 || pp_bind(st, h->fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        pp_listen(st, h->fd, 64) < 0)
-        return -1;
-    pp_setsockopt(st, h->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
-    return pthread_create(&h->th, NULL, http_accept, h) == 0 ? 0 : -1;
-}
 
 /* --- the tour --------------------------------------------------------------- */
 struct sock_table {
@@ -431,8 +324,7 @@ int pp_cmd_lab(int argc, char **argv)
     struct pp_vwire_config wc;
     struct pp_vwire *w = NULL;
     struct pp_stack *srv = NULL, *c1 = NULL, *c2 = NULL;
-    struct pp_service echo_u, echo_t, dns;
-    struct http_server http;
+    struct pp_service echo_u, echo_t, dns, http;
     double loss = 0, v;
     long nconn = 8;
     int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, started = 0;
@@ -500,10 +392,10 @@ int pp_cmd_lab(int argc, char **argv)
     pp_stack_on_demux(c2, on_demux, NULL);
     pp_vwire_start(w);
     if (pp_service_parse("udp-echo:7", &echo_u, err) < 0 || pp_service_parse("tcp-echo:7", &echo_t, err) < 0 ||
-        pp_service_parse("dns:53:10.0.0.1", &dns, err) < 0 ||
+        pp_service_parse("dns:53:10.0.0.1", &dns, err) < 0 || pp_service_parse("hello:80", &http, err) < 0 ||
         pp_service_start(&echo_u, srv, &stop_flag) < 0 || (started = 1, pp_service_start(&echo_t, srv, &stop_flag) < 0) ||
         (started = 2, pp_service_start(&dns, srv, &stop_flag) < 0) ||
-        (started = 3, http_start(&http, srv, 80) < 0)) {
+        (started = 3, pp_service_start(&http, srv, &stop_flag) < 0)) {
         fprintf(stderr, "portplex lab: cannot start the server's services\n");
         goto out;
     }
@@ -765,19 +657,13 @@ int pp_cmd_lab(int argc, char **argv)
 out:
     stop_flag = 1;
     if (started >= 4)
-        pthread_join(http.th, NULL);
-    if (started >= 4 && http.fd >= 0)
-        pp_close(srv, http.fd);
+        pp_service_join(&http); /* waits for its connection threads too */
     if (started >= 1)
         pp_service_join(&echo_u);
     if (started >= 2)
         pp_service_join(&echo_t);
     if (started >= 3)
         pp_service_join(&dns);
-    pthread_mutex_lock(&conns_lock); /* each sees stop_flag within 200 ms */
-    while (conns_live > 0)
-        pthread_cond_wait(&conns_idle, &conns_lock);
-    pthread_mutex_unlock(&conns_lock);
     pp_vwire_free(w);
     pp_stack_free(srv);
     pp_stack_free(c1);

@@ -40,6 +40,7 @@ void pp_cmd_stack_usage(FILE *f)
             "  --serve tcp-echo:PORT   echo every byte back, one thread per connection\n"
             "  --serve discard:PORT    swallow datagrams and streams, UDP and TCP (RFC 863)\n"
             "  --serve dns:PORT:ADDR   answer every DNS A query with ADDR (a tiny responder)\n"
+            "  --serve hello:PORT      a one-page HTTP/1.0 responder: who you are, which socket\n"
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n");
@@ -188,8 +189,9 @@ int pp_cmd_stack(int argc, char **argv)
            pp_ipv4_ntoa(peer, a), pp_ipv4_ntoa(addr, b), prefix, mtu);
     for (i = 0; i < nsvc; i++)
         printf("  serving %s on %s port %u\n", pp_service_name(&svc[i]),
-               svc[i].kind == PP_SVC_UDP_ECHO ? "udp" : svc[i].kind == PP_SVC_TCP_ECHO ? "tcp"
-                                                                                   : "udp+tcp",
+               svc[i].kind == PP_SVC_UDP_ECHO || svc[i].kind == PP_SVC_DNS ? "udp"
+               : svc[i].kind == PP_SVC_DISCARD                            ? "udp+tcp"
+                                                                          : "tcp",
                svc[i].port);
     fflush(stdout);
     if (pp_tun_run(tun, st, &stop_flag) < 0)

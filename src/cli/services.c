@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/request.h"
 #include "portplex/socket.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
@@ -18,6 +19,7 @@ const char *pp_service_name(const struct pp_service *s)
     case PP_SVC_UDP_ECHO: return "udp-echo";
     case PP_SVC_TCP_ECHO: return "tcp-echo";
     case PP_SVC_DNS: return "dns";
+    case PP_SVC_HELLO: return "hello";
     default: return "discard";
     }
 }
@@ -28,7 +30,7 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
         const char *name;
         enum pp_service_kind kind;
     } known[] = {{"udp-echo", PP_SVC_UDP_ECHO}, {"tcp-echo", PP_SVC_TCP_ECHO},
-                 {"discard", PP_SVC_DISCARD}, {"dns", PP_SVC_DNS}};
+                 {"discard", PP_SVC_DISCARD}, {"dns", PP_SVC_DNS}, {"hello", PP_SVC_HELLO}};
     const char *colon = strchr(spec, ':');
     char *end;
     long port;
@@ -45,7 +47,7 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
             strncmp(spec, known[i].name, (size_t)(colon - spec)) == 0)
             break;
     if (i == sizeof known / sizeof known[0]) {
-        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard, dns)",
+        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard, dns, hello)",
                  (int)(colon - spec), spec);
         return -1;
     }
@@ -132,17 +134,46 @@ struct conn {
     int fd;
 };
 
-/* One TCP connection: echo or swallow until EOF, error or stop. */
+/* hello: answers one HTTP request with a page naming the client and the
+ * socket that served it; parse errors get their status.  0 when done. */
+static int hello(struct pp_service *s, int fd, char *buf, size_t *have, size_t cap)
+{
+    struct pp_http_request req;
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    char head[256], body[256], a[16];
+    int rc = pp_http_parse_request(buf, *have, &req), blen, hlen, status;
+
+    if (rc == PP_HTTP_INCOMPLETE && *have < cap)
+        return 1;
+    status = rc > 0 ? 200 : rc == PP_HTTP_INCOMPLETE ? 431 : -rc;
+    pp_getpeername(s->st, fd, (struct sockaddr *)&peer, &pl);
+    if (status == 200)
+        blen = snprintf(body, sizeof body,
+                        "<h1>portplex</h1><p>You are %s:%u, served on socket %d.</p>\n",
+                        pp_ipv4_ntoa(ntohl(peer.sin_addr.s_addr), a), ntohs(peer.sin_port), fd);
+    else
+        blen = snprintf(body, sizeof body, "<h1>%d</h1>\n", status);
+    hlen = snprintf(head, sizeof head,
+                    "HTTP/1.0 %d %s\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n", status,
+                    status == 200 ? "OK" : "Bad Request", blen);
+    pp_send(s->st, fd, head, (size_t)hlen, 0);
+    pp_send(s->st, fd, body, (size_t)blen, 0);
+    return 0;
+}
+
+/* One TCP connection: echo, swallow or answer until EOF, error or stop. */
 static void *run_conn(void *arg)
 {
     struct conn *c = arg;
     struct pp_service *s = c->s;
     static __thread char buf[65536];
+    size_t have = 0;
     int tmo = POLL_MS;
 
     pp_setsockopt(s->st, c->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
     while (!*s->stop) {
-        ssize_t n = pp_recv(s->st, c->fd, buf, sizeof buf, 0), off = 0;
+        ssize_t n = pp_recv(s->st, c->fd, buf + have, sizeof buf - have, 0), off = 0;
         if (n == -EAGAIN)
             continue;
         if (n <= 0)
@@ -150,6 +181,12 @@ static void *run_conn(void *arg)
         pthread_mutex_lock(&s->lock);
         s->bytes += (unsigned long long)n;
         pthread_mutex_unlock(&s->lock);
+        if (s->kind == PP_SVC_HELLO) {
+            have += (size_t)n;
+            if (hello(s, c->fd, buf, &have, sizeof buf) == 0)
+                break;
+            continue;
+        }
         if (s->kind != PP_SVC_TCP_ECHO)
             continue;
         while (off < n && !*s->stop) {
@@ -241,7 +278,7 @@ int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_ato
     s->fd = s->tcp_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
-    if (s->kind != PP_SVC_TCP_ECHO) {
+    if (s->kind != PP_SVC_TCP_ECHO && s->kind != PP_SVC_HELLO) {
         s->fd = open_socket(st, PP_SOCK_DGRAM, s->port);
         if (s->fd < 0)
             return s->fd;
@@ -251,7 +288,7 @@ int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_ato
             return rc;
         }
     }
-    if (s->kind == PP_SVC_TCP_ECHO || s->kind == PP_SVC_DISCARD) {
+    if (s->kind == PP_SVC_TCP_ECHO || s->kind == PP_SVC_DISCARD || s->kind == PP_SVC_HELLO) {
         s->tcp_fd = open_socket(st, PP_SOCK_STREAM, s->port);
         if (s->tcp_fd < 0)
             return s->tcp_fd; /* pp_service_join stops the UDP half */

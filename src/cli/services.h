@@ -2,7 +2,9 @@
  * API: udp-echo and tcp-echo (RFC 862), discard on UDP and TCP (RFC 863).
  * TCP services run one thread per connection, all on the service's port;
  * dns is a tiny DNS-style responder (UDP) that answers every A query with
- * the address given to pp_service_parse as "dns:53:10.0.0.1". */
+ * the address given to pp_service_parse as "dns:53:10.0.0.1"; hello is a
+ * one-page HTTP/1.0 responder (TCP) that tells each client who it is and
+ * which socket served it - a stand-in until the web server lands. */
 #ifndef PP_SERVICES_H
 #define PP_SERVICES_H
 
@@ -12,7 +14,7 @@
 
 struct pp_stack;
 
-enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD, PP_SVC_DNS };
+enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD, PP_SVC_DNS, PP_SVC_HELLO };
 
 struct pp_service {
     enum pp_service_kind kind;
