@@ -329,8 +329,12 @@ int pp_cmd_scan(int argc, char **argv)
         if (udp)
             scan_host(addr, &ports, PP_PROTO_UDP_SET, st_udp, par, retries, (double)timeout_ms / 1000.0);
         printf("portplex scan report for %s\n", pp_ipv4_ntoa(addr, a));
-        up = (tcp && report(&ports, PP_PROTO_TCP_SET, st_tcp, reason, only_open, &header)) |
-             (udp && report(&ports, PP_PROTO_UDP_SET, st_udp, reason, only_open, &header));
+        up = 0; /* both reports print, whatever the first says */
+        if (tcp)
+            up += report(&ports, PP_PROTO_TCP_SET, st_tcp, reason, only_open, &header);
+        if (udp)
+            up += report(&ports, PP_PROTO_UDP_SET, st_udp, reason, only_open, &header);
+        up = up > 0;
         total = (tcp ? ports.count[0] : 0) + (udp ? ports.count[1] : 0);
         if (!up)
             printf("No answer from any of the %lu scanned ports\n", total);
