@@ -12,24 +12,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_net.h"
 #include "bench_util.h"
 #include "link/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 
-#define A 0xc0000201u
-#define B 0xc0000202u
+#define A BENCH_A
+#define B BENCH_B
 #define BULK (256u << 20) /* bytes per bulk run */
-
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in s;
-    memset(&s, 0, sizeof s);
-    s.sin_family = AF_INET;
-    s.sin_addr.s_addr = htonl(addr);
-    s.sin_port = htons(port);
-    return s;
-}
 
 struct side {
     int kernel;
@@ -82,15 +73,6 @@ static double bulk(struct side *cli, struct side *srv)
     if (srv->bytes != sent)
         fprintf(stderr, "bulk: sent %zu, received %zu\n", sent, srv->bytes);
     return (double)srv->bytes * 8 / (bench_now() - t0) / 1e9;
-}
-
-static struct pp_stack *mkstack(uint32_t addr)
-{
-    struct pp_stack_config c;
-    memset(&c, 0, sizeof c);
-    c.addr = addr;
-    c.prefix_len = 24;
-    return pp_stack_new(&c);
 }
 
 static double ours_bulk(uint16_t mtu)

@@ -14,34 +14,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_net.h"
 #include "bench_util.h"
 #include "link/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 
-#define A 0xc0000201u
-#define B 0xc0000202u
+#define A BENCH_A
+#define B BENCH_B
 #define MSG 64
 #define SECONDS 1.0
-
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in s;
-    memset(&s, 0, sizeof s);
-    s.sin_family = AF_INET;
-    s.sin_addr.s_addr = htonl(addr);
-    s.sin_port = htons(port);
-    return s;
-}
-
-static struct pp_stack *mkstack(uint32_t addr)
-{
-    struct pp_stack_config c;
-    memset(&c, 0, sizeof c);
-    c.addr = addr;
-    c.prefix_len = 24;
-    return pp_stack_new(&c);
-}
 
 static double ours_one_thread(void)
 {
