@@ -23,6 +23,11 @@ void pp_cmd_stack_usage(FILE *f);
 void pp_cmd_scan_usage(FILE *f);
 int pp_cmd_scan(int argc, char **argv);
 int pp_cmd_stack(int argc, char **argv);
+int pp_cmd_httpd(int argc, char **argv);
+void pp_cmd_httpd_usage(FILE *f);
+/* `portplex stack` with one more, already parsed service (httpd --stack tun:...). */
+struct pp_service;
+int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra);
 void pp_cmd_demux_usage(FILE *f);
 
 /* Prints "portplex SUB: message" to stderr plus a hint to run --help, and

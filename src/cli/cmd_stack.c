@@ -41,6 +41,7 @@ void pp_cmd_stack_usage(FILE *f)
             "  --serve discard:PORT    swallow datagrams and streams, UDP and TCP (RFC 863)\n"
             "  --serve dns:PORT:ADDR   answer every DNS A query with ADDR (a tiny responder)\n"
             "  --serve hello:PORT      a one-page HTTP/1.0 responder: who you are, which socket\n"
+            "  --serve http:PORT:DIR   the static web server on DIR (as 'portplex httpd')\n"
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n");
@@ -69,6 +70,11 @@ static int parse_prefix(const char *s, uint32_t *addr, int *prefix)
 }
 
 int pp_cmd_stack(int argc, char **argv)
+{
+    return pp_cli_stack_main(argc, argv, NULL);
+}
+
+int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
 {
     static const struct option opts[] = {
         {"tun", required_argument, NULL, 't'},  {"addr", required_argument, NULL, 'a'},
@@ -127,6 +133,11 @@ int pp_cmd_stack(int argc, char **argv)
     }
     if (optind != argc)
         return pp_cli_usage_error("stack", "unexpected argument '%s'", argv[optind]);
+    if (extra) {
+        if (nsvc == MAX_SERVICES)
+            return pp_cli_usage_error("stack", "at most %d --serve options", MAX_SERVICES);
+        svc[nsvc++] = *extra;
+    }
     if (!ifname)
         return pp_cli_usage_error("stack", "--tun IF is required");
     if (strlen(ifname) < 1 || strlen(ifname) > 15 || strpbrk(ifname, "/ \t\n:"))

@@ -20,6 +20,7 @@ const char *pp_service_name(const struct pp_service *s)
     case PP_SVC_TCP_ECHO: return "tcp-echo";
     case PP_SVC_DNS: return "dns";
     case PP_SVC_HELLO: return "hello";
+    case PP_SVC_HTTP: return "http";
     default: return "discard";
     }
 }
@@ -30,7 +31,8 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
         const char *name;
         enum pp_service_kind kind;
     } known[] = {{"udp-echo", PP_SVC_UDP_ECHO}, {"tcp-echo", PP_SVC_TCP_ECHO},
-                 {"discard", PP_SVC_DISCARD}, {"dns", PP_SVC_DNS}, {"hello", PP_SVC_HELLO}};
+                 {"discard", PP_SVC_DISCARD}, {"dns", PP_SVC_DNS}, {"hello", PP_SVC_HELLO},
+                 {"http", PP_SVC_HTTP}};
     const char *colon = strchr(spec, ':');
     char *end;
     long port;
@@ -38,6 +40,11 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
 
     memset(s, 0, sizeof *s);
     s->fd = s->tcp_fd = -1;
+    s->httpd.max_conns = 256;
+    s->httpd.timeout_s = 10;
+    s->httpd.grace_s = 5;
+    s->httpd.listing = 1;
+    s->httpd.log_fd = -1;
     if (!colon) {
         snprintf(err, 256, "service '%s' needs a port, as in udp-echo:7", spec);
         return -1;
@@ -47,7 +54,7 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
             strncmp(spec, known[i].name, (size_t)(colon - spec)) == 0)
             break;
     if (i == sizeof known / sizeof known[0]) {
-        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard, dns, hello)",
+        snprintf(err, 256, "unknown service '%.*s' (known: udp-echo, tcp-echo, discard, dns, hello, http)",
                  (int)(colon - spec), spec);
         return -1;
     }
@@ -59,7 +66,13 @@ int pp_service_parse(const char *spec, struct pp_service *s, char *err)
             snprintf(err, 256, "dns answer '%s' is not an IPv4 address", end + 1);
             return -1;
         }
-    } else if (*end) {
+    } else if (s->kind == PP_SVC_HTTP && *end == ':' && end[1]) { /* http:PORT:DIR */
+        s->httpd.root = end + 1;
+    } else if (*end || s->kind == PP_SVC_HTTP) {
+        if (s->kind == PP_SVC_HTTP && (*end == 0 || *end == ':')) {
+            snprintf(err, 256, "service http wants a directory, as in http:80:/srv/www");
+            return -1;
+        }
         port = -1; /* trailing junk */
     }
     if (colon[1] == 0 || errno || port < 1 || port > 65535) {
@@ -269,6 +282,14 @@ static int open_socket(struct pp_stack *st, int type, uint16_t port)
     return fd;
 }
 
+static void *run_http(void *arg)
+{
+    struct pp_service *s = arg;
+
+    s->http_rc = pp_httpd_run(s->server, s->stop);
+    return NULL;
+}
+
 int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_atomic_t *stop)
 {
     int rc = 0;
@@ -278,6 +299,22 @@ int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_ato
     s->fd = s->tcp_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
+    if (s->kind == PP_SVC_HTTP) {
+        struct pp_httpd_net net;
+        char err[256];
+        if (pp_httpd_net_portplex(st, s->port, &net, err) < 0)
+            return -EADDRINUSE;
+        s->server = pp_httpd_new(&s->httpd, &net, err);
+        if (!s->server) {
+            fprintf(stderr, "portplex: http service: %s\n", err);
+            return -EINVAL;
+        }
+        if ((rc = -pthread_create(&s->thread, NULL, run_http, s)) < 0) {
+            pp_httpd_free(s->server);
+            s->server = NULL;
+        }
+        return rc;
+    }
     if (s->kind != PP_SVC_TCP_ECHO && s->kind != PP_SVC_HELLO) {
         s->fd = open_socket(st, PP_SOCK_DGRAM, s->port);
         if (s->fd < 0)
@@ -302,6 +339,17 @@ int pp_service_start(struct pp_service *s, struct pp_stack *st, volatile sig_ato
 
 void pp_service_join(struct pp_service *s)
 {
+    if (s->server) {
+        struct pp_httpd_stats hs;
+        pthread_join(s->thread, NULL);
+        pp_httpd_get_stats(s->server, &hs);
+        s->handled = hs.connections;
+        s->bytes = hs.bytes;
+        if (s->http_rc == 0)
+            pp_httpd_free(s->server); /* else threads still use it: leave it */
+        s->server = NULL;
+        return;
+    }
     if (s->fd >= 0) {
         pthread_join(s->thread, NULL);
         pp_close(s->st, s->fd);

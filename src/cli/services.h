@@ -4,7 +4,8 @@
  * dns is a tiny DNS-style responder (UDP) that answers every A query with
  * the address given to pp_service_parse as "dns:53:10.0.0.1"; hello is a
  * one-page HTTP/1.0 responder (TCP) that tells each client who it is and
- * which socket served it - a stand-in until the web server lands. */
+ * which socket served it; http is the static web server on a directory,
+ * "http:80:/srv/www". */
 #ifndef PP_SERVICES_H
 #define PP_SERVICES_H
 
@@ -12,9 +13,18 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "http/httpd.h"
+
 struct pp_stack;
 
-enum pp_service_kind { PP_SVC_UDP_ECHO, PP_SVC_TCP_ECHO, PP_SVC_DISCARD, PP_SVC_DNS, PP_SVC_HELLO };
+enum pp_service_kind {
+    PP_SVC_UDP_ECHO,
+    PP_SVC_TCP_ECHO,
+    PP_SVC_DISCARD,
+    PP_SVC_DNS,
+    PP_SVC_HELLO,
+    PP_SVC_HTTP, /* the web server (src/http/httpd.h) on DIR */
+};
 
 struct pp_service {
     enum pp_service_kind kind;
@@ -27,6 +37,9 @@ struct pp_service {
     unsigned long long handled; /* datagrams, or TCP connections accepted */
     unsigned long long bytes;   /* payload bytes received */
     int conns;            /* TCP connection threads still running */
+    struct pp_httpd_config httpd; /* http: root and limits (defaults from parse) */
+    struct pp_httpd *server;      /* http: the running server */
+    int http_rc;                  /* http: what pp_httpd_run returned */
     pthread_mutex_t lock;
     pthread_cond_t idle;
 };

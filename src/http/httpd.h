@@ -1,0 +1,79 @@
+/* httpd.h - the static web server: one process, one thread per TCP
+ * connection (threads come from a pool of at most max_conns), over a small
+ * socket interface that both the kernel's sockets and portplex's stack
+ * implement, so the server code is the same on both. */
+#ifndef PP_HTTPD_H
+#define PP_HTTPD_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Every blocking call of a backend returns after at most this long, so the
+ * server can check its deadlines and the stop flag. */
+#define PP_HTTPD_TICK_MS 250
+
+/* What the server needs from a socket layer.  Calls return >= 0 or -errno,
+ * and -EAGAIN when a tick passed without progress. */
+struct pp_httpd_net {
+    void *ctx;
+    const char *name; /* "kernel", "portplex" */
+    /* The next connection's descriptor; its peer as text in peer. */
+    int (*accept)(void *ctx, char *peer, size_t peercap);
+    /* Up to n bytes; 0 at end of stream. */
+    ssize_t (*recv)(void *ctx, int fd, void *buf, size_t n);
+    /* Some of buf (a partial count is fine); more: the rest of the response follows at once. */
+    ssize_t (*send)(void *ctx, int fd, const void *buf, size_t n, int more);
+    /* Some of file[*off, *off + n), advancing *off; NULL when the backend
+     * has no zero-copy path (the server then reads and sends). */
+    ssize_t (*sendfile)(void *ctx, int fd, int file, off_t *off, size_t n);
+    void (*close)(void *ctx, int fd);
+    /* Stops accepting: closes the listening socket. */
+    void (*close_listener)(void *ctx);
+    void (*free)(void *ctx);
+};
+
+struct pp_httpd_config {
+    const char *root;    /* directory served */
+    int max_conns;       /* threads, so connections served at once (1..65536) */
+    int timeout_s;       /* request-head deadline and keep-alive idle limit */
+    int grace_s;         /* on stop: how long in-flight responses may take */
+    int listing;         /* directory listings when there is no index.html */
+    int follow_symlinks; /* serve symlinks that leave the root */
+    int log_fd;          /* access log (Combined Log Format), -1 for none */
+};
+
+struct pp_httpd_stats {
+    unsigned long long connections, requests, bytes;
+    unsigned long long status[6]; /* by class: [2] = 2xx ... [5] = 5xx */
+    unsigned long long timeouts;  /* 408s and idle closes */
+};
+
+struct pp_httpd;
+
+/* Opens the root and prepares the server; takes ownership of net (freed by
+ * pp_httpd_free, or here on failure).  NULL with a message in err (256 bytes). */
+struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd_net *net,
+                              char *err);
+/* Accepts and serves until *stop becomes non-zero, then stops accepting,
+ * lets in-flight responses finish for up to grace_s and returns 0, or -ETIMEDOUT
+ * if some connection threads were still busy (they are left running). */
+int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop);
+void pp_httpd_get_stats(struct pp_httpd *h, struct pp_httpd_stats *out);
+/* Frees the server; NULL is fine.  Only after pp_httpd_run returned 0. */
+void pp_httpd_free(struct pp_httpd *h);
+
+/* The kernel backend: listens on spec ("PORT", "ADDR:PORT", "[V6ADDR]:PORT";
+ * without an address, on all IPv6 and IPv4 addresses) with sendfile(2).
+ * 0, or -1 with a message in err. */
+int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err);
+
+/* The port the kernel backend listens on (useful after --listen 0), or -1. */
+int pp_httpd_net_kernel_port(const struct pp_httpd_net *net);
+
+/* The portplex backend: listens on port of the user-space stack st. */
+struct pp_stack;
+int pp_httpd_net_portplex(struct pp_stack *st, uint16_t port, struct pp_httpd_net *net, char *err);
+
+#endif

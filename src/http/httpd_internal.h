@@ -1,0 +1,71 @@
+/* httpd_internal.h - what the server's files share: the server object, one
+ * connection's state, and the functions each file offers the others. */
+#ifndef PP_HTTPD_INTERNAL_H
+#define PP_HTTPD_INTERNAL_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "httpd.h"
+#include "mime.h"
+#include "request.h"
+
+#define PP_HTTPD_INBUF (PP_HTTP_MAX_HEAD + 8192) /* a head plus pipelined bytes */
+#define PP_HTTPD_OUTBUF (32 * 1024)              /* headers, small bodies, file chunks */
+#define PP_HTTPD_SMALL 16384                     /* bodies sent in the header's write */
+
+struct pp_httpd {
+    struct pp_httpd_config cfg;
+    struct pp_httpd_net net;
+    struct pp_mime *mime;
+    int root_fd;
+    int use_openat2; /* RESOLVE_BENEATH is available */
+    char *root_real; /* realpath of the root, for the fallback check */
+
+    pthread_mutex_t lock;
+    pthread_cond_t work, space, done;
+    int *queue; /* accepted descriptors waiting for a thread (ring of max_conns) */
+    char (*queue_peer)[64];
+    int qhead, qlen;
+    int active;   /* connections accepted and not yet closed */
+    int nthreads, idle;
+    volatile int stopping;
+    struct pp_httpd_stats stats;
+};
+
+struct pp_httpd_conn {
+    struct pp_httpd *h;
+    int fd;
+    char peer[64];
+    char *in;  /* PP_HTTPD_INBUF */
+    char *out; /* PP_HTTPD_OUTBUF */
+    size_t have;
+    /* Filled per response for the access log. */
+    int status;
+    unsigned long long body_sent;
+};
+
+/* respond.c: answers the request at the head of c->in (head_len bytes, or
+ * the parser's negative status).  1 to keep the connection, 0 to close. */
+int pp__httpd_respond(struct pp_httpd_conn *c, const struct pp_http_request *req, int head_len);
+/* Sends a bodied error response (and logs it) for a connection that is to
+ * be closed: 408, 431... */
+void pp__httpd_error(struct pp_httpd_conn *c, const struct pp_http_request *req, int status);
+/* Sends all of buf; 0 or -errno (a client that reads nothing for timeout_s
+ * seconds gets -ETIMEDOUT). */
+int pp__httpd_send_all(struct pp_httpd_conn *c, const void *buf, size_t n, int more);
+
+/* listing.c: an HTML index of the open directory dirfd shown as url_path
+ * (decoded, with a trailing '/'); malloc'd, its length in *len.  NULL when
+ * out of memory or the directory cannot be read. */
+char *pp__httpd_listing(int dirfd, const char *url_path, size_t *len);
+/* Appends s HTML-escaped (& < > " ') to out; returns the length needed. */
+size_t pp__html_escape(const char *s, char *out, size_t cap);
+
+/* accesslog.c: one Combined Log Format line for the response just sent. */
+void pp__httpd_log(struct pp_httpd_conn *c, const struct pp_http_request *req);
+
+/* The reason phrase of a status code. */
+const char *pp__httpd_reason(int status);
+
+#endif
