@@ -23,6 +23,8 @@ struct pp_httpd_net {
     int (*accept)(void *ctx, char *peer, size_t peercap);
     /* Up to n bytes; 0 at end of stream. */
     ssize_t (*recv)(void *ctx, int fd, void *buf, size_t n);
+    /* Like recv but leaves the bytes queued and never waits (-EAGAIN). */
+    ssize_t (*peek)(void *ctx, int fd, void *buf, size_t n);
     /* Some of buf (a partial count is fine); more: the rest of the response follows at once. */
     ssize_t (*send)(void *ctx, int fd, const void *buf, size_t n, int more);
     /* Some of file[*off, *off + n), advancing *off; NULL when the backend

@@ -14,6 +14,14 @@
 #define PP_HTTPD_OUTBUF (32 * 1024)              /* headers, small bodies, file chunks */
 #define PP_HTTPD_SMALL 16384                     /* bodies sent in the header's write */
 
+/* An accepted connection waiting for a thread (the waiting room). */
+struct pp_httpd_waiting {
+    int fd;
+    int ready;        /* a whole request head (or EOF) is already there */
+    long long since;  /* accepted at, monotonic ms */
+    char peer[64];
+};
+
 struct pp_httpd {
     struct pp_httpd_config cfg;
     struct pp_httpd_net net;
@@ -24,10 +32,9 @@ struct pp_httpd {
 
     pthread_mutex_t lock;
     pthread_cond_t work, space, done;
-    int *queue; /* accepted descriptors waiting for a thread (ring of max_conns) */
-    char (*queue_peer)[64];
-    int qhead, qlen;
-    int active;   /* connections accepted and not yet closed */
+    struct pp_httpd_waiting *queue; /* accepted, waiting for a thread, oldest first */
+    int qlen, qcap;
+    int busy;     /* threads serving a connection */
     int nthreads, idle;
     volatile int stopping;
     struct pp_httpd_stats stats;
@@ -44,6 +51,8 @@ struct pp_httpd_conn {
     int status;
     unsigned long long body_sent;
 };
+
+long long pp__httpd_now_ms(void);
 
 /* respond.c: answers the request at the head of c->in (head_len bytes, or
  * the parser's negative status).  1 to keep the connection, 0 to close. */

@@ -62,6 +62,15 @@ static ssize_t k_recv(void *ctx, int fd, void *buf, size_t n)
     return r;
 }
 
+static ssize_t k_peek(void *ctx, int fd, void *buf, size_t n)
+{
+    ssize_t r = recv(fd, buf, n, MSG_PEEK | MSG_DONTWAIT);
+    (void)ctx;
+    if (r < 0)
+        return -(errno == EWOULDBLOCK || errno == EINTR ? EAGAIN : errno);
+    return r;
+}
+
 static ssize_t k_send(void *ctx, int fd, const void *buf, size_t n, int more)
 {
     ssize_t w = send(fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
@@ -208,6 +217,7 @@ int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err)
     net->name = "kernel";
     net->accept = k_accept;
     net->recv = k_recv;
+    net->peek = k_peek;
     net->send = k_send;
     net->sendfile = k_sendfile;
     net->close = k_close;

@@ -38,6 +38,12 @@ static ssize_t p_recv(void *ctx, int fd, void *buf, size_t n)
     return pp_recv(p->st, fd, buf, n, 0);
 }
 
+static ssize_t p_peek(void *ctx, int fd, void *buf, size_t n)
+{
+    struct pnet *p = ctx;
+    return pp_recv(p->st, fd, buf, n, PP_MSG_PEEK | PP_MSG_DONTWAIT);
+}
+
 static ssize_t p_send(void *ctx, int fd, const void *buf, size_t n, int more)
 {
     struct pnet *p = ctx;
@@ -99,6 +105,7 @@ int pp_httpd_net_portplex(struct pp_stack *st, uint16_t port, struct pp_httpd_ne
     net->name = "portplex";
     net->accept = p_accept;
     net->recv = p_recv;
+    net->peek = p_peek;
     net->send = p_send;
     net->sendfile = NULL; /* read and send: there is no page cache to splice from */
     net->close = p_close;

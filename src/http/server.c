@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static long long now_ms(void)
+long long pp__httpd_now_ms(void)
 {
     struct timespec ts;
 
@@ -40,12 +41,28 @@ static int worth_parsing(const char *in, size_t from, size_t have)
     return 0;
 }
 
+/* How long a request head (or an idle keep-alive gap) may take: the
+ * configured timeout, cut to PRESSURE_MS while every thread is busy and
+ * connections wait for one, so slow or idle connections (slowloris) make
+ * way for others - the idea of Apache's mod_reqtimeout, for a thread pool. */
+#define PRESSURE_MS 1000
+static int under_pressure(struct pp_httpd *h)
+{
+    return __atomic_load_n(&h->qlen, __ATOMIC_RELAXED) > 0 &&
+           __atomic_load_n(&h->idle, __ATOMIC_RELAXED) == 0;
+}
+
+static long long deadline(struct pp_httpd *h, long long limit)
+{
+    return under_pressure(h) && limit > PRESSURE_MS ? PRESSURE_MS : limit;
+}
+
 /* Serves one connection until it closes, errs, times out or the server stops. */
 static void serve(struct pp_httpd_conn *c)
 {
     struct pp_httpd *h = c->h;
     struct pp_http_request req;
-    long long limit = (long long)h->cfg.timeout_s * 1000, started = now_ms();
+    long long limit = (long long)h->cfg.timeout_s * 1000, started = pp__httpd_now_ms();
     size_t parsed_upto = 0;
     int rc = PP_HTTP_INCOMPLETE;
 
@@ -63,7 +80,7 @@ static void serve(struct pp_httpd_conn *c)
             memmove(c->in, c->in + rc, c->have - (size_t)rc);
             c->have -= (size_t)rc;
             parsed_upto = 0;
-            started = now_ms();
+            started = pp__httpd_now_ms();
             if (h->stopping)
                 return;
             continue;
@@ -76,7 +93,7 @@ static void serve(struct pp_httpd_conn *c)
             ssize_t n = h->net.recv(h->net.ctx, c->fd, c->in + c->have, PP_HTTPD_INBUF - c->have);
             if (n > 0) {
                 if (c->have == 0)
-                    started = now_ms(); /* the head's deadline runs from its first byte */
+                    started = pp__httpd_now_ms(); /* the head's deadline runs from its first byte */
                 c->have += (size_t)n;
                 break;
             }
@@ -84,7 +101,7 @@ static void serve(struct pp_httpd_conn *c)
                 return; /* end of stream or reset */
             if (c->have == 0 && h->stopping)
                 return; /* idle during shutdown */
-            if (now_ms() - started >= limit) {
+            if (pp__httpd_now_ms() - started >= deadline(h, limit)) {
                 pthread_mutex_lock(&h->lock);
                 h->stats.timeouts++;
                 pthread_mutex_unlock(&h->lock);
@@ -114,19 +131,29 @@ static void *worker(void *arg)
         }
         if (h->qlen == 0)
             break; /* stopping and nothing queued */
-        c.fd = h->queue[h->qhead];
-        memcpy(c.peer, h->queue_peer[h->qhead], sizeof c.peer);
-        h->qhead = (h->qhead + 1) % h->cfg.max_conns;
-        h->qlen--;
+        {
+            /* A connection whose request is already complete goes first:
+             * it will not hold the thread; then the oldest. */
+            int i, pick = 0;
+            for (i = 0; i < h->qlen; i++)
+                if (h->queue[i].ready) {
+                    pick = i;
+                    break;
+                }
+            c.fd = h->queue[pick].fd;
+            memcpy(c.peer, h->queue[pick].peer, sizeof c.peer);
+            memmove(h->queue + pick, h->queue + pick + 1,
+                    (size_t)(h->qlen - pick - 1) * sizeof *h->queue);
+            h->qlen--;
+        }
+        h->busy++;
+        pthread_cond_signal(&h->space);
         pthread_mutex_unlock(&h->lock);
         if (c.in && c.out)
             serve(&c);
         h->net.close(h->net.ctx, c.fd);
         pthread_mutex_lock(&h->lock);
-        h->active--;
-        pthread_cond_signal(&h->space);
-        if (h->active == 0)
-            pthread_cond_broadcast(&h->done);
+        h->busy--;
     }
     h->nthreads--;
     pthread_cond_broadcast(&h->done);
@@ -141,6 +168,7 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
 {
     struct pp_httpd *h = calloc(1, sizeof *h);
     struct stat st;
+    struct rlimit rl;
 
     if (!h) {
         snprintf(err, 256, "out of memory");
@@ -164,10 +192,18 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
         goto err;
     }
     h->root_real = realpath(cfg->root, NULL);
-    h->queue = calloc((size_t)cfg->max_conns, sizeof *h->queue);
-    h->queue_peer = calloc((size_t)cfg->max_conns, sizeof *h->queue_peer);
+    /* The waiting room: connections accepted while every thread is busy.
+     * Large, so the acceptor drains the backlog and can pick out the
+     * clients that have sent a whole request; bounded by descriptors. */
+    h->qcap = cfg->max_conns * 4 > 1024 ? cfg->max_conns * 4 : 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        long room = (long)rl.rlim_cur - cfg->max_conns - 64;
+        if (room < h->qcap)
+            h->qcap = room > 16 ? (int)room : 16;
+    }
+    h->queue = calloc((size_t)h->qcap, sizeof *h->queue);
     h->mime = pp_mime_new(NULL);
-    if (!h->root_real || !h->queue || !h->queue_peer || !h->mime) {
+    if (!h->root_real || !h->queue || !h->mime) {
         snprintf(err, 256, "out of memory");
         goto err;
     }
@@ -175,6 +211,47 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
 err:
     pp_httpd_free(h);
     return NULL;
+}
+
+/* Looks at the connections in the waiting room while no thread is free
+ * (h->lock held): marks those whose request head has fully arrived, so a
+ * freed thread takes them first, and drops those that have waited longer
+ * than the pressure deadline without sending one (408 if they sent part). */
+static void triage(struct pp_httpd *h)
+{
+    static const char timeout_408[] =
+        "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    char peek[4096];
+    long long now = pp__httpd_now_ms();
+    int i = 0;
+
+    if (h->idle > 0)
+        return;
+    while (i < h->qlen) {
+        struct pp_httpd_waiting *w = &h->queue[i];
+        ssize_t n;
+        if (w->ready) {
+            i++;
+            continue;
+        }
+        n = h->net.peek(h->net.ctx, w->fd, peek, sizeof peek);
+        if (n == 0 || (n < 0 && n != -EAGAIN) || n == (ssize_t)sizeof peek ||
+            (n > 0 && (memmem(peek, (size_t)n, "\r\n\r\n", 4) || memmem(peek, (size_t)n, "\n\n", 2)))) {
+            w->ready = 1; /* a request, EOF or an error: quick work for a thread */
+            i++;
+            continue;
+        }
+        if (now - w->since < deadline(h, (long long)h->cfg.timeout_s * 1000)) {
+            i++;
+            continue;
+        }
+        if (n > 0) /* a partial head: RFC 9110 15.5.9 */
+            h->net.send(h->net.ctx, w->fd, timeout_408, sizeof timeout_408 - 1, 0);
+        h->net.close(h->net.ctx, w->fd);
+        h->stats.timeouts++;
+        memmove(h->queue + i, h->queue + i + 1, (size_t)(h->qlen - i - 1) * sizeof *h->queue);
+        h->qlen--;
+    }
 }
 
 int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
@@ -192,8 +269,11 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
         char peer[64] = "-";
         int fd;
         pthread_mutex_lock(&h->lock);
-        while (h->active >= h->cfg.max_conns && !*stop) {
-            /* Full: further clients wait in the listen backlog. */
+        for (;;) {
+            triage(h);
+            if (h->qlen < h->qcap || *stop)
+                break;
+            /* Room full: further clients wait in the listen backlog. */
             clock_gettime(CLOCK_REALTIME, &dl);
             dl.tv_nsec += PP_HTTPD_TICK_MS * 1000000L;
             if (dl.tv_nsec >= 1000000000L) {
@@ -209,18 +289,19 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
         if (fd < 0)
             continue; /* -EAGAIN, or a transient failure (EMFILE waits a tick in the backend) */
         pthread_mutex_lock(&h->lock);
-        h->queue[(h->qhead + h->qlen) % h->cfg.max_conns] = fd;
-        snprintf(h->queue_peer[(h->qhead + h->qlen) % h->cfg.max_conns], 64, "%s", peer);
+        h->queue[h->qlen].fd = fd;
+        h->queue[h->qlen].ready = 0;
+        h->queue[h->qlen].since = pp__httpd_now_ms();
+        snprintf(h->queue[h->qlen].peer, sizeof h->queue[h->qlen].peer, "%s", peer);
         h->qlen++;
-        h->active++;
         h->stats.connections++;
         if (h->idle == 0 && h->nthreads < h->cfg.max_conns) {
             pthread_t t;
             if (pthread_create(&t, &attr, worker, h) == 0)
                 h->nthreads++;
         }
+        /* If no thread could be made at all, the connection waits for one. */
         pthread_cond_signal(&h->work);
-        /* No thread at all (creation failed): the connection waits for one. */
         pthread_mutex_unlock(&h->lock);
     }
     pthread_attr_destroy(&attr);
@@ -235,12 +316,8 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
         if (pthread_cond_timedwait(&h->done, &h->lock, &dl) == ETIMEDOUT && h->nthreads > 0)
             rc = -ETIMEDOUT;
     /* Connections accepted but never given a thread are closed unanswered. */
-    while (rc == 0 && h->qlen > 0) {
-        h->net.close(h->net.ctx, h->queue[h->qhead]);
-        h->qhead = (h->qhead + 1) % h->cfg.max_conns;
-        h->qlen--;
-        h->active--;
-    }
+    while (rc == 0 && h->qlen > 0)
+        h->net.close(h->net.ctx, h->queue[--h->qlen].fd);
     pthread_mutex_unlock(&h->lock);
     return rc;
 }
@@ -263,7 +340,6 @@ void pp_httpd_free(struct pp_httpd *h)
     pp_mime_free(h->mime);
     free(h->root_real);
     free(h->queue);
-    free(h->queue_peer);
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->work);
     pthread_cond_destroy(&h->space);
