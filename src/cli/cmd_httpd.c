@@ -27,7 +27,8 @@ void pp_cmd_httpd_usage(FILE *f)
     fprintf(f,
             "usage: portplex httpd --root DIR [--listen [ADDR:]PORT] [--max-conns N]\n"
             "                      [--timeout S] [--grace S] [--log FILE|-] [--no-listing]\n"
-            "                      [--follow-symlinks] [--stack kernel|tun:IF:ADDR/PREFIX]\n\n"
+            "                      [--follow-symlinks] [--no-cache]\n"
+            "                      [--stack kernel|tun:IF:ADDR/PREFIX]\n\n"
             "Serves the files under DIR over HTTP/1.1 (GET and HEAD, keep-alive and\n"
             "pipelining, single byte ranges, ETag and Last-Modified conditionals,\n"
             "directory listings).  One thread per connection, from a pool of at most\n"
@@ -42,6 +43,8 @@ void pp_cmd_httpd_usage(FILE *f)
             "  --log FILE|-        access log in Combined Log Format ('-': stdout)\n"
             "  --no-listing        403 for directories without index.html\n"
             "  --follow-symlinks   serve symlinks that point outside DIR (refused by default)\n"
+            "  --no-cache          files up to 16 KiB are cached for 1 s by default (a change\n"
+            "                      shows within a second); this turns that off\n"
             "  --stack kernel      the kernel's sockets (default)\n"
             "  --stack tun:IF:ADDR/PREFIX\n"
             "                      portplex's own stack on a new TUN device IF (root), as\n"
@@ -64,6 +67,7 @@ int pp_cmd_httpd(int argc, char **argv)
         {"grace", required_argument, NULL, 'g'},     {"log", required_argument, NULL, 'L'},
         {"no-listing", no_argument, NULL, 'N'},      {"follow-symlinks", no_argument, NULL, 'F'},
         {"stack", required_argument, NULL, 's'},     {"help", no_argument, NULL, 'h'},
+        {"no-cache", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     struct pp_httpd_config cfg = {.max_conns = 256, .timeout_s = 10, .grace_s = 10, .listing = 1,
@@ -103,6 +107,7 @@ int pp_cmd_httpd(int argc, char **argv)
         case 'L': log_path = optarg; break;
         case 'N': cfg.listing = 0; break;
         case 'F': cfg.follow_symlinks = 1; break;
+        case 'C': cfg.no_cache = 1; break;
         case 's': stack = optarg; break;
         case 'h': pp_cmd_httpd_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("httpd", "option '%s' needs a value", argv[optind - 1]);

@@ -44,6 +44,7 @@ struct pp_httpd_config {
     int listing;         /* directory listings when there is no index.html */
     int follow_symlinks; /* serve symlinks that leave the root */
     int log_fd;          /* access log (Combined Log Format), -1 for none */
+    int no_cache;        /* do not cache small files (changes show at once) */
 };
 
 struct pp_httpd_stats {

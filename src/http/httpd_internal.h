@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "httpd.h"
+#include "file_cache.h"
 #include "mime.h"
 #include "request.h"
 
@@ -26,6 +27,7 @@ struct pp_httpd {
     struct pp_httpd_config cfg;
     struct pp_httpd_net net;
     struct pp_mime *mime;
+    struct pp_file_cache *cache; /* small files, NULL when disabled */
     int root_fd;
     int use_openat2; /* RESOLVE_BENEATH is available */
     char *root_real; /* realpath of the root, for the fallback check */
@@ -46,6 +48,7 @@ struct pp_httpd_conn {
     char peer[64];
     char *in;  /* PP_HTTPD_INBUF */
     char *out; /* PP_HTTPD_OUTBUF */
+    char *cbuf; /* PP_FILE_CACHE_MAX: a small file's bytes */
     size_t have;
     /* Filled per response for the access log. */
     int status;

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "file_cache.h"
 #include "path.h"
 #include "portplex/portplex.h"
 #include "range.h"
@@ -311,7 +312,8 @@ static int status_of_errno(int e)
 
 /* Applies preconditions and Range to an open regular file and sends it. */
 static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req,
-                      struct reply *r, int fd, const struct stat *st, const char *name)
+                      struct reply *r, int fd, const struct stat *st, const char *name,
+                      const char *content)
 {
     char etag[PP_HTTP_ETAG_MAX], lm[PP_HTTP_DATE_BUF], page[512], cr[96];
     const struct pp_http_header *range = pp_http_header_find(req, "Range", NULL);
@@ -334,7 +336,8 @@ static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req
     }
     add_header(r, "Accept-Ranges: bytes\r\n");
     r->type = pp_mime_lookup(c->h->mime, name);
-    r->file = fd;
+    r->file = content ? -1 : fd;
+    r->body = content;
     r->status = 200;
     r->first = 0;
     r->length = (unsigned long long)st->st_size;
@@ -352,12 +355,27 @@ static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req
             snprintf(cr, sizeof cr, "*/%llu", (unsigned long long)st->st_size);
             add_header(r, "Content-Range: bytes %s\r\n", cr);
             r->file = -1;
+            r->body = NULL;
             error_page(r, 416, page, sizeof page);
             return send_reply(c, r);
         case PP_RANGE_IGNORE: break;
         }
     }
     return send_reply(c, r);
+}
+
+/* Serves the open regular file fd; small files go through the cache. */
+static int serve_opened(struct pp_httpd_conn *c, const struct pp_http_request *req,
+                        struct reply *r, int fd, const struct stat *st, const char *path)
+{
+    struct pp_httpd *h = c->h;
+
+    if (h->cache && st->st_size <= PP_FILE_CACHE_MAX &&
+        pread(fd, c->cbuf, (size_t)st->st_size, 0) == (ssize_t)st->st_size) {
+        pp_file_cache_put(h->cache, path, pp__httpd_now_ms(), st, c->cbuf);
+        return serve_file(c, req, r, fd, st, path, c->cbuf);
+    }
+    return serve_file(c, req, r, fd, st, path, NULL);
 }
 
 /* The request's framing and version rules; 0 when it may be served, else
@@ -439,6 +457,14 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
     }
     if (h->stopping)
         r->keep = 0;
+    if (h->cache) {
+        size_t pl = strlen(path);
+        if (dir_form) /* the directory's index.html, if that is what was served */
+            snprintf(path + pl, 16, "%sindex.html", pl ? "/" : "");
+        if (pp_file_cache_get(h->cache, path, pp__httpd_now_ms(), &st, c->cbuf))
+            return serve_file(c, req, r, -1, &st, path, c->cbuf);
+        path[pl] = 0;
+    }
     fd = open_beneath(h, path);
     if (fd < 0) {
         error_page(r, status_of_errno(fd), page, sizeof page);
@@ -473,7 +499,7 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
         ifd = open_beneath(h, path);
         if (ifd >= 0 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
             close(fd);
-            rc = serve_file(c, req, r, ifd, &st, path);
+            rc = serve_opened(c, req, r, ifd, &st, path);
             close(ifd);
             return rc;
         }
@@ -514,7 +540,7 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
         error_page(r, 404, page, sizeof page);
         return send_reply(c, r);
     }
-    rc = serve_file(c, req, r, fd, &st, path);
+    rc = serve_opened(c, req, r, fd, &st, path);
     close(fd);
     return rc;
 }

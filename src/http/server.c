@@ -122,6 +122,7 @@ static void *worker(void *arg)
     c.h = h;
     c.in = malloc(PP_HTTPD_INBUF);
     c.out = malloc(PP_HTTPD_OUTBUF);
+    c.cbuf = malloc(PP_FILE_CACHE_MAX);
     pthread_mutex_lock(&h->lock);
     for (;;) {
         while (h->qlen == 0 && !h->stopping) {
@@ -149,7 +150,7 @@ static void *worker(void *arg)
         h->busy++;
         pthread_cond_signal(&h->space);
         pthread_mutex_unlock(&h->lock);
-        if (c.in && c.out)
+        if (c.in && c.out && c.cbuf)
             serve(&c);
         h->net.close(h->net.ctx, c.fd);
         pthread_mutex_lock(&h->lock);
@@ -160,6 +161,7 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&h->lock);
     free(c.in);
     free(c.out);
+    free(c.cbuf);
     return NULL;
 }
 
@@ -203,7 +205,9 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
     }
     h->queue = calloc((size_t)h->qcap, sizeof *h->queue);
     h->mime = pp_mime_new(NULL);
-    if (!h->root_real || !h->queue || !h->mime) {
+    if (!cfg->no_cache)
+        h->cache = pp_file_cache_new();
+    if (!h->root_real || !h->queue || !h->mime || (!cfg->no_cache && !h->cache)) {
         snprintf(err, 256, "out of memory");
         goto err;
     }
@@ -338,6 +342,7 @@ void pp_httpd_free(struct pp_httpd *h)
     if (h->root_fd >= 0)
         close(h->root_fd);
     pp_mime_free(h->mime);
+    pp_file_cache_free(h->cache);
     free(h->root_real);
     free(h->queue);
     pthread_mutex_destroy(&h->lock);

@@ -1,0 +1,145 @@
+#!/bin/bash
+# httpd.sh - `portplex httpd` on the kernel's sockets, on 127.0.0.1 (and ::1
+# where the kernel has it), against real clients: the raw-socket suite
+# (tests/tools/httpd_suite.py), curl over IPv6, ab for 10,000 connections
+# with the descriptor count back where it started, slowhttptest (slowloris)
+# with more connections than --max-conns while a curl probe is still served,
+# goaccess reading the access log, and SIGTERM under wrk load that lets an
+# in-flight download finish.  Option errors exit 2.
+set -u
+P=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/interop.bash"
+need_tools curl ab wrk slowhttptest goaccess
+PY=/usr/bin/python3
+[ -x $PY ] || skip "needs /usr/bin/python3"
+SUITE="$HERE/../tools/httpd_suite.py"
+T=$PP_TMP
+PIDS=()
+cleanup_servers() { local p; for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; }
+trap 'cleanup_servers; netns_cleanup' EXIT
+
+# start_server OUTFILE ARGS...: starts httpd, sets PORT and SPID.
+start_server() {
+    local out=$1
+    shift
+    "$P" httpd "$@" >"$out" 2>"$out.err" &
+    SPID=$!
+    PIDS+=("$SPID")
+    wait_for "$out" "serving .* on port"
+    PORT=$(sed -n 's/.* on port \([0-9]*\) .*/\1/p' "$out")
+    [ -n "$PORT" ] || fail "no port in $(cat "$out")"
+}
+usage() { # usage WANT_EXIT PATTERN ARGS...
+    local want=$1 pat=$2 out rc
+    shift 2
+    out=$("$P" httpd "$@" 2>&1)
+    rc=$?
+    [ $rc = "$want" ] || fail "httpd $* exited $rc, wanted $want: $out"
+    grep -q -- "$pat" <<<"$out" || fail "httpd $*: message lacks '$pat': $out"
+}
+
+echo "== option errors"
+usage 2 "--root DIR is required"
+usage 2 "max-conns must be 1-65536" --root / --max-conns 0
+usage 2 "timeout must be" --root / --timeout x
+usage 2 "unknown option" --root / --frobnicate
+usage 2 "--stack wants" --root / --stack foo
+usage 1 "cannot serve" --root /nonexistent/dir
+usage 1 "not an IPv4 or IPv6 address" --root / --listen bogus:80
+usage 1 "port '99999' is not 0-65535" --root / --listen 127.0.0.1:99999
+
+echo "== the suite"
+$PY "$SUITE" make-root "$T" || fail "fixture"
+start_server "$T/main.out" --root "$T/root" --listen 127.0.0.1:0 --log "$T/access.log" --timeout 5
+$PY "$SUITE" run 127.0.0.1 "$PORT" "$T" || fail "httpd suite failed on the kernel backend"
+
+echo "== small-file cache: a change shows within a second; --no-cache shows it at once"
+echo one >"$T/root/changing.txt"
+[ "$(curl -s "http://127.0.0.1:$PORT/changing.txt")" = one ] || fail "changing.txt"
+echo two >"$T/root/changing.txt"
+sleep 1.1
+[ "$(curl -s "http://127.0.0.1:$PORT/changing.txt")" = two ] || fail "a changed file was still served old after 1.1 s"
+rm "$T/root/changing.txt"
+sleep 1.1
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/changing.txt")" = 404 ] \
+    || fail "a removed file was still served after 1.1 s"
+
+echo "== 10,000 connections with ab; descriptors back to their start"
+fds0=$(ls /proc/$SPID/fd | wc -l)
+ab -q -n 10000 -c 32 "http://127.0.0.1:$PORT/ten.txt" >"$T/ab.txt" 2>&1 || { cat "$T/ab.txt"; fail "ab"; }
+grep -qE '^Complete requests: +10000' "$T/ab.txt" || { cat "$T/ab.txt"; fail "ab did not complete 10000"; }
+grep -qE '^Failed requests: +0' "$T/ab.txt" || { cat "$T/ab.txt"; fail "ab saw failures"; }
+sleep 0.5
+fds1=$(ls /proc/$SPID/fd | wc -l)
+[ "$fds1" = "$fds0" ] || fail "descriptors: $fds0 before, $fds1 after 10,000 connections"
+echo "ok: $(grep 'Requests per second' "$T/ab.txt"); $fds0 descriptors before and after"
+
+echo "== access log: one Combined line per request, goaccess reads it all"
+kill -TERM $SPID
+wait $SPID || fail "httpd exited $? on SIGTERM"
+reqs=$(sed -n 's/.*connections, \([0-9]*\) requests.*/\1/p' "$T/main.out.err")
+lines=$(wc -l <"$T/access.log")
+[ -n "$reqs" ] && [ "$lines" = "$reqs" ] || fail "$lines log lines for $reqs requests"
+grep -q '"evil\\x22 200 \\x22x\\x5c \\xff"' "$T/access.log" || fail "hostile User-Agent not escaped"
+goaccess "$T/access.log" --log-format=COMBINED -o "$T/ga.json" >/dev/null 2>&1 || fail "goaccess failed"
+$PY - "$T/ga.json" "$lines" <<'PYEOF' || fail "goaccess disagrees with the log"
+import json, sys
+g = json.load(open(sys.argv[1]))["general"]
+n = int(sys.argv[2])
+assert g["total_requests"] == n and g["failed_requests"] == 0, g
+print("ok: goaccess parsed %d of %d lines, 0 failed" % (g["valid_requests"], n))
+PYEOF
+
+echo "== IPv6 and IPv4 on the default (dual-stack) listener"
+start_server "$T/v6.out" --root "$T/root" --listen 0
+body=$(curl -s "http://127.0.0.1:$PORT/ten.txt") || fail "IPv4 on the dual-stack listener"
+[ "$body" = 0123456789 ] || fail "IPv4 body '$body'"
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+    body=$(curl -s -g "http://[::1]:$PORT/ten.txt") || fail "IPv6 request failed"
+    [ "$body" = 0123456789 ] || fail "IPv6 body '$body'"
+    echo "ok: served over IPv6 and IPv4 on port $PORT"
+else
+    echo "note: no ::1 on lo here; IPv6 not exercised"
+fi
+kill -TERM $SPID
+wait $SPID
+
+echo "== slowloris (slowhttptest) with 40 connections against --max-conns 4"
+start_server "$T/slow.out" --root "$T/root" --listen 127.0.0.1:0 --max-conns 4 --timeout 5
+slowhttptest -H -c 40 -i 1 -r 40 -l 6 -p 3 -u "http://127.0.0.1:$PORT/ten.txt" -g -o "$T/slow" \
+    >"$T/slow.txt" 2>&1 &
+SLOW=$!
+PIDS+=("$SLOW")
+sleep 2.5
+start=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 4 "http://127.0.0.1:$PORT/ten.txt")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$code" = 200 ] || fail "probe during slowloris got '$code' after $ms ms"
+wait $SLOW
+grep -q 'service available:.*YES' "$T/slow.txt" || fail "slowhttptest found the service unavailable"
+kill -TERM $SPID
+wait $SPID
+grep -qE '[1-9][0-9]* timeouts' "$T/slow.out.err" || fail "no slow connection was timed out: $(cat "$T/slow.out.err")"
+echo "ok: probe served in $ms ms while 40 slow connections held 4 threads; $(grep -oE '[0-9]+ timeouts' "$T/slow.out.err")"
+
+echo "== SIGTERM under wrk load: in-flight download completes, exit 0"
+start_server "$T/term.out" --root "$T/root" --listen 127.0.0.1:0 --grace 10
+wrk -t2 -c32 -d4s "http://127.0.0.1:$PORT/ten.txt" >"$T/wrk.txt" 2>&1 &
+WRK=$!
+PIDS+=("$WRK")
+curl -s --limit-rate 1500K -o "$T/big.dl" "http://127.0.0.1:$PORT/big.bin" &
+CURL=$!
+sleep 1
+kill -TERM $SPID
+t0=$(date +%s%N)
+wait $SPID
+rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $CURL || fail "the in-flight download failed"
+wait $WRK
+cmp -s "$T/big.dl" "$T/root/big.bin" || fail "the in-flight download is incomplete ($(stat -c %s "$T/big.dl") bytes)"
+[ $rc = 0 ] || fail "httpd exited $rc after SIGTERM"
+grep -q 'Requests/sec' "$T/wrk.txt" || fail "wrk did not run: $(cat "$T/wrk.txt")"
+echo "ok: stopped $took ms after SIGTERM, the 3 MiB download finished; $(grep Requests/sec "$T/wrk.txt")"
+echo "PASS"

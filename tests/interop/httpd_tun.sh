@@ -1,0 +1,84 @@
+#!/bin/bash
+# httpd_tun.sh - `portplex httpd` on portplex's own stack (--stack tun:...)
+# in a fresh network namespace, asked by the Linux kernel's TCP: the same
+# raw-socket suite as the kernel backend (tests/tools/httpd_suite.py), curl
+# fetching a 3 MiB file with SHA-256 compared, ab with 2,000 connections,
+# slowloris with more connections than --max-conns while a probe is served,
+# and the same server as `portplex stack --serve http:PORT:DIR`.
+set -u
+PORTPLEX=$1
+. "$(dirname "$0")/../lib/interop.bash"
+PY=/usr/bin/python3
+SUITE="$(cd "$(dirname "$0")" && pwd)/../tools/httpd_suite.py"
+
+need_root
+need_tools ip curl ab sha256sum
+[ -x $PY ] || skip "needs /usr/bin/python3"
+[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+
+netns_new NS
+IN() { ip netns exec "$NS" "$@"; }
+T=$PP_TMP
+$PY "$SUITE" make-root "$T" || fail "fixture"
+
+ip netns exec "$NS" "$PORTPLEX" httpd --root "$T/root" --stack tun:pph0:192.0.2.2/24 --listen 80 --timeout 5 \
+    --max-conns 8 --log "$T/access.log" >"$T/httpd.out" 2>"$T/httpd.err" &
+HPID=$!
+wait_for "$T/httpd.out" "is up"
+grep -q "serving http on tcp port 80" "$T/httpd.out" || fail "no http service: $(cat "$T/httpd.out")"
+
+IN $PY "$SUITE" run 192.0.2.2 80 "$T" || fail "httpd suite failed on the portplex backend"
+
+want=$(sha256sum <"$T/root/big.bin" | cut -d' ' -f1)
+got=$(IN curl -s --max-time 30 http://192.0.2.2/big.bin | sha256sum | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "3 MiB over portplex TCP: SHA-256 differs"
+echo "ok: curl fetched 3 MiB over portplex's TCP, SHA-256 equal"
+
+IN ab -q -n 2000 -c 16 http://192.0.2.2/ten.txt >"$T/ab.txt" 2>&1 || { cat "$T/ab.txt"; fail "ab"; }
+grep -qE '^Failed requests: +0' "$T/ab.txt" && grep -qE '^Complete requests: +2000' "$T/ab.txt" \
+    || { cat "$T/ab.txt"; fail "ab over portplex"; }
+echo "ok: ab, 2000 connections: $(grep 'Requests per second' "$T/ab.txt")"
+
+# Slowloris: 24 connections that never finish their head, against 8 threads.
+IN $PY - <<'PY' || fail "slowloris over portplex"
+import socket, time, urllib.request
+slow = []
+for i in range(24):
+    s = socket.create_connection(("192.0.2.2", 80), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")
+    slow.append(s)
+time.sleep(0.5)
+t0 = time.time()
+body = urllib.request.urlopen("http://192.0.2.2/ten.txt", timeout=5).read()
+dt = time.time() - t0
+assert body == b"0123456789", body
+got408 = 0
+for s in slow:
+    try:
+        s.settimeout(8)
+        if s.recv(100).startswith(b"HTTP/1.1 408"):
+            got408 += 1
+    except OSError:
+        pass
+assert got408 >= 16, "only %d of 24 slow connections got 408" % got408
+print("ok: probe served in %.0f ms during slowloris; %d/24 slow connections got 408" % (dt * 1000, got408))
+PY
+
+kill -TERM $HPID
+wait $HPID || fail "httpd on tun exited $? on SIGTERM"
+reqs=$(wc -l <"$T/access.log")
+[ "$reqs" -gt 2100 ] || fail "access log has only $reqs lines"
+
+# The same server as a service of `portplex stack`.
+ip netns exec "$NS" "$PORTPLEX" stack --tun pph1 --addr 198.51.100.2/24 --serve http:8080:"$T/root" \
+    >"$T/stack.out" 2>"$T/stack.err" &
+SPID=$!
+wait_for "$T/stack.out" "is up"
+body=$(IN curl -s --max-time 5 http://198.51.100.2:8080/sub/a.txt)
+[ "$body" = "in sub" ] || fail "stack --serve http: got '$body'"
+code=$(IN curl -s -o /dev/null -w '%{http_code}' --max-time 5 --path-as-is http://198.51.100.2:8080/../secret.txt)
+[ "$code" = 400 ] || fail "stack --serve http: traversal got $code"
+kill -TERM $SPID
+wait $SPID || fail "stack exited $?"
+echo "ok: stack --serve http:8080:DIR serves the same tree"
+echo PASS
