@@ -54,6 +54,17 @@ $PY "$SUITE" make-root "$T" || fail "fixture"
 start_server "$T/main.out" --root "$T/root" --listen 127.0.0.1:0 --log "$T/access.log" --timeout 5
 $PY "$SUITE" run 127.0.0.1 "$PORT" "$T" || fail "httpd suite failed on the kernel backend"
 
+echo "== traversal with curl --path-as-is"
+for t in /../secret.txt /..%2fsecret.txt /%2e%2e/secret.txt /%2e%2e%2fsecret.txt /sub/../../secret.txt \
+    /%252e%252e/secret.txt '/..\secret.txt' /..%5csecret.txt /%00/../secret.txt /escape.txt \
+    /escape_rel.txt /../../../../../../etc/passwd /.%2e/.%2e/etc/passwd; do
+    out=$(curl -s --path-as-is -w '\n%{http_code}' "http://127.0.0.1:$PORT$t")
+    code=${out##*$'\n'}
+    case $code in 400 | 403 | 404) ;; *) fail "curl --path-as-is $t got $code" ;; esac
+    grep -q -e SECRET -e 'root:' <<<"$out" && fail "curl --path-as-is $t leaked a file outside the root"
+done
+echo "ok: 13 traversal spellings refused (400/403/404), nothing outside the root served"
+
 echo "== small-file cache: a change shows within a second; --no-cache shows it at once"
 echo one >"$T/root/changing.txt"
 [ "$(curl -s "http://127.0.0.1:$PORT/changing.txt")" = one ] || fail "changing.txt"
