@@ -717,8 +717,25 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
         goto drop;
     }
     if (rule == PP_RULE_TIME_WAIT) {
-        time_wait_input(st, e->owner, ip, &t);
-        goto drop;
+        struct pp_dmx_timewait *tw = e->owner;
+        /* RFC 1122 4.2.2.13 (and RFC 6191): a SYN whose sequence number is
+         * beyond everything the old connection used may open a new one at
+         * once.  Clients that reuse ports quickly (the kernel after a
+         * server-side close) depend on it. */
+        if ((t.flags & (PP_TCP_SYN | PP_TCP_ACK | PP_TCP_RST)) == PP_TCP_SYN &&
+            (int32_t)(t.seq - tw->rcv_nxt) > 0) {
+            pp_demux_timewait_kill(st->demux, tw);
+            CNT(st, tcp, tw_reopened);
+            rule = pp_demux_lookup_tcp(st->demux, ip->src, t.sport, ip->dst, t.dport, &e);
+            if (rule == PP_RULE_MISS) {
+                CNT(st, tcp, no_ports);
+                pp__tcp_send_rst_for(st, ip, &t);
+                goto drop;
+            }
+        } else {
+            time_wait_input(st, tw, ip, &t);
+            goto drop;
+        }
     }
     tcb = ((struct pp_sock *)e->owner)->tcb;
     if (tcb) {

@@ -390,3 +390,54 @@ TEST(syn_ack_answers_every_option_combination)
     }
     pp_stack_free(st);
 }
+
+/* RFC 1122 4.2.2.13: after a server-side close leaves TIME_WAIT, a SYN
+ * from the same client port with a higher sequence number opens a new
+ * connection at once; an older one only gets the TIME_WAIT ACK. */
+TEST(syn_beyond_time_wait_reopens)
+{
+    struct pp_tcp_hdr s, t;
+    int lis = listening(8), c;
+    memset(&s, 0, sizeof s);
+    s.sport = 30000;
+    s.dport = 80;
+    s.seq = 1000;
+    s.flags = PP_TCP_SYN;
+    s.window = 1000;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
+    s.flags = PP_TCP_ACK;
+    s.seq = 1001;
+    s.ack = t.seq + 1;
+    send_from_peer(&s, NULL);
+    c = pp_accept(st, lis, NULL, NULL);
+    ASSERT_GE(c, 0);
+    ASSERT_EQ(pp_close(st, c), 0); /* our FIN */
+    t = last();
+    ASSERT(t.flags & PP_TCP_FIN);
+    s.flags = PP_TCP_ACK | PP_TCP_FIN; /* the peer acknowledges and closes */
+    s.ack = t.seq + 1;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 1002);
+    /* An old SYN: the TIME_WAIT ACK, no new connection. */
+    memset(&s, 0, sizeof s);
+    s.sport = 30000;
+    s.dport = 80;
+    s.seq = 500;
+    s.flags = PP_TCP_SYN;
+    s.window = 1000;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 1002);
+    /* A new SYN beyond the old sequence space: SYN/ACK. */
+    s.seq = 900000;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 900001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.tw_reopened"), 1);
+}

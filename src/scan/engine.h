@@ -1,0 +1,78 @@
+/* engine.h - the raw-packet scan engine: sends probes for every (host,
+ * port) in the chosen order, paced by nmap-style timing (adaptive RTT
+ * timeout, a congestion window that grows with answers and halves on
+ * drops, retransmissions, --min-rate/--max-rate), matches answers to
+ * probes by their cookies, and infers each port's state and reason.  It
+ * talks to the network through a small I/O table: raw sockets and libpcap
+ * on the kernel (io_kernel.c), or a tap on a portplex stack (io_stack.c). */
+#ifndef PP_SCAN_ENGINE_H
+#define PP_SCAN_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "order.h"
+#include "ports.h"
+#include "probe.h"
+#include "targets.h"
+
+struct pp_scan_io {
+    void *ctx;
+    /* Sends one whole IPv4 packet; 0 or -errno (-ENOBUFS: try later). */
+    int (*send)(void *ctx, const uint8_t *pkt, size_t len);
+    /* Waits up to timeout_ms for one received IPv4 packet; its length, 0
+     * on timeout, -errno on failure. */
+    int (*recv)(void *ctx, uint8_t *buf, size_t cap, int timeout_ms);
+    void (*close)(void *ctx);
+};
+
+/* nmap's timing knobs; pp_scan_timing_template fills them for -T0..-T5. */
+struct pp_scan_timing {
+    int initial_rtt_ms, min_rtt_ms, max_rtt_ms;
+    int max_retries;
+    int scan_delay_ms;  /* between probes (T0-T2) */
+    int max_parallel;   /* probes in flight at most */
+    double min_rate, max_rate; /* probes per second, 0 = none */
+    long host_timeout_ms; /* give up on a host after this long, 0 = never */
+};
+void pp_scan_timing_template(int level, struct pp_scan_timing *t);
+
+/* One host's results, indexed by port rank (TCP ports first, then UDP). */
+struct pp_scan_host {
+    uint32_t addr;
+    uint8_t *state, *reason, *ttl;
+    int up;            /* something answered */
+    int timed_out;     /* --host-timeout hit */
+    int icmp_limited;  /* ICMP port-unreachable rate limiting was seen */
+    double icmp_interval; /* measured seconds between port-unreachables */
+};
+
+struct pp_scan_job {
+    const struct pp_targets *targets;
+    const struct pp_portset *ports;
+    int tcp, udp;               /* scan TCP ports (with probe.kind) / UDP ports */
+    struct pp_scan_probe_cfg probe;
+    struct pp_scan_timing timing;
+    int randomize;
+    uint64_t seed, shard, shards;
+    struct pp_scan_io *io;
+    int progress;               /* live progress line on stderr */
+    /* Called as each port's final state is known (for -oJ); may be NULL. */
+    void (*on_port)(void *arg, const struct pp_scan_host *h, int udp, uint16_t port, int rank);
+    void *arg;
+};
+
+struct pp_scan_result {
+    struct pp_scan_host *hosts; /* one per target, in target order */
+    uint64_t nhosts;
+    int nports, ntcp;           /* ranks: [0, ntcp) TCP, [ntcp, nports) UDP */
+    uint16_t *port_of;          /* rank -> port */
+    uint64_t sent, answers, retransmits, drops;
+    double seconds;
+};
+
+/* Runs the scan; 0, or -errno with a message in err (256 bytes). */
+int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err);
+void pp_scan_result_free(struct pp_scan_result *res);
+
+#endif
