@@ -68,6 +68,16 @@ struct pp_demux_event {
 void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct pp_demux_event *ev),
                        void *arg);
 
+/* A tap on received packets: fn sees each packet handed to the stack just
+ * before the stack processes it (NULL: stop).  It runs with the stack's
+ * lock held: it must copy what it keeps and not call back into the stack. */
+void pp_stack_on_input(struct pp_stack *st, void (*fn)(void *arg, const uint8_t *pkt, size_t len),
+                       void *arg);
+/* Sends a whole IPv4 packet the caller built (a scanner's probe) out of the
+ * stack's link, as a raw socket would; its source must be the stack's
+ * address.  0, -EINVAL, or the link's -errno. */
+int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len);
+
 /* One socket, as `ss -tuna` shows it. */
 struct pp_socket_info {
     int tcp;

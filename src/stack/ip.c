@@ -84,7 +84,7 @@ drop:
 }
 
 /* Sends one packet whose header is already at p->data. */
-static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
+int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
 {
     int rc;
 
@@ -125,7 +125,7 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
     if (payload + PP_IPV4_HDR_LEN <= mtu) {
         h.total_len = (uint16_t)(payload + PP_IPV4_HDR_LEN);
         pp_ipv4_emit(pp_pbuf_push(p, PP_IPV4_HDR_LEN), PP_IPV4_HDR_LEN, &h, 0);
-        rc = link_send(st, p->data, p->len);
+        rc = pp__ip_link_send(st, p->data, p->len);
         pp_pbuf_free(p);
         return rc;
     }
@@ -151,7 +151,7 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
             h.total_len = (uint16_t)(PP_IPV4_HDR_LEN + n);
             pp_ipv4_emit(frag, PP_IPV4_HDR_LEN, &h, 0);
             memcpy(frag + PP_IPV4_HDR_LEN, p->data + off, n);
-            rc = link_send(st, frag, PP_IPV4_HDR_LEN + n);
+            rc = pp__ip_link_send(st, frag, PP_IPV4_HDR_LEN + n);
             CNT(st, ip, frag_creates);
         }
         CNT(st, ip, frag_oks);

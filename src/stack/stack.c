@@ -1,5 +1,6 @@
 /* stack.c - a stack instance: creation, the ingress entry point, timers,
  * tracing and counters. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,29 @@ void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct p
     st->demux_hook_arg = arg;
     update_trace_hook(st);
     pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_on_input(struct pp_stack *st, void (*fn)(void *arg, const uint8_t *pkt, size_t len),
+                       void *arg)
+{
+    pthread_mutex_lock(&st->lock);
+    st->input_tap = fn;
+    st->input_tap_arg = arg;
+    pthread_mutex_unlock(&st->lock);
+}
+
+int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len)
+{
+    int rc;
+
+    /* Only packets from our own address: this is not a way to spoof. */
+    if (len < 20 || ((uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 | (uint32_t)pkt[14] << 8 |
+                     pkt[15]) != st->addr)
+        return -EINVAL;
+    pthread_mutex_lock(&st->lock);
+    rc = pp__ip_link_send(st, pkt, len);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
 }
 
 struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
@@ -153,6 +177,8 @@ static void input_locked(struct pp_stack *st, const uint8_t *pkt, size_t len)
     memcpy(p->data, pkt, len);
     if (st->pcap)
         pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
+    if (st->input_tap)
+        st->input_tap(st->input_tap_arg, pkt, len);
     pp__ip_input(st, p); /* consumes p */
 }
 

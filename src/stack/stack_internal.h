@@ -68,6 +68,8 @@ struct pp_stack {
     struct pp_sock *wake_list;
     void (*demux_hook)(void *arg, const struct pp_demux_event *ev);
     void *demux_hook_arg;
+    void (*input_tap)(void *arg, const uint8_t *pkt, size_t len); /* pp_stack_on_input */
+    void *input_tap_arg;
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
 };
 
@@ -94,6 +96,8 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
+/* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */
+int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len);
 int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
                   uint8_t proto, uint8_t tos, int df);
 
