@@ -81,11 +81,12 @@ struct run {
         uint64_t base;
     } *hr;
     size_t nhr;
-    int16_t *rank[2]; /* port -> rank, -1 if not scanned */
+    int32_t *rank[2]; /* port -> rank, -1 if not scanned */
     struct flight *fl;
     int nfl, inflight;
     int *free_slots, nfree; /* a stack of unused flight slots */
     double next_check;      /* no probe can time out before this */
+    int max_success_try;    /* the highest retransmission that got an answer */
     struct fmap map;
     /* Timing (nmap's RFC 6298-like estimator, in seconds). */
     double srtt, rttvar, timeout;
@@ -124,15 +125,7 @@ static int cmp_hr(const void *a, const void *b)
 static struct pp_scan_host *host_of(struct run *r, uint64_t h)
 {
     struct pp_scan_host *hs = &r->res->hosts[h];
-    if (!hs->state) {
-        size_t n = (size_t)r->res->nports;
-        hs->state = calloc(n, 3);
-        if (!hs->state)
-            return NULL;
-        hs->reason = hs->state + n;
-        hs->ttl = hs->state + 2 * n;
-    }
-    return hs;
+    return pp_scan_host_alloc(r->res, hs) < 0 ? NULL : hs;
 }
 
 static void decide(struct run *r, uint64_t item, int state, int reason, int ttl)
@@ -180,7 +173,7 @@ static void rtt_sample(struct run *r, double rtt)
 
 static void on_answer(struct run *r, const struct pp_scan_answer *a, double now)
 {
-    const int16_t *rk = r->rank[a->udp];
+    const int32_t *rk = r->rank[a->udp];
     uint64_t h, item;
     long pos;
     int rank;
@@ -194,6 +187,8 @@ static void on_answer(struct run *r, const struct pp_scan_answer *a, double now)
     pos = fmap_find(&r->map, item);
     if (pos >= 0) {
         struct flight *f = &r->fl[r->map.slot[pos]];
+        if (f->tries - 1 > r->max_success_try && f->tries < 9)
+            r->max_success_try = f->tries - 1;
         if (f->tries == 1)
             rtt_sample(r, now - f->sent); /* Karn: only unambiguous samples */
         else {
@@ -304,10 +299,16 @@ static int pump(struct run *r, int wait_ms)
 /* Linux answers closed UDP ports with at most about one ICMP port
  * unreachable per second per peer after a short burst (icmp_ratelimit),
  * so a fast UDP scan hears silence from closed ports and would call them
- * open|filtered.  Ports left silent on a host that did send
- * port-unreachables are probed again one at a time, far enough apart that
- * the host's token bucket has refilled: an answer then says closed (or
- * open), and only silence after that counts as open|filtered. */
+ * open|filtered (nmap does, unless it slows down enough).  Ports left
+ * silent on a host that is up are probed again one at a time, far enough
+ * apart that the host's token bucket has refilled: an answer then says
+ * closed (or open), and only silence after that counts as open|filtered.
+ * If the first few slow probes of a host that never sent a port
+ * unreachable all stay silent too, the silence is a firewall's: the rest
+ * are open|filtered without waiting. */
+#define SLOW_INTERVAL 1.05 /* seconds: Linux refills one token per second */
+#define SLOW_GIVE_UP 5
+#define SLOW_TRIES 3
 static int slow_udp_pass(struct run *r)
 {
     size_t i;
@@ -316,72 +317,68 @@ static int slow_udp_pass(struct run *r)
     for (i = 0; i < r->nsilent; i++) {
         uint64_t item = r->silent[i], h = item / (uint64_t)r->res->nports;
         struct pp_scan_host *hs = &r->res->hosts[h];
-        int rank = (int)(item % (uint64_t)r->res->nports), k, closed_seen = 0, j;
-        double interval = 1.05;
+        int rank = (int)(item % (uint64_t)r->res->nports), j, unreach = 0;
+        double until;
+        long pos;
 
-        for (j = r->res->ntcp; j < r->res->nports && !closed_seen; j++)
-            closed_seen = hs->state[j] == PP_PS_CLOSED;
-        if (!closed_seen || hs->timed_out) {
+        for (j = r->res->ntcp; j < r->res->nports && !unreach; j++)
+            unreach = hs->state[j] == PP_PS_CLOSED;
+        if (!hs->up || hs->timed_out || (!unreach && hs->slow_silent >= SLOW_GIVE_UP)) {
             decide(r, item, PP_PS_OPEN_FILTERED, PP_R_NO_RESPONSE, 0);
             continue;
         }
-        if (!hs->icmp_limited) {
-            hs->icmp_limited = 1;
-            hs->icmp_interval = interval;
-        }
-        for (k = 0; k < 2 && !hs->state[rank]; k++) {
-            double until;
-            long pos;
-            if ((rc = send_probe(r, item, 9 + k, now_s())) < 0)
+        /* Up to three tries, each waiting longer: Linux's limiter is a
+         * token bucket per peer, and a peer entry the kernel recycled
+         * starts empty, so one well-spaced try is not always enough. */
+        for (j = 0; j < SLOW_TRIES && !hs->state[rank]; j++) {
+            if ((rc = send_probe(r, item, 9 + j, now_s())) < 0)
                 return rc;
-            until = now_s() + interval;
+            until = now_s() + SLOW_INTERVAL * (1 + 0.5 * j);
             while (!hs->state[rank] && now_s() < until)
                 if ((rc = pump(r, (int)((until - now_s()) * 1000) + 1)) < 0)
                     return rc;
             pos = fmap_find(&r->map, item);
             if (pos >= 0)
                 flight_remove(r, pos);
-            progress(r, now_s(), 0);
+            if (!unreach && hs->slow_silent >= SLOW_GIVE_UP)
+                break;
         }
-        if (!hs->state[rank])
+        if (hs->state[rank] == PP_PS_CLOSED) {
+            /* Silent at full speed, answered when slow: rate limiting. */
+            hs->icmp_limited = 1;
+            hs->icmp_interval = SLOW_INTERVAL;
+        }
+        if (!hs->state[rank]) {
+            hs->slow_silent++;
             decide(r, item, PP_PS_OPEN_FILTERED, PP_R_NO_RESPONSE, 0);
+        }
+        progress(r, now_s(), 0);
     }
     return 0;
 }
 
-static int setup(struct run *r, const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
+int pp_scan_result_init(struct pp_scan_result *res, const struct pp_targets *t,
+                        const struct pp_portset *ports, int tcp, int udp, char *err)
 {
-    const struct pp_targets *t = job->targets;
-    uint64_t h, base = 0;
     int p, proto, rank = 0;
-    size_t i, cap;
+    uint64_t h;
 
     memset(res, 0, sizeof *res);
-    r->job = job;
-    r->res = res;
     res->nhosts = t->count;
-    res->hosts = calloc((size_t)t->count, sizeof *res->hosts);
+    res->hosts = calloc((size_t)(t->count ? t->count : 1), sizeof *res->hosts);
     res->port_of = calloc(65536 * 2, sizeof *res->port_of);
-    r->rank[0] = malloc(65536 * sizeof *r->rank[0]);
-    r->rank[1] = malloc(65536 * sizeof *r->rank[1]);
-    r->hr = calloc(t->n ? t->n : 1, sizeof *r->hr);
-    if (!res->hosts || !res->port_of || !r->rank[0] || !r->rank[1] || !r->hr) {
+    if (!res->hosts || !res->port_of) {
         snprintf(err, 256, "out of memory for %llu hosts", (unsigned long long)t->count);
         return -ENOMEM;
     }
     for (proto = 0; proto < 2; proto++) {
-        memset(r->rank[proto], 0xff, 65536 * sizeof *r->rank[proto]);
-        if (!(proto ? job->udp : job->tcp))
+        if (!(proto ? udp : tcp))
             continue;
-        for (p = pp_ports_next(job->ports, proto, 0); p < 65536; p = pp_ports_next(job->ports, proto, p + 1)) {
-            r->rank[proto][p] = (int16_t)rank;
+        for (p = pp_ports_next(ports, proto, 0); p < 65536; p = pp_ports_next(ports, proto, p + 1))
             res->port_of[rank++] = (uint16_t)p;
-        }
         if (proto == 0)
             res->ntcp = rank;
     }
-    if (!job->tcp)
-        res->ntcp = 0;
     res->nports = rank;
     if (rank == 0) {
         snprintf(err, 256, "no ports to scan");
@@ -389,6 +386,45 @@ static int setup(struct run *r, const struct pp_scan_job *job, struct pp_scan_re
     }
     for (h = 0; h < t->count; h++)
         res->hosts[h].addr = pp_targets_at(t, h);
+    return 0;
+}
+
+int pp_scan_host_alloc(struct pp_scan_result *res, struct pp_scan_host *hs)
+{
+    if (!hs->state) {
+        size_t n = (size_t)res->nports;
+        hs->state = calloc(n, 3);
+        if (!hs->state)
+            return -ENOMEM;
+        hs->reason = hs->state + n;
+        hs->ttl = hs->state + 2 * n;
+    }
+    return 0;
+}
+
+static int setup(struct run *r, const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
+{
+    const struct pp_targets *t = job->targets;
+    uint64_t base = 0;
+    int proto, rank, rc;
+    size_t i, cap;
+
+    r->job = job;
+    r->res = res;
+    if ((rc = pp_scan_result_init(res, t, job->ports, job->tcp, job->udp, err)) < 0)
+        return rc;
+    r->rank[0] = malloc(65536 * sizeof *r->rank[0]);
+    r->rank[1] = malloc(65536 * sizeof *r->rank[1]);
+    r->hr = calloc(t->n ? t->n : 1, sizeof *r->hr);
+    if (!r->rank[0] || !r->rank[1] || !r->hr) {
+        snprintf(err, 256, "out of memory");
+        return -ENOMEM;
+    }
+    for (proto = 0; proto < 2; proto++)
+        memset(r->rank[proto], 0xff, 65536 * sizeof *r->rank[proto]);
+    for (rank = 0; rank < res->nports; rank++)
+        r->rank[rank >= res->ntcp][res->port_of[rank]] = (int32_t)rank;
+    rank = res->nports;
     for (i = 0; i < t->n; i++) {
         r->hr[i].lo = t->r[i].lo;
         r->hr[i].hi = t->r[i].hi;
@@ -477,7 +513,11 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
             flight_remove(&r, pos);
             if (t->host_timeout_ms && now - r.t0 > t->host_timeout_ms / 1000.0)
                 r.res->hosts[item / (uint64_t)res->nports].timed_out = 1;
-            if (tries > t->max_retries || r.res->hosts[item / (uint64_t)res->nports].timed_out) {
+            /* As nmap: retransmit only as often as retransmissions have
+             * been seen to help (one more than the best so far), up to
+             * --max-retries; silent ports need not cost ten timeouts. */
+            if (tries > (t->max_retries < r.max_success_try + 1 ? t->max_retries : r.max_success_try + 1) ||
+                r.res->hosts[item / (uint64_t)res->nports].timed_out) {
                 give_up(&r, item);
             } else if ((rc = send_probe(&r, item, tries + 1, now)) < 0 && rc != -ENOBUFS) {
                 snprintf(err, 256, "sending a probe failed: %s", strerror(-rc));

@@ -44,7 +44,8 @@ struct pp_scan_host {
     int up;            /* something answered */
     int timed_out;     /* --host-timeout hit */
     int icmp_limited;  /* ICMP port-unreachable rate limiting was seen */
-    double icmp_interval; /* measured seconds between port-unreachables */
+    double icmp_interval; /* the pace silent UDP ports were probed again at */
+    int slow_silent;      /* slow re-probes that stayed silent */
 };
 
 struct pp_scan_job {
@@ -70,6 +71,12 @@ struct pp_scan_result {
     uint64_t sent, answers, retransmits, drops;
     double seconds;
 };
+
+/* Sets up res for targets x ports (ranks, addresses); hosts' arrays come
+ * later from pp_scan_host_alloc.  0 or -errno with a message in err. */
+int pp_scan_result_init(struct pp_scan_result *res, const struct pp_targets *t,
+                        const struct pp_portset *ports, int tcp, int udp, char *err);
+int pp_scan_host_alloc(struct pp_scan_result *res, struct pp_scan_host *hs);
 
 /* Runs the scan; 0, or -errno with a message in err (256 bytes). */
 int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err);

@@ -144,7 +144,7 @@ static int classify_icmp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4
     struct pp_icmp_quote q;
     int reason;
 
-    if (pp_icmp_parse(ip->payload, ip->payload_len, &h, 0) < 0 || !pp_icmp_is_error(h.type) ||
+    if (pp_icmp_parse(ip->payload, ip->payload_len, &h, PP_WIRE_NO_CSUM) < 0 || !pp_icmp_is_error(h.type) ||
         pp_icmp_quote_parse(&h, &q) < 0 || !q.has_ports || q.ip.src != c->src)
         return 0;
     reason = unreach_reason(h.type, h.code);
@@ -180,7 +180,7 @@ static int classify_tcp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
     uint32_t cookie;
     uint16_t f;
 
-    if (pp_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &t, 0) < 0)
+    if (pp_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &t, PP_WIRE_NO_CSUM) < 0)
         return 0;
     if (t.dport != pp_scan_sport(c, ip->src, t.sport, 6))
         return 0;
@@ -234,7 +234,7 @@ static int classify_udp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
 {
     struct pp_udp_hdr u;
 
-    if (pp_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &u, 0) < 0)
+    if (pp_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &u, PP_WIRE_NO_CSUM) < 0)
         return 0;
     if (u.dport != pp_scan_sport(c, ip->src, u.sport, 17) ||
         !pp_scan_udp_id_ok(u.sport, pp_scan_cookie(c, ip->src, u.sport, 17),
@@ -248,6 +248,10 @@ static int classify_udp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
     return 1;
 }
 
+/* Transport checksums are not checked: a capture taken on the receiving
+ * host sees veth and loopback packets before their offloaded checksums are
+ * filled in (like tcpdump's "incorrect" warnings).  The cookie, not the
+ * checksum, is what ties an answer to a probe. */
 int pp_scan_classify(const struct pp_scan_probe_cfg *c, const uint8_t *pkt, size_t len,
                      struct pp_scan_answer *a)
 {
