@@ -4,7 +4,7 @@
 #ifndef PP_LAB_HTML_H
 #define PP_LAB_HTML_H
 
-#define LAB_HTML_MAX 4096
+#define LAB_HTML_MAX 32768
 
 struct lab_arrow {
     char from[16], to[16];

@@ -318,7 +318,7 @@ static int slow_udp_pass(struct run *r)
         uint64_t item = r->silent[i], h = item / (uint64_t)r->res->nports;
         struct pp_scan_host *hs = &r->res->hosts[h];
         int rank = (int)(item % (uint64_t)r->res->nports), j, unreach = 0;
-        double until;
+        double until, interval = r->job->slow_udp_interval > 0 ? r->job->slow_udp_interval : SLOW_INTERVAL;
         long pos;
 
         for (j = r->res->ntcp; j < r->res->nports && !unreach; j++)
@@ -333,7 +333,7 @@ static int slow_udp_pass(struct run *r)
         for (j = 0; j < SLOW_TRIES && !hs->state[rank]; j++) {
             if ((rc = send_probe(r, item, 9 + j, now_s())) < 0)
                 return rc;
-            until = now_s() + SLOW_INTERVAL * (1 + 0.5 * j);
+            until = now_s() + interval * (1 + 0.5 * j);
             while (!hs->state[rank] && now_s() < until)
                 if ((rc = pump(r, (int)((until - now_s()) * 1000) + 1)) < 0)
                     return rc;
@@ -346,7 +346,7 @@ static int slow_udp_pass(struct run *r)
         if (hs->state[rank] == PP_PS_CLOSED) {
             /* Silent at full speed, answered when slow: rate limiting. */
             hs->icmp_limited = 1;
-            hs->icmp_interval = SLOW_INTERVAL;
+            hs->icmp_interval = interval;
         }
         if (!hs->state[rank]) {
             hs->slow_silent++;

@@ -24,13 +24,18 @@ want '^2\. Connection-oriented demultiplexing'
 want '^    LISTEN +\*:80 '
 [ "$(grep -cE '^    ESTAB +10\.0\.0\.1:80 +10\.0\.0\.[23]:[0-9]+' <<<"$out")" = 8 ] || fail "expected 8 ESTAB rows on :80"
 want '8/8 requests answered'
-want 'got its own answer: "You are 10\.0\.0\.[23]:[0-9]+, served on socket [0-9]+\."'
+want 'got its own answer: "HTTP/1\.1 200 OK", [0-9]+ bytes of index\.html'
+want 'sent by the server.s socket [0-9]+$'
 want '^3\. Multiplexing'
 [ "$(grep -E '^    client1 +10\.0\.0\.2:[0-9]+ > 10\.0\.0\.1:7 UDP' <<<"$out" | awk '{print $2}' | sort -u | wc -l)" = 3 ] \
     || fail "three source ports expected on the wire"
-want 'ICMP unreachable code 3'
-want 'TCP \[RA\]'
-want 'recv\(\) fails with ECONNREFUSED'
+want '^4\. A port scan: client1 runs the scanner on the server'
+want '^    Not shown: 1021 closed tcp ports \(reset\)$'
+want '^    Not shown: 1021 closed udp ports \(port-unreach\)$'
+want '^    80/tcp +open +http +syn-ack ttl 64$'
+want '^    9/udp +open\|filtered +discard +no-response$'
+want '^    53/udp +open +domain +udp-response ttl 64$'
+want 'Every state matches the services the server runs'
 want '^5\. Summary: [0-9]+ packets on the wire \(0 lost\), 8/8 HTTP requests answered'
 "$P" decode --strict "$tmp/lab.pcap" >/dev/null 2>&1 || fail "our pcap has malformed packets"
 if command -v tshark >/dev/null; then
@@ -58,7 +63,7 @@ elif [ "${PP_REQUIRE_INTEROP:-0}" = 1 ]; then
     fail "chromium is required under CI"
 fi
 # Loss: TCP recovers every request; the exit code says so.
-out=$("$P" lab --quiet --loss 0.1 --seed 7) || fail "lab --loss 0.1 exited $?"
+out=$("$P" lab --quiet --loss 0.05 --seed 7) || fail "lab --loss 0.05 exited $?"
 want '8/8 HTTP requests answered'
 want '\([1-9][0-9]* lost\)'
 # --json: every line is JSON; packets, decisions, the five... four steps and a summary.
@@ -72,8 +77,21 @@ assert [e["step"] for e in ev if e["type"] == "step"] == [1, 2, 3, 4]
 s = [e for e in ev if e["type"] == "summary"][0]
 assert s["http_answered"] == s["http_requests"] == 8, s
 assert sum(1 for e in ev if e["type"] == "packet") == s["packets"], "every packet is a line"
-srv = [e for e in ev if e["type"] == "demux" and e["host"] == "server" and e["dport"] == 80]
+srv = [e for e in ev if e["type"] == "demux" and e["host"] == "server" and e["dport"] == 80
+       and e["step"] == 2]
 assert sum(1 for e in srv if e["rule"] == "listener-wildcard") == 8
+# Step 1: both clients' datagrams reached the same server socket.
+udp = [e for e in ev if e["type"] == "demux" and e["step"] == 1 and e["host"] == "server" and e["dport"] == 7]
+assert len(udp) == 2 and udp[0]["socket"] == udp[1]["socket"] and udp[0]["src"] != udp[1]["src"], udp
+# Step 2: N distinct 4-tuples on port 80.
+tuples = {(e["src"], e["sport"]) for e in srv if e["rule"] == "established"}
+assert len(tuples) == 8, tuples
+# Step 4: the scan's states are the server's real services.
+scan = {(e["proto"], e["port"]): e["state"] for e in ev if e["type"] == "scan"}
+assert scan == {("tcp", 7): "open", ("tcp", 9): "open", ("tcp", 80): "open", ("udp", 7): "open",
+                ("udp", 53): "open", ("udp", 9): "open|filtered"}, scan
+summ = [e for e in ev if e["type"] == "scan_summary"][0]
+assert summ["tcp_closed"] == 1021 and summ["udp_closed"] == 1021 and summ["matches_services"], summ
 PY
 "$P" lab --loss 2 >/dev/null 2>&1; [ $? = 2 ] || fail "--loss 2 must exit 2"
 "$P" lab --connections 0 >/dev/null 2>&1; [ $? = 2 ] || fail "--connections 0 must exit 2"
