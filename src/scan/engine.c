@@ -458,8 +458,11 @@ static int setup(struct run *r, const struct pp_scan_job *job, struct pp_scan_re
         return -ENOMEM;
     }
     r->timeout = job->timing.initial_rtt_ms / 1000.0;
+    /* nmap starts a group's window small and grows it with answers; a
+     * high slow-start threshold lets a responsive target be scanned at the
+     * speed it answers. */
     r->cwnd = job->timing.max_parallel < 10 ? job->timing.max_parallel : 10;
-    r->ssthresh = 75;
+    r->ssthresh = job->timing.max_parallel;
     return 0;
 }
 
