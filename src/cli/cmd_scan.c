@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "portplex/portplex.h"
 #include "scan/connect.h"
+#include "scan/discover.h"
 #include "scan/engine.h"
 #include "scan/io.h"
 #include "scan/output.h"
@@ -378,6 +379,45 @@ static int merge(int nfiles, char **files, struct pp_scan_result *res, struct pp
     return 0;
 }
 
+/* Host discovery (no -Pn): keeps only the targets that answer a ping. */
+static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct pp_targets *t,
+                          char *err)
+{
+    static struct pp_targets none;
+    uint8_t *up = calloc((size_t)t->count, 1);
+    int rc, wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
+
+    if (!up) {
+        snprintf(err, 256, "out of memory");
+        return -1;
+    }
+    rc = pp_scan_discover(io, &job->probe, t, up, wait);
+    if (rc < 0) {
+        free(up);
+        snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
+        return -1;
+    }
+    {
+        /* Rebuild the targets from the hosts that are up, as ranges. */
+        static struct pp_targets ex;
+        uint64_t i;
+        memset(&ex, 0, sizeof ex);
+        for (i = 0; i < t->count; i++)
+            if (!up[i]) {
+                char a[16], e2[256];
+                if (pp_targets_add(&ex, pp_ipv4_ntoa(pp_targets_at(t, i), a), e2) < 0)
+                    break; /* too many ranges of down hosts: scan them anyway */
+            }
+        (void)none;
+        if (ex.count && apply_excludes(t, &ex, err) < 0) {
+            free(up);
+            return -1;
+        }
+    }
+    free(up);
+    return 0;
+}
+
 int pp_cmd_scan(int argc, char **argv)
 {
     enum {
@@ -415,7 +455,8 @@ int pp_cmd_scan(int argc, char **argv)
     long v, retries = -1, host_to = -1, par = -1, delay = -1, irtt = -1, minrtt = -1, maxrtt = -1;
     double min_rate = 0, max_rate = 0;
     uint64_t seed = 0, shard = 0, shards = 1;
-    int have_seed = 0, randomize = 0;
+    int have_seed = 0, randomize = 0, no_ping = 0;
+    uint64_t asked = 0;
     uint32_t src = 0;
 
     memset(&job, 0, sizeof job);
@@ -487,7 +528,8 @@ int pp_cmd_scan(int argc, char **argv)
         case 'P':
             if (strcmp(optarg, "n") != 0)
                 return pp_cli_usage_error("scan", "only -Pn is known among the -P options");
-            break; /* hosts count as up when anything answers (see README) */
+            no_ping = 1;
+            break;
         case 'n': no_dns = 1; break;
         case 'v': rep.verbose++; break;
         case 'F': fast = 1; break;
@@ -733,6 +775,20 @@ int pp_cmd_scan(int argc, char **argv)
         job.probe.tcp_flags = custom ? scanflags : pp_scan_kind_flags(job.probe.kind);
         if (!job.tcp)
             job.probe.kind = PP_SCAN_UDP;
+        asked = targets.count;
+        if (!no_ping && discover_hosts(&io, &job, &targets, err) < 0) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            goto done;
+        }
+        rep.down_hosts = asked - targets.count;
+        if (targets.count == 0) {
+            if (out.screen)
+                printf("Note: Host seems down. If it is really up, but blocking our ping probes, "
+                       "try -Pn\nportplex done: %llu IP address%s (0 hosts up) scanned\n",
+                       (unsigned long long)asked, asked == 1 ? "" : "es");
+            rc = PP_EXIT_OK;
+            goto done;
+        }
         if (pp_scan_run(&job, &res, err) < 0) {
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;

@@ -178,8 +178,8 @@ void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r)
         fprintf(f, "\n");
     }
     fprintf(f, "portplex done: %llu IP address%s (%lu host%s up) scanned in %.2f seconds\n",
-            (unsigned long long)res->nhosts, res->nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
-            res->seconds);
+            (unsigned long long)(res->nhosts + r->down_hosts),
+            res->nhosts + r->down_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s", res->seconds);
 }
 
 void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)
@@ -363,9 +363,9 @@ void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r)
     fprintf(f, "<runstats><finished time=\"%lld\" timestr=\"%s\" elapsed=\"%.2f\" summary=\"portplex "
                "done at %s; %llu IP address%s (%lu host%s up) scanned in %.2f seconds\" exit=\"success\"/>"
                "<hosts up=\"%lu\" down=\"%lu\" total=\"%llu\"/>\n</runstats>\n</nmaprun>\n",
-            (long long)r->end, when, res->seconds, when, (unsigned long long)res->nhosts,
-            res->nhosts == 1 ? "" : "es", up, up == 1 ? "" : "s", res->seconds, up, down,
-            (unsigned long long)res->nhosts);
+            (long long)r->end, when, res->seconds, when, (unsigned long long)(res->nhosts + r->down_hosts),
+            res->nhosts + r->down_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s", res->seconds, up,
+            down + (unsigned long)r->down_hosts, (unsigned long long)(res->nhosts + r->down_hosts));
 }
 
 void pp_scan_json_begin(FILE *f, const struct pp_scan_report *r)

@@ -273,3 +273,47 @@ int pp_scan_classify(const struct pp_scan_probe_cfg *c, const uint8_t *pkt, size
     }
     return r;
 }
+
+size_t pp_scan_build_echo(const struct pp_scan_probe_cfg *c, uint8_t *buf, size_t cap, uint32_t dst)
+{
+    struct pp_icmp_hdr h;
+    struct pp_ipv4_hdr ip;
+    uint32_t cookie = pp_scan_cookie(c, dst, 0, 1);
+
+    if (cap < 20 + 8 + 8)
+        return 0;
+    memset(&h, 0, sizeof h);
+    h.type = PP_ICMP_ECHO;
+    h.id = (uint16_t)(cookie >> 16);
+    h.seq = (uint16_t)cookie;
+    memcpy(buf + 28, "portplex", 8);
+    if (pp_icmp_emit(buf + 20, cap - 20, &h, 8) < 0)
+        return 0;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = c->ttl ? c->ttl : 64;
+    ip.proto = 1;
+    ip.src = c->src;
+    ip.dst = dst;
+    ip.total_len = 36;
+    if (pp_ipv4_emit(buf, cap, &ip, 0) < 0)
+        return 0;
+    return 36;
+}
+
+int pp_scan_is_echo_reply(const struct pp_scan_probe_cfg *c, const uint8_t *pkt, size_t len,
+                          uint32_t *from)
+{
+    struct pp_ipv4_hdr ip;
+    struct pp_icmp_hdr h;
+    uint32_t cookie;
+
+    if (pp_ipv4_parse(pkt, len, &ip, 0) < 0 || ip.proto != 1 || ip.dst != c->src ||
+        pp_icmp_parse(ip.payload, ip.payload_len, &h, PP_WIRE_NO_CSUM) < 0 ||
+        h.type != PP_ICMP_ECHO_REPLY)
+        return 0;
+    cookie = pp_scan_cookie(c, ip.src, 0, 1);
+    if (h.id != (uint16_t)(cookie >> 16) || h.seq != (uint16_t)cookie)
+        return 0;
+    *from = ip.src;
+    return 1;
+}

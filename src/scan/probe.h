@@ -98,6 +98,14 @@ struct pp_scan_answer {
 int pp_scan_classify(const struct pp_scan_probe_cfg *c, const uint8_t *pkt, size_t len,
                      struct pp_scan_answer *a);
 
+/* An ICMP echo request to dst whose identifier and sequence number are the
+ * cookie of (dst, 0, ICMP) - host discovery's ping. */
+size_t pp_scan_build_echo(const struct pp_scan_probe_cfg *c, uint8_t *buf, size_t cap, uint32_t dst);
+/* 1 if pkt is an echo reply to one of our pings (cookie checked); *from
+ * gets the host. */
+int pp_scan_is_echo_reply(const struct pp_scan_probe_cfg *c, const uint8_t *pkt, size_t len,
+                          uint32_t *from);
+
 /* Our payload for UDP port port (DNS, NTP, SNMP, NetBIOS, SSDP, memcached,
  * ...; a few bytes otherwise) into buf (>= 512 bytes); id goes where the
  * protocol carries a transaction ID.  Returns its length. */

@@ -152,6 +152,15 @@ t = ET.parse('$T/nmap-rl.xml'); ext = {e.get('state'): int(e.get('count')) for e
 st = [p.find('state').get('state') for p in t.iter('port')]
 print('%d closed, %d open|filtered' % (ext.get('closed', 0) + st.count('closed'), ext.get('open|filtered', 0) + st.count('open|filtered')))")"
 
+echo "== host discovery (no -Pn): only the host that answers is scanned, as nmap -sn finds"
+ip netns exec "$S" "$PORTPLEX" scan -sS -p 22,80 10.201.0.2-5 >"$T/disc.txt" 2>&1 || fail "discovery scan"
+grep -q '^portplex done: 4 IP addresses (1 host up)' "$T/disc.txt" || { cat "$T/disc.txt"; fail "discovery"; }
+grep -q 'scan report for 10.201.0.3' "$T/disc.txt" && fail "a down host was port-scanned"
+ip netns exec "$S" nmap -sn -n 10.201.0.2-5 2>/dev/null | grep -q '(1 host up)' || fail "nmap -sn disagrees"
+echo "ok: 1 of 4 hosts up, as nmap -sn says; -Pn scans them all:"
+ip netns exec "$S" "$PORTPLEX" scan -sS -Pn -p 22 --max-retries 0 10.201.0.2-3 | grep -c 'scan report for' \
+    | grep -qx 2 || fail "-Pn should report both hosts"
+
 echo "== bad inputs"
 for bad in "-sZ" "-p 70000" "-p" "--shard 4/3" "-T9" "--max-rate -1" "--scanflags BOGUS"; do
     out=$("$PORTPLEX" scan $bad 10.201.0.2 2>&1)

@@ -1,0 +1,17 @@
+/* discover.h - host discovery before a port scan, as nmap does it for a
+ * privileged user: an ICMP echo request, a TCP SYN to port 443 and a TCP
+ * ACK to port 80 for every target; any answer (echo reply, SYN/ACK, RST,
+ * or an ICMP error from the target itself) means the host is up.  -Pn
+ * skips this and treats every target as up. */
+#ifndef PP_SCAN_DISCOVER_H
+#define PP_SCAN_DISCOVER_H
+
+#include "engine.h"
+
+/* Probes every target of t through io (each probe twice at most, waiting
+ * wait_ms for answers) and sets up[i] for targets that answered.  0 or
+ * -errno. */
+int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,
+                     const struct pp_targets *t, uint8_t *up, int wait_ms);
+
+#endif
