@@ -501,10 +501,11 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
             long pos;
             uint64_t item;
             int tries;
-            /* Each retry waits longer (up to 4x), as nmap backs off. */
-            double due = f->sent + r.timeout * (1 << (f->tries > 3 ? 2 : f->tries - 1));
+            double due;
             if (!f->used)
                 continue;
+            /* Each retry waits longer (up to 4x), as nmap backs off. */
+            due = f->sent + r.timeout * (1 << (f->tries > 3 ? 2 : f->tries - 1));
             if (now < due) {
                 if (due < next_check)
                     next_check = due;
