@@ -570,8 +570,11 @@ int pp_cmd_scan(int argc, char **argv)
         case O_HOSTTO: case O_DELAY: case O_IRTT: case O_MINRTT: case O_MAXRTT:
             v = parse_time(optarg);
             if (v < 0)
-                return pp_cli_usage_error("scan", "%s wants a time like 500ms, 2s, 1m, not '%s'",
-                                          argv[optind - 1], optarg);
+                return pp_cli_usage_error("scan", "--%s wants a time like 500ms, 2s, 1m, not '%s'",
+                                          c == O_HOSTTO ? "host-timeout" : c == O_DELAY ? "scan-delay"
+                                          : c == O_IRTT ? "initial-rtt-timeout"
+                                          : c == O_MINRTT ? "min-rtt-timeout" : "max-rtt-timeout",
+                                          optarg);
             if (c == O_HOSTTO) host_to = v;
             else if (c == O_DELAY) delay = v;
             else if (c == O_IRTT) irtt = v;
@@ -710,8 +713,8 @@ int pp_cmd_scan(int argc, char **argv)
                             "doing a connect scan (-sT) instead\n");
             tcp_kind = PP_SCAN_CONNECT;
         } else {
-            fprintf(stderr, "portplex scan: -s%s needs raw sockets: run as root or with CAP_NET_RAW\n",
-                    pp_scan_kind_xml((enum pp_scan_kind)tcp_kind));
+            fprintf(stderr, "portplex scan: the %s scan needs raw sockets: run as root or with "
+                            "CAP_NET_RAW\n", custom ? "--scanflags" : pp_scan_kind_xml((enum pp_scan_kind)tcp_kind));
             return PP_EXIT_FAIL;
         }
     }
