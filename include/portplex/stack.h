@@ -78,6 +78,14 @@ void pp_stack_on_input(struct pp_stack *st, void (*fn)(void *arg, const uint8_t 
  * address.  0, -EINVAL, or the link's -errno. */
 int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len);
 
+/* For tests: from now on every n-th allocation on the packet and
+ * connection paths (packet buffers, fragments, reassembly, TCP control
+ * blocks and queues, sockets, TIME_WAIT records, table pages) fails as if
+ * memory had run out; 0 turns this off.  Process-wide. */
+void pp_debug_fail_allocations(unsigned n);
+/* How many allocations have been made to fail so far. */
+unsigned long pp_debug_failed_allocations(void);
+
 /* One socket, as `ss -tuna` shows it. */
 struct pp_socket_info {
     int tcp;

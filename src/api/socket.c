@@ -106,7 +106,7 @@ int pp_socket(struct pp_stack *st, int type)
 
     if ((kind != PP_SOCK_DGRAM && kind != PP_SOCK_STREAM) || (type & ~(0xff | PP_SOCK_NONBLOCK)))
         return -EINVAL;
-    s = calloc(1, sizeof *s);
+    s = pp__fault_alloc() ? NULL : calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
     pthread_cond_init(&s->cv, NULL);

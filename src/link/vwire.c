@@ -42,6 +42,7 @@ struct vport {
 
 struct pp_vwire {
     pthread_mutex_t lock;
+    int down; /* pp_vwire_set_down: everything sent is lost */
     pthread_cond_t cv;
     struct pp_vwire_config cfg;
     struct vport ports[MAX_PORTS];
@@ -126,7 +127,7 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     w->stats.sent++;
     if (w->tap)
         pp_pcap_write(w->tap, pkt, len, now * 1000);
-    if (dice(w) < w->cfg.loss) {
+    if (w->down || dice(w) < w->cfg.loss) {
         w->stats.lost++;
         if (w->hook)
             w->hook(w->hook_arg, pp_stack_name(port->st), pkt, len, "lost");
@@ -470,4 +471,11 @@ void pp_vwire_free(struct pp_vwire *w)
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->lock);
     free(w);
+}
+
+void pp_vwire_set_down(struct pp_vwire *w, int down)
+{
+    pthread_mutex_lock(&w->lock);
+    w->down = down;
+    pthread_mutex_unlock(&w->lock);
 }

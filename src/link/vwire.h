@@ -54,6 +54,9 @@ void pp_vwire_on_packet(struct pp_vwire *w,
                         void (*fn)(void *arg, const char *from, const uint8_t *pkt, size_t len,
                                    const char *fate),
                         void *arg);
+/* Takes the wire down (every packet sent is lost, counted as lost) or
+ * brings it back up: a cable pulled and plugged in again. */
+void pp_vwire_set_down(struct pp_vwire *w, int down);
 /* Stops the thread, frees what is in flight, closes the tap.  The stacks are
  * detached but not freed.  Accepts NULL. */
 void pp_vwire_free(struct pp_vwire *w);

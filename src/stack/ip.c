@@ -138,7 +138,7 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
      * payload bytes; each gets its own copy of the header. */
     {
         size_t chunk = (mtu - PP_IPV4_HDR_LEN) & ~(size_t)7, off;
-        uint8_t *frag = malloc(mtu);
+        uint8_t *frag = pp__fault_alloc() ? NULL : malloc(mtu);
         if (!frag) {
             CNT(st, ip, out_discards);
             pp_pbuf_free(p);

@@ -154,7 +154,7 @@ struct pp_pbuf *pp__ip_reass(struct pp_stack *st, struct pp_pbuf *p, const struc
             CNT(st, ip, reasm_fails);
             goto drop;
         }
-        r = calloc(1, sizeof *r);
+        r = pp__fault_alloc() ? NULL : calloc(1, sizeof *r);
         if (!r) {
             CNT(st, ip, reasm_nomem);
             goto drop;
@@ -203,7 +203,7 @@ struct pp_pbuf *pp__ip_reass(struct pp_stack *st, struct pp_pbuf *p, const struc
             goto drop;
         }
     }
-    f = malloc(sizeof *f + len);
+    f = pp__fault_alloc() ? NULL : malloc(sizeof *f + len);
     if (!f) {
         CNT(st, ip, reasm_nomem);
         goto drop;

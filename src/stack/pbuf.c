@@ -3,6 +3,7 @@
  * 64 KiB segment took a fresh allocation that the allocator handed back to
  * the kernel on free, and page faults cost more than the data copies. */
 #include "pbuf.h"
+#include "stack_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct pp_pbuf *pp_pbuf_alloc(size_t len)
     struct pp_pbuf *p = NULL;
     int k;
 
+    if (pp__fault_alloc())
+        return NULL;
     if (room <= SMALL)
         room = SMALL;
     else if (room <= LARGE)

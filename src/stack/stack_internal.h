@@ -96,6 +96,8 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
+/* fault.c: 1 when the allocation about to happen must fail (tests). */
+int pp__fault_alloc(void);
 /* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */
 int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len);
 int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,

@@ -18,7 +18,7 @@ const char *pp_tcp_state_name(int state)
 
 struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
 {
-    struct pp_tcb *tcb = calloc(1, sizeof *tcb);
+    struct pp_tcb *tcb = pp__fault_alloc() ? NULL : calloc(1, sizeof *tcb);
 
     if (!tcb)
         return NULL;

@@ -86,7 +86,7 @@ static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb);
 /* A socket for a connection born from listener lis (not yet accepted). */
 static struct pp_sock *child_sock(struct pp_tcb *lis)
 {
-    struct pp_sock *cs = calloc(1, sizeof *cs);
+    struct pp_sock *cs = pp__fault_alloc() ? NULL : calloc(1, sizeof *cs);
 
     if (!cs)
         return NULL;
@@ -291,7 +291,7 @@ static void ooo_insert(struct pp_tcb *tcb, uint32_t seq, const uint8_t *data, ui
         pp = &(*pp)->next;
     if (*pp && (*pp)->seq == seq && (*pp)->len >= len)
         return; /* a duplicate */
-    o = malloc(sizeof *o + len);
+    o = pp__fault_alloc() ? NULL : malloc(sizeof *o + len);
     if (!o)
         return;
     o->seq = seq;

@@ -1,0 +1,185 @@
+/* test_faults.c - faults while traffic flows, on two stacks over the
+ * virtual wire: allocation failures injected on every path (transfers
+ * still complete, calls fail with -ENOMEM or -ENOBUFS, never crash, and
+ * the sanitizer build's leak check finds nothing), the wire going down and
+ * up mid-transfer (TCP resumes, no byte lost), and a peer that vanishes
+ * (keepalive gives up with ETIMEDOUT). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "stack_test_util.h"
+
+static int listener(struct pp_stack *st, uint16_t port)
+{
+    int fd = pp_socket(st, PP_SOCK_STREAM);
+    struct sockaddr_in sin = sin_of(0, port);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pp_bind(st, fd, SA(sin)), 0);
+    ASSERT_EQ(pp_listen(st, fd, 64), 0);
+    return fd;
+}
+
+struct sender {
+    struct pp_stack *st;
+    int fd;
+    size_t len;
+    int ok;
+};
+
+static void *send_pattern(void *arg)
+{
+    struct sender *s = arg;
+    static __thread char buf[16384];
+    size_t sent = 0, i;
+    while (sent < s->len) {
+        size_t n = s->len - sent < sizeof buf ? s->len - sent : sizeof buf;
+        ssize_t w;
+        for (i = 0; i < n; i++)
+            buf[i] = (char)((sent + i) * 7 + 3);
+        w = pp_send(s->st, s->fd, buf, n, 0);
+        if (w == -ENOBUFS || w == -EAGAIN)
+            continue;
+        if (w <= 0)
+            return NULL;
+        sent += (size_t)w;
+    }
+    s->ok = pp_shutdown(s->st, s->fd, PP_SHUT_WR) == 0;
+    return NULL;
+}
+
+/* Sends len bytes from a to b over a fresh connection; checks every byte. */
+static void transfer(struct pair *p, uint16_t port, size_t len)
+{
+    struct sockaddr_in to = sin_of(HOST_B, port);
+    struct sender s;
+    pthread_t th;
+    static char buf[32768];
+    size_t got = 0;
+    int lis = listener(p->b, port), cli, srv = -1, tries;
+    ssize_t n;
+
+    for (tries = 0; tries < 50; tries++) { /* a socket call may meet an injected failure */
+        cli = pp_socket(p->a, PP_SOCK_STREAM);
+        if (cli >= 0 && pp_connect(p->a, cli, SA(to)) == 0)
+            break;
+        if (cli >= 0)
+            pp_close(p->a, cli);
+        cli = -1;
+    }
+    ASSERT_GE(cli, 0);
+    srv = pp_accept(p->b, lis, NULL, NULL);
+    ASSERT_GE(srv, 0);
+    s.st = p->a;
+    s.fd = cli;
+    s.len = len;
+    s.ok = 0;
+    ASSERT_EQ(pthread_create(&th, NULL, send_pattern, &s), 0);
+    while ((n = pp_recv(p->b, srv, buf, sizeof buf, 0)) > 0) {
+        ssize_t i;
+        for (i = 0; i < n; i++)
+            if (buf[i] != (char)((got + (size_t)i) * 7 + 3))
+                PP_TEST_FAIL("byte %zu differs", got + (size_t)i);
+        got += (size_t)n;
+    }
+    pthread_join(th, NULL);
+    ASSERT(s.ok);
+    ASSERT_EQ(got, len);
+    pp_close(p->a, cli);
+    pp_close(p->b, srv);
+    pp_close(p->b, lis);
+}
+
+TEST(allocation_failures_are_handled)
+{
+    struct pp_vwire_config wc;
+    struct pair p;
+    unsigned long before = pp_debug_failed_allocations();
+    int k, u, refused = 0;
+    memset(&wc, 0, sizeof wc);
+    pair_new(&p, &wc, 1);
+    pp_debug_fail_allocations(40);
+    /* UDP: some sockets or datagrams fail; the calls say so. */
+    for (k = 0; k < 200; k++) {
+        struct sockaddr_in to = sin_of(HOST_B, 9);
+        u = pp_socket(p.a, PP_SOCK_DGRAM);
+        if (u == -ENOMEM) {
+            refused++;
+            continue;
+        }
+        ASSERT_GE(u, 0);
+        pp_sendto(p.a, u, "x", 1, 0, SA(to));
+        pp_close(p.a, u);
+    }
+    ASSERT_GT(refused, 0);
+    /* TCP: one megabyte through failures on both sides. */
+    transfer(&p, 5001, 256 << 10);
+    pp_debug_fail_allocations(0);
+    ASSERT_GT(pp_debug_failed_allocations() - before, 50);
+    transfer(&p, 5002, 1 << 16); /* and all is well afterwards */
+    pair_free(&p);
+}
+
+struct flapper {
+    struct pp_vwire *w;
+};
+
+static void *flap(void *arg)
+{
+    struct flapper *f = arg;
+    usleep(100000);
+    pp_vwire_set_down(f->w, 1); /* the cable is pulled for a second */
+    usleep(1000000);
+    pp_vwire_set_down(f->w, 0);
+    return NULL;
+}
+
+TEST(link_down_and_up_mid_transfer)
+{
+    struct pp_vwire_config wc;
+    struct pair p;
+    struct pp_vwire_stats vs;
+    struct flapper f;
+    pthread_t th;
+    memset(&wc, 0, sizeof wc);
+    wc.rate_bps = 20000000; /* 20 Mbit/s: the transfer is under way when the cable is pulled */
+    pair_new(&p, &wc, 1);
+    f.w = p.w;
+    ASSERT_EQ(pthread_create(&th, NULL, flap, &f), 0);
+    transfer(&p, 5003, 1 << 20);
+    pthread_join(th, NULL);
+    pp_vwire_stats(p.w, &vs);
+    ASSERT_GT(vs.lost, 0); /* the outage really cut packets */
+    ASSERT_GT(pp_stack_counter(p.a, "tcp.retransmits"), 0);
+    pair_free(&p);
+}
+
+TEST(vanished_peer_is_given_up_by_keepalive)
+{
+    struct pp_vwire_config wc;
+    struct pair p;
+    struct sockaddr_in to = sin_of(HOST_B, 5004);
+    int lis, cli, srv, one = 1, idle = 1, intvl = 1, cnt = 2, tmo = 10000;
+    char c;
+    memset(&wc, 0, sizeof wc);
+    pair_new(&p, &wc, 1);
+    lis = listener(p.b, 5004);
+    cli = pp_socket(p.a, PP_SOCK_STREAM);
+    ASSERT_EQ(pp_connect(p.a, cli, SA(to)), 0);
+    srv = pp_accept(p.b, lis, NULL, NULL);
+    ASSERT_GE(srv, 0);
+    pp_setsockopt(p.a, cli, PP_SO_KEEPALIVE, &one, sizeof one);
+    pp_setsockopt(p.a, cli, PP_TCP_KEEPIDLE, &idle, sizeof idle);
+    pp_setsockopt(p.a, cli, PP_TCP_KEEPINTVL, &intvl, sizeof intvl);
+    pp_setsockopt(p.a, cli, PP_TCP_KEEPCNT, &cnt, sizeof cnt);
+    pp_setsockopt(p.a, cli, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    pp_vwire_set_down(p.w, 1); /* the peer is gone: nothing comes back */
+    ASSERT_EQ(pp_recv(p.a, cli, &c, 1, 0), -ETIMEDOUT);
+    pp_vwire_set_down(p.w, 0);
+    pp_close(p.a, cli);
+    pp_close(p.b, srv);
+    pp_close(p.b, lis);
+    pair_free(&p);
+}
