@@ -19,6 +19,7 @@ struct pp_stack_config {
     uint32_t icmp_burst;      /* bucket depth, 0: 50 */
     size_t reass_max_bytes;   /* memory for fragments awaiting reassembly, 0: 256 KiB */
     uint32_t reass_timeout_ms;/* 0: 30000 (RFC 791 asks for at least 15 s) */
+    uint32_t time_wait_ms;    /* TIME_WAIT, 2*MSL; 0: 60000 (soak tests shorten it) */
     const char *name;         /* for traces, e.g. "server" */
 };
 

@@ -99,7 +99,12 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     st->icmp_last_ms = st->now_ms;
     st->ip_id = (uint16_t)(st->now_ms * 2654435761u >> 16);
     pp_sipkey_random(&st->isn_key);
-    st->demux = pp_demux_new(NULL);
+    {
+        struct pp_demux_config dc;
+        memset(&dc, 0, sizeof dc);
+        dc.time_wait = cfg->time_wait_ms ? cfg->time_wait_ms : 60000;
+        st->demux = pp_demux_new(&dc);
+    }
     if (!st->demux) {
         free(st);
         return NULL;
