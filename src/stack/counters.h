@@ -68,6 +68,9 @@
     X(tcp, syncookies_ok, "connections restored from a SYN cookie")                      \
     X(tcp, syncookies_failed, "ACKs with an invalid SYN cookie")                         \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \
+    X(tcp, icmp_ignored, "ICMP errors ignored: no such connection or sequence not in flight") \
+    X(tcp, icmp_soft_errors, "ICMP errors noted as soft errors (RFC 1122 4.2.3.9)")      \
+    X(tcp, pmtu_updates, "segment size lowered by fragmentation needed (RFC 1191)")      \
     X(tcp, tw_reopened, "TIME_WAIT records ended by a new SYN (RFC 1122 4.2.2.13)")      \
     X(tcp, rcvq_drops, "segments cut short: receive queue full")                         \
     X(tcp, sack_retransmits, "holes resent from the SACK scoreboard")

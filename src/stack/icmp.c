@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stack_internal.h"
+#include "tcp/tcp_internal.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/wire_err.h"
@@ -82,6 +83,8 @@ void pp__icmp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4
         if (q.ip.proto == PP_IP_PROTO_UDP)
             pp__udp_icmp_error(st, &q, h.type == PP_ICMP_UNREACH ? unreach_errno(h.code)
                                                                  : EHOSTUNREACH);
+        else if (q.ip.proto == PP_IP_PROTO_TCP)
+            pp__tcp_icmp_error(st, &q, h.type, h.code, h.mtu);
         goto drop;
     default:
         goto drop;

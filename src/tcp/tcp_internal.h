@@ -124,6 +124,10 @@ static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
 
 /* Output: sends what the windows allow, and an ACK if one is owed. */
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);
+/* tcp_icmp.c: an ICMP error quoting one of our segments. */
+struct pp_icmp_quote;
+void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint8_t type,
+                        uint8_t code, uint16_t mtu);
 /* Sends one segment with these flags and up to len bytes from offset off of
  * the send queue, at sequence seq. */
 void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,

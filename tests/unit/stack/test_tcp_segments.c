@@ -441,3 +441,47 @@ TEST(syn_beyond_time_wait_reopens)
     ASSERT_EQ(t.ack, 900001);
     ASSERT_EQ(pp_stack_counter(st, "tcp.tw_reopened"), 1);
 }
+
+/* Sends an ICMP "fragmentation needed" (or another unreachable) from the
+ * peer quoting the first 28 bytes of the packet we sent last, with the
+ * quoted sequence number replaced by seq. */
+static void icmp_about_last(uint8_t code, uint16_t mtu, uint32_t seq)
+{
+    uint8_t l4[64], pkt[128];
+    struct pp_icmp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.type = PP_ICMP_UNREACH;
+    h.code = code;
+    h.mtu = mtu;
+    memcpy(l4 + 8, cap.pkt[cap.n - 1], 28);
+    pp_put32(l4 + 8 + 24, seq);
+    pp_icmp_emit(l4, sizeof l4, &h, 28);
+    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, 1, l4, 36, 9, 0, 0));
+}
+
+/* RFC 5927: an ICMP error counts only if it quotes a sequence number in
+ * flight; "fragmentation needed" then lowers the segment size (RFC 1191),
+ * but never below a 552-byte MTU. */
+TEST(icmp_errors_about_tcp_are_checked_before_believed)
+{
+    static char data[3000];
+    struct pp_tcp_hdr t;
+    established(65535);
+    memset(data, 'x', sizeof data);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    t = last();
+    ASSERT_EQ(t.payload_len, 1000); /* full-sized segments first (the peer's MSS) */
+    icmp_about_last(PP_UNREACH_NEEDFRAG, 800, iss + 1 + 100000); /* not in flight */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.icmp_ignored"), 1);
+    icmp_about_last(PP_UNREACH_NEEDFRAG, 300, iss + 1); /* below the floor */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.icmp_ignored"), 2);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.pmtu_updates"), 0);
+    icmp_about_last(PP_UNREACH_NEEDFRAG, 800, iss + 1); /* believable */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.pmtu_updates"), 1);
+    t = last();
+    ASSERT_EQ(t.payload_len, 760); /* resent at the new size */
+    ASSERT_GT(t.payload_len, 0);
+    icmp_about_last(PP_UNREACH_HOST, 0, iss + 1); /* a soft error: the connection lives */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.icmp_soft_errors"), 1);
+    ASSERT_EQ(pp_send(st, fd, "more", 4, 0), 4);
+}
