@@ -22,7 +22,7 @@ int pp_icmp_parse(const uint8_t *buf, size_t len, struct pp_icmp_hdr *h, unsigne
 {
     if (len < PP_ICMP_HDR_LEN)
         return -PP_WERR_TRUNCATED;
-    if (!(flags & PP_WIRE_NO_CSUM) && pp_csum(buf, len) != 0)
+    if (PP_WIRE_VERIFY_CSUM(flags) && pp_csum(buf, len) != 0)
         return -PP_WERR_CSUM;
     h->type = buf[0];
     h->code = buf[1];

@@ -43,7 +43,7 @@ int pp_ipv4_parse(const uint8_t *buf, size_t len, struct pp_ipv4_hdr *h, unsigne
     h->total_len = pp_get16(buf + 2);
     if (h->total_len < h->hdr_len || h->total_len > len)
         return -PP_WERR_TOTLEN;
-    if (!(flags & PP_WIRE_NO_CSUM) && pp_csum(buf, h->hdr_len) != 0)
+    if (PP_WIRE_VERIFY_CSUM(flags) && pp_csum(buf, h->hdr_len) != 0)
         return -PP_WERR_CSUM;
     h->tos = buf[1];
     h->id = pp_get16(buf + 4);

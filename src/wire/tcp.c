@@ -94,7 +94,7 @@ int pp_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
         return -PP_WERR_DOFF;
     if (len > 0xffff)
         return -PP_WERR_LENGTH;
-    if (!(flags & PP_WIRE_NO_CSUM)) {
+    if (PP_WIRE_VERIFY_CSUM(flags)) {
         uint32_t sum = pp_csum_pseudo(src, dst, PP_IP_PROTO_TCP, (uint16_t)len);
         if (pp_csum_finish(pp_csum_add(sum, buf, len)) != 0)
             return -PP_WERR_CSUM;

@@ -17,7 +17,7 @@ int pp_udp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
     h->csum = pp_get16(buf + 6);
     if (h->len < PP_UDP_HDR_LEN || h->len > len)
         return -PP_WERR_LENGTH;
-    if (h->csum != 0 && !(flags & PP_WIRE_NO_CSUM)) {
+    if (h->csum != 0 && PP_WIRE_VERIFY_CSUM(flags)) {
         uint32_t sum = pp_csum_pseudo(src, dst, PP_IP_PROTO_UDP, h->len);
         if (pp_csum_finish(pp_csum_add(sum, buf, h->len)) != 0)
             return -PP_WERR_CSUM;
