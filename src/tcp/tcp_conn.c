@@ -151,6 +151,11 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * 3.8.6.1); a probe is not a failure, so it does not count. */
     if (!syn && tcb->snd_wnd == 0 && flight == 0 && tcb->sndq.len) {
         pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, 1);
+        /* The probe's byte has been sent: a peer whose window opened will
+         * acknowledge it, and an ACK beyond SND.MAX would be ignored
+         * (RFC 5961 5.2) - the connection would wait for ever. */
+        if (SEQ_GT(tcb->snd_una + 1, tcb->snd_max))
+            tcb->snd_max = tcb->snd_una + 1;
         CNT(st, tcp, window_probes);
         tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
         pp__tcp_timer_arm(st, tcb);

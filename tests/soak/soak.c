@@ -224,6 +224,7 @@ int main(int argc, char **argv)
     double t0, secs;
     struct sockaddr_in any = sin_of(0, 80);
 
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each figure as soon as it is known */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
         long v = strtol(optarg, &end, 10);

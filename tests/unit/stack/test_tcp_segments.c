@@ -485,3 +485,24 @@ TEST(icmp_errors_about_tcp_are_checked_before_believed)
     ASSERT_EQ(pp_stack_counter(st, "tcp.icmp_soft_errors"), 1);
     ASSERT_EQ(pp_send(st, fd, "more", 4, 0), 4);
 }
+
+/* Regression (found by the soak): a peer whose window opened takes the
+ * probe's byte and acknowledges it; that ACK is beyond what output had
+ * sent, and was ignored as "data never sent", so the connection waited
+ * for ever with backed-off probes. */
+TEST(zero_window_probe_byte_acknowledged)
+{
+    struct pp_tcp_hdr t;
+    established(0);
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    pp_stack_poll(st, now += 1100);
+    t = last();
+    ASSERT_EQ(t.payload_len, 1);
+    ASSERT_MEMEQ(t.payload, "h", 1);
+    seg(5001, iss + 2, PP_TCP_ACK, 1000, NULL); /* the probe byte taken, window open */
+    t = last();
+    ASSERT_EQ(t.seq, iss + 2);
+    ASSERT_EQ(t.payload_len, 4);
+    ASSERT_MEMEQ(t.payload, "ello", 4);
+    pp_stack_free(st);
+}
