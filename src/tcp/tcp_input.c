@@ -405,6 +405,21 @@ static int sack_retransmit(struct pp_stack *st, struct pp_tcb *tcb)
     return 1;
 }
 
+/* How much a retransmission from SND.UNA carries: a segment's worth of
+ * what was already sent - never bytes beyond SND.MAX, which the peer's
+ * window may not allow and whose ACK would look like one for data never
+ * sent (RFC 5961 5.2) and be ignored. */
+static size_t rtx_len(const struct pp_tcb *tcb)
+{
+    size_t len = tcb->snd_max - tcb->snd_una, room = pp__tcp_seg_room(tcb);
+
+    if (tcb->fin_sent && len > 0 && SEQ_LEQ(tcb->fin_seq, tcb->snd_max))
+        len--; /* the FIN's sequence number is not a byte of data */
+    if (len > tcb->sndq.len)
+        len = tcb->sndq.len;
+    return len < room ? len : room;
+}
+
 /* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
  * send what is owed), -1 when the connection is gone (tcb freed). */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
@@ -443,9 +458,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->recover = tcb->snd_nxt;
             CNT(st, tcp, fast_retransmits);
             tcb->rtx_next = tcb->snd_una + pp__tcp_seg_room(tcb);
-            pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
-                                 tcb->sndq.len < pp__tcp_seg_room(tcb) ? tcb->sndq.len
-                                                                 : pp__tcp_seg_room(tcb));
+            pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
         } else if (tcb->in_recovery && tcb->dupacks > 3) {
             /* With SACK, fill the next hole; without, inflate for each
              * segment that left the network (RFC 6582). */
@@ -489,9 +502,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 sack_retransmit(st, tcb);
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
-                pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0,
-                                     tcb->sndq.len < pp__tcp_seg_room(tcb) ? tcb->sndq.len
-                                                                 : pp__tcp_seg_room(tcb));
+                pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
         } else {

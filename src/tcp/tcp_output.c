@@ -101,8 +101,13 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     p = pp_pbuf_alloc(hl + len);
     if (!p)
         return;
-    if (len)
+    if (len) {
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
+        /* Whatever path sent them, these bytes have been sent: SND.MAX
+         * must cover them or their acknowledgment would be ignored. */
+        if (SEQ_GT(seq + (uint32_t)len, tcb->snd_max))
+            tcb->snd_max = seq + (uint32_t)len;
+    }
     pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
     if (h.flags & PP_TCP_ACK) { /* this segment carries the ACK we owed */
         tcb->ack_now = 0;

@@ -506,3 +506,30 @@ TEST(zero_window_probe_byte_acknowledged)
     ASSERT_MEMEQ(t.payload, "ello", 4);
     pp_stack_free(st);
 }
+
+/* Regression (found by the soak): a fast retransmission carried a full
+ * segment from SND.UNA although only 40 bytes had been sent (the rest was
+ * queued behind a 40-byte window); the peer's ACK of those bytes was then
+ * ignored as an ACK of data never sent, and the connection stalled. */
+TEST(fast_retransmit_resends_only_what_was_sent)
+{
+    static char data[200];
+    struct pp_tcp_hdr t;
+    int i;
+    established(40);
+    memset(data, 'z', sizeof data);
+    ASSERT_EQ(pp_send(st, fd, data, 40, 0), 40);
+    t = last();
+    ASSERT_EQ(t.payload_len, 40);
+    ASSERT_EQ(pp_send(st, fd, data, 100, 0), 100); /* queued: the window is full */
+    for (i = 0; i < 3; i++) /* three duplicate ACKs */
+        seg(5001, iss + 1, PP_TCP_ACK, 40, NULL);
+    t = last();
+    ASSERT_EQ(t.seq, iss + 1);
+    ASSERT_EQ(t.payload_len, 40); /* not a byte beyond what was sent */
+    seg(5001, iss + 41, PP_TCP_ACK, 1000, NULL); /* all of it acknowledged, window open */
+    t = last();
+    ASSERT_EQ(t.seq, iss + 41); /* and the queued 100 go */
+    ASSERT_EQ(t.payload_len, 100);
+    pp_stack_free(st);
+}
