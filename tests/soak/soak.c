@@ -193,6 +193,8 @@ static int bulk_cell(const struct pp_vwire_config *cfg, size_t len, double *secs
     }
     pthread_join(th, NULL);
     rc = bk.ok && got == len ? 0 : -1;
+    if (getenv("SOAK_COUNTERS"))
+        pp_stack_print_counters(a, stdout);
     pp_close(a, cli);
     pp_close(b, srv);
     pp_close(b, lis);
