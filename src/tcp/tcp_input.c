@@ -322,89 +322,6 @@ static void rtt_sample(struct pp_tcb *tcb, uint32_t r)
         tcb->rto = TCP_RTO_MAX;
 }
 
-/* Merges the peer's SACK blocks into the scoreboard, drops what SND.UNA
- * has passed, keeps the ranges sorted and disjoint (RFC 6675 5). */
-static void sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o)
-{
-    unsigned k;
-    int i, j;
-
-    for (k = 0; k < o->sack_count; k++) {
-        uint32_t l = o->sack[k].left, r = o->sack[k].right;
-        /* Ignore blocks that are empty, old, or beyond what we sent (D-SACK
-         * and forged blocks alike). */
-        if (!SEQ_LT(l, r) || SEQ_LEQ(r, tcb->snd_una) || SEQ_GT(r, tcb->snd_max))
-            continue;
-        if (SEQ_LT(l, tcb->snd_una))
-            l = tcb->snd_una;
-        if (tcb->sb_n == (int)(sizeof tcb->sb / sizeof tcb->sb[0]))
-            tcb->sb_n--; /* full: forget the highest range */
-        tcb->sb[tcb->sb_n].left = l;
-        tcb->sb[tcb->sb_n].right = r;
-        tcb->sb_n++;
-    }
-    /* Sort by left edge (tiny array), then merge and prune. */
-    for (i = 1; i < tcb->sb_n; i++)
-        for (j = i; j > 0 && SEQ_LT(tcb->sb[j].left, tcb->sb[j - 1].left); j--) {
-            uint32_t tl = tcb->sb[j].left, tr = tcb->sb[j].right;
-            tcb->sb[j] = tcb->sb[j - 1];
-            tcb->sb[j - 1].left = tl;
-            tcb->sb[j - 1].right = tr;
-        }
-    for (i = 0, j = 0; i < tcb->sb_n; i++) {
-        if (SEQ_LEQ(tcb->sb[i].right, tcb->snd_una))
-            continue;
-        if (SEQ_LT(tcb->sb[i].left, tcb->snd_una))
-            tcb->sb[i].left = tcb->snd_una;
-        if (j > 0 && SEQ_LEQ(tcb->sb[i].left, tcb->sb[j - 1].right)) {
-            if (SEQ_GT(tcb->sb[i].right, tcb->sb[j - 1].right))
-                tcb->sb[j - 1].right = tcb->sb[i].right;
-            continue;
-        }
-        tcb->sb[j++] = tcb->sb[i];
-    }
-    tcb->sb_n = j;
-}
-
-uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq)
-{
-    int i;
-
-    for (i = 0; i < tcb->sb_n; i++)
-        if (SEQ_LEQ(tcb->sb[i].left, seq) && SEQ_LT(seq, tcb->sb[i].right))
-            return tcb->sb[i].right;
-    return seq;
-}
-
-/* In recovery: resends the next hole below the highest SACKed byte, one
- * segment per ACK (a per-ACK simplification of RFC 6675's pipe rule).
- * Returns 1 if it sent something. */
-static int sack_retransmit(struct pp_stack *st, struct pp_tcb *tcb)
-{
-    uint32_t seq, top, len;
-
-    if (!tcb->sb_n)
-        return 0;
-    top = tcb->sb[tcb->sb_n - 1].left; /* holes lie below the last range */
-    seq = SEQ_LT(tcb->rtx_next, tcb->snd_una) ? tcb->snd_una : tcb->rtx_next;
-    seq = pp__tcp_sack_skip(tcb, seq);
-    if (!SEQ_LT(seq, top))
-        return 0;
-    len = top - seq;
-    {
-        int i; /* stop at the next SACKed range */
-        for (i = 0; i < tcb->sb_n; i++)
-            if (SEQ_GT(tcb->sb[i].left, seq) && SEQ_LT(tcb->sb[i].left - seq, len))
-                len = tcb->sb[i].left - seq;
-    }
-    if (len > pp__tcp_seg_room(tcb))
-        len = pp__tcp_seg_room(tcb);
-    pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, seq - tcb->snd_una, len);
-    CNT(st, tcp, sack_retransmits);
-    tcb->rtx_next = seq + len;
-    return 1;
-}
-
 /* How much a retransmission from SND.UNA carries: a segment's worth of
  * what was already sent - never bytes beyond SND.MAX, which the peer's
  * window may not allow and whose ACK would look like one for data never
@@ -424,7 +341,7 @@ static size_t rtx_len(const struct pp_tcb *tcb)
  * send what is owed), -1 when the connection is gone (tcb freed). */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
-    uint32_t acked;
+    uint32_t acked, sacked_before, sacked_now;
 
     if (tcb->state == PP_TCP_SYN_RECEIVED) {
         if (SEQ_LT(t->ack, tcb->snd_una) || SEQ_GT(t->ack, tcb->snd_max)) {
@@ -445,25 +362,34 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->ack_now = 1;
         return 0;
     }
+    sacked_before = pp__tcp_sacked_bytes(tcb);
     if (tcb->sack_ok && t->opts.sack_count)
-        sack_update(tcb, &t->opts);
+        pp__tcp_sack_update(tcb, &t->opts);
+    sacked_now = pp__tcp_sacked_bytes(tcb);
     if (SEQ_LEQ(t->ack, tcb->snd_una)) {
-        /* Duplicate ACK: three in a row trigger fast retransmit (RFC 5681 3.2). */
-        if (t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
-            ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd && ++tcb->dupacks == 3 &&
-            !tcb->in_recovery) {
+        int dup = t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
+                  ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd;
+        if (dup)
+            tcb->dupacks++;
+        if (!tcb->in_recovery && t->ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
+            (tcb->dupacks == 3 || (tcb->sack_ok && pp__tcp_sack_lost(tcb, tcb->snd_una)))) {
             tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
-            tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
             tcb->in_recovery = 1;
-            tcb->recover = tcb->snd_nxt;
+            tcb->recover = tcb->snd_max;
             CNT(st, tcp, fast_retransmits);
-            tcb->rtx_next = tcb->snd_una + pp__tcp_seg_room(tcb);
+            tcb->rtx_next = tcb->snd_una + (uint32_t)rtx_len(tcb);
             pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
-        } else if (tcb->in_recovery && tcb->dupacks > 3) {
-            /* With SACK, fill the next hole; without, inflate for each
-             * segment that left the network (RFC 6582). */
-            if (!(tcb->sack_ok && sack_retransmit(st, tcb)))
-                tcb->cwnd += tcb->mss;
+            if (tcb->sack_ok) {
+                pp__tcp_sack_recovery_start(st, tcb);
+                tcb->prr_out = (uint32_t)rtx_len(tcb); /* the retransmission just sent */
+                pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
+            } else {
+                tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
+            }
+        } else if (tcb->in_recovery && tcb->sack_ok) {
+            pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
+        } else if (tcb->in_recovery && dup && tcb->dupacks > 3) {
+            tcb->cwnd += tcb->mss;
         }
     } else {
         /* New data acknowledged. */
@@ -479,7 +405,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         if (tcb->sb_n) {
             struct pp_tcp_opts none;
             memset(&none, 0, sizeof none);
-            sack_update(tcb, &none); /* prune below the new SND.UNA */
+            pp__tcp_sack_update(tcb, &none); /* prune below the new SND.UNA */
         }
         tcb->dupacks = 0;
         tcb->retries = 0;
@@ -497,9 +423,11 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             if (SEQ_GEQ(t->ack, tcb->recover)) {
                 tcb->in_recovery = 0; /* full ACK: deflate (RFC 6582 3.2 step 3) */
                 tcb->cwnd = tcb->ssthresh;
-            } else if (tcb->sack_ok && tcb->sb_n) {
-                /* Partial ACK with a scoreboard: the next hole. */
-                sack_retransmit(st, tcb);
+            } else if (tcb->sack_ok) {
+                uint32_t sacked_after = pp__tcp_sacked_bytes(tcb);
+                /* DeliveredData: newly acknowledged plus newly SACKed bytes. */
+                int64_t d = (int64_t)acked + (int64_t)sacked_after - (int64_t)sacked_before;
+                pp__tcp_sack_recovery_send(st, tcb, d > 0 ? (uint32_t)d : 0);
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));

@@ -75,6 +75,7 @@ struct pp_tcb {
     /* SACK scoreboard (RFC 6675): ranges above SND.UNA the peer holds. */
     struct { uint32_t left, right; } sb[8];
     int sb_n;
+    uint32_t prr_delivered, prr_out, recover_fs; /* RFC 6937 proportional rate reduction */
     uint32_t rtx_next;            /* next hole to resend in recovery */
     struct pp_cubic cubic;
     /* Delayed ACKs (RFC 9293 3.8.6.3): every second full segment, or 40 ms. */
@@ -107,6 +108,12 @@ struct pp_tcb {
 
 /* The right edge of the SACKed range holding seq, or seq if none does. */
 uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq);
+void pp__tcp_sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o);
+uint32_t pp__tcp_sack_pipe(const struct pp_tcb *tcb);
+int pp__tcp_sack_lost(const struct pp_tcb *tcb, uint32_t seq);
+void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered);
+void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb);
+uint32_t pp__tcp_sacked_bytes(const struct pp_tcb *tcb);
 
 /* Input for a connection past the handshake (RFC 9293 3.10.7.4). */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);
