@@ -96,7 +96,10 @@ ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf
         } else if (tcb->fin_pending) {
             return done ? (ssize_t)done : -EPIPE;
         } else {
-            done += pp_ring_write(&tcb->sndq, p + done, len - done);
+            size_t w = pp_ring_write(&tcb->sndq, p + done, len - done);
+            if (w == 0 && pp_ring_space(&tcb->sndq) > 0)
+                return done ? (ssize_t)done : -ENOMEM; /* no memory for the queue */
+            done += w;
             pp__tcp_output(st, tcb);
             if (done == len || (done && nonblock))
                 return (ssize_t)done;
