@@ -9,7 +9,7 @@
 static const struct pp_cmd commands[] = {
     {"lab", "run a whole virtual network in this process (no root)", pp_cmd_lab, pp_cmd_lab_usage},
     {"stack", "a user-space host on a TUN device (root)", pp_cmd_stack, pp_cmd_stack_usage},
-    {"scan", "port scan with nmap's flags (connect scan for now)", pp_cmd_scan, pp_cmd_scan_usage},
+    {"scan", "port scanner with nmap's flags (SYN, connect, UDP, ACK, FIN...)", pp_cmd_scan, pp_cmd_scan_usage},
     {"httpd", "a static web server, one thread per connection", pp_cmd_httpd, pp_cmd_httpd_usage},
     {"decode", "print the IPv4/ICMP/UDP/TCP packets of a pcap file", pp_cmd_decode,
      pp_cmd_decode_usage},
