@@ -48,8 +48,11 @@ static int worth_parsing(const char *in, size_t from, size_t have)
 #define PRESSURE_MS 1000
 static int under_pressure(struct pp_httpd *h)
 {
+    /* Only when every thread the pool may have is busy: a pool still
+     * growing is no reason to cut anyone short. */
     return __atomic_load_n(&h->qlen, __ATOMIC_RELAXED) > 0 &&
-           __atomic_load_n(&h->idle, __ATOMIC_RELAXED) == 0;
+           __atomic_load_n(&h->idle, __ATOMIC_RELAXED) == 0 &&
+           __atomic_load_n(&h->nthreads, __ATOMIC_RELAXED) >= h->cfg.max_conns;
 }
 
 static long long deadline(struct pp_httpd *h, long long limit)
@@ -229,8 +232,8 @@ static void triage(struct pp_httpd *h)
     long long now = pp__httpd_now_ms();
     int i = 0;
 
-    if (h->idle > 0)
-        return;
+    if (h->idle > 0 || h->nthreads < h->cfg.max_conns)
+        return; /* a thread is free or can be made: nobody waits long */
     while (i < h->qlen) {
         struct pp_httpd_waiting *w = &h->queue[i];
         ssize_t n;
