@@ -165,5 +165,10 @@ ignored=$(cnt tcp.icmp_ignored)
 limited=$(cnt icmp.out_rate_limited)
 echo "stack counters: reassembly memory-limit drops ${nomem:-?}, TCP ICMP errors ignored ${ignored:-?}, ICMP errors rate-limited ${limited:-?}"
 [ "${nomem:-0}" -gt 0 ] || fail "the fragment flood never hit the reassembly budget"
-[ "${ignored:-0}" -ge 1000 ] || fail "forged ICMP errors not all ignored (${ignored:-none})"
+# Some of the 1,000 may be dropped before the stack sees them (the TUN queue
+# under load); what matters is that none was believed.
+pmtu=$(cnt tcp.pmtu_updates)
+soft=$(cnt tcp.icmp_soft_errors)
+[ "${ignored:-0}" -ge 900 ] && [ "${pmtu:-1}" = 0 ] && [ "${soft:-1}" = 0 ] \
+    || fail "forged ICMP errors: ${ignored:-?} ignored, ${pmtu:-?} PMTU updates, ${soft:-?} soft errors"
 echo PASS
