@@ -19,6 +19,7 @@
 #include "link/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
+#include "bulk_stream.h"
 
 #define SERVER 0xc0000202u
 #define CLIENT 0xc0000201u
@@ -125,32 +126,6 @@ static void *churn_client(void *arg)
 }
 
 /* --- bulk --------------------------------------------------------------- */
-struct bulk {
-    struct pp_stack *st;
-    int fd;
-    size_t len;
-    int ok;
-};
-
-static void *bulk_send(void *arg)
-{
-    struct bulk *b = arg;
-    static __thread char buf[65536];
-    size_t sent = 0, i;
-    while (sent < b->len) {
-        size_t n = b->len - sent < sizeof buf ? b->len - sent : sizeof buf;
-        ssize_t w;
-        for (i = 0; i < n; i++)
-            buf[i] = (char)((sent + i) * 131 + 7);
-        w = pp_send(b->st, b->fd, buf, n, 0);
-        if (w <= 0)
-            return NULL;
-        sent += (size_t)w;
-    }
-    b->ok = pp_shutdown(b->st, b->fd, PP_SHUT_WR) == 0;
-    return NULL;
-}
-
 /* Sends len bytes through a fresh pair of stacks on a wire with cfg's
  * impairments; 0 if every byte arrived intact.  Seconds in *secs. */
 static int bulk_cell(const struct pp_vwire_config *cfg, size_t len, double *secs)
@@ -160,7 +135,7 @@ static int bulk_cell(const struct pp_vwire_config *cfg, size_t len, double *secs
     struct pp_stack *a = stack_at(CLIENT, "client", 0), *b = stack_at(SERVER, "server", 0);
     struct sockaddr_in any = sin_of(0, 5001), to = sin_of(SERVER, 5001);
     static char buf[65536];
-    struct bulk bk;
+    struct bulk_sender bk;
     pthread_t th;
     size_t got = 0;
     int lis, cli, srv, rc = -1;
@@ -178,17 +153,13 @@ static int bulk_cell(const struct pp_vwire_config *cfg, size_t len, double *secs
     bk.st = a;
     bk.fd = cli;
     bk.len = len;
-    bk.ok = 0;
     pthread_create(&th, NULL, bulk_send, &bk);
     while ((n = pp_recv(b, srv, buf, sizeof buf, 0)) > 0) {
-        ssize_t i;
-        for (i = 0; i < n; i++)
-            if (buf[i] != (char)((got + (size_t)i) * 131 + 7)) {
-                fprintf(stderr, "soak: byte %zu differs\n", got + (size_t)i);
-                break;
-            }
-        if (i < n)
+        size_t i = bulk_check(buf, (size_t)n, got);
+        if (i < (size_t)n) {
+            fprintf(stderr, "soak: byte %zu differs\n", got + i);
             break;
+        }
         got += (size_t)n;
     }
     pthread_join(th, NULL);

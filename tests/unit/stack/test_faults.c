@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "bulk_stream.h"
 #include "stack_test_util.h"
 
 /* Opens a listener; while failures are injected any of the three calls may
@@ -36,39 +37,11 @@ static int listener(struct pp_stack *st, uint16_t port)
     return -1;
 }
 
-struct sender {
-    struct pp_stack *st;
-    int fd;
-    size_t len;
-    int ok;
-};
-
-static void *send_pattern(void *arg)
-{
-    struct sender *s = arg;
-    static __thread char buf[16384];
-    size_t sent = 0, i;
-    while (sent < s->len) {
-        size_t n = s->len - sent < sizeof buf ? s->len - sent : sizeof buf;
-        ssize_t w;
-        for (i = 0; i < n; i++)
-            buf[i] = (char)((sent + i) * 7 + 3);
-        w = pp_send(s->st, s->fd, buf, n, 0);
-        if (w == -ENOBUFS || w == -EAGAIN)
-            continue;
-        if (w <= 0)
-            return NULL;
-        sent += (size_t)w;
-    }
-    s->ok = pp_shutdown(s->st, s->fd, PP_SHUT_WR) == 0;
-    return NULL;
-}
-
 /* Sends len bytes from a to b over a fresh connection; checks every byte. */
 static void transfer(struct pair *p, uint16_t port, size_t len)
 {
     struct sockaddr_in to = sin_of(HOST_B, port);
-    struct sender s;
+    struct bulk_sender s;
     pthread_t th;
     static char buf[32768];
     size_t got = 0;
@@ -89,13 +62,11 @@ static void transfer(struct pair *p, uint16_t port, size_t len)
     s.st = p->a;
     s.fd = cli;
     s.len = len;
-    s.ok = 0;
-    ASSERT_EQ(pthread_create(&th, NULL, send_pattern, &s), 0);
+    ASSERT_EQ(pthread_create(&th, NULL, bulk_send, &s), 0);
     while ((n = pp_recv(p->b, srv, buf, sizeof buf, 0)) > 0) {
-        ssize_t i;
-        for (i = 0; i < n; i++)
-            if (buf[i] != (char)((got + (size_t)i) * 7 + 3))
-                PP_TEST_FAIL("byte %zu differs", got + (size_t)i);
+        size_t i = bulk_check(buf, (size_t)n, got);
+        if (i < (size_t)n)
+            PP_TEST_FAIL("byte %zu differs", got + i);
         got += (size_t)n;
     }
     pthread_join(th, NULL);
