@@ -3,31 +3,12 @@
  * on a fake clock. */
 #include <errno.h>
 
-#include "test.h"
-#include "stack_test_util.h"
-
-static struct pp_stack *st;
-static struct capture cap;
-static uint64_t now;
-static int fd;
-static uint16_t lport;
-static uint32_t iss;
-
-static struct pp_tcp_hdr pkt_at(int i)
-{
-    struct pp_ipv4_hdr ip;
-    struct pp_tcp_hdr t;
-    ASSERT_EQ(pp_ipv4_parse(cap.pkt[i], cap.len[i], &ip, 0), 20);
-    ASSERT_EQ(pp_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &t, 0) > 0, 1);
-    return t;
-}
+#include "tcp_fixture.h"
 
 /* An ACK from the peer, with up to two SACK blocks (0 for none). */
 static void ack(uint32_t a, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
 {
-    uint8_t l4[128], pkt[160];
     struct pp_tcp_hdr t;
-    size_t n;
     memset(&t, 0, sizeof t);
     t.sport = 80;
     t.dport = lport;
@@ -45,28 +26,16 @@ static void ack(uint32_t a, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
         t.opts.sack[1].right = r2;
         t.opts.sack_count = 2;
     }
-    n = (size_t)pp_tcp_emit(l4, sizeof l4, &t, 0, HOST_A, HOST_B);
-    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, n, 1, 0, 0));
+    send_from_peer(&t, NULL);
 }
 
 /* A connection to 192.0.2.1:80 whose peer offered SACK (no timestamps,
  * MSS 1000, window 65535 unscaled). */
 static void established_sack(void)
 {
-    struct sockaddr_in to = sin_of(HOST_A, 80);
-    uint8_t l4[128], pkt[160];
-    struct pp_tcp_hdr t, s;
-    size_t n;
-    st = stack_at(HOST_B, "b");
-    capture_init(&cap, 1500);
-    pp_stack_attach(st, &cap.link);
-    now = pp_now_ms() + 100000;
-    pp_stack_poll(st, now);
-    fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
-    ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
-    t = pkt_at(cap.n - 1);
-    lport = t.sport;
-    iss = t.seq;
+    struct pp_tcp_hdr s;
+    fixture_start();
+    connect_to_peer();
     memset(&s, 0, sizeof s);
     s.sport = 80;
     s.dport = lport;
@@ -77,8 +46,7 @@ static void established_sack(void)
     s.opts.has_mss = 1;
     s.opts.mss = 1000;
     s.opts.sack_perm = 1;
-    n = (size_t)pp_tcp_emit(l4, sizeof l4, &s, 0, HOST_A, HOST_B);
-    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, n, 1, 0, 0));
+    send_from_peer(&s, NULL);
 }
 
 /* The highest sequence number sent so far. */
@@ -87,7 +55,7 @@ static uint32_t sent_max(void)
     uint32_t m = iss + 1;
     int i;
     for (i = 0; i < cap.n; i++) {
-        struct pp_tcp_hdr t = pkt_at(i);
+        struct pp_tcp_hdr t = captured(i);
         if ((int32_t)(t.seq + (uint32_t)t.payload_len - m) > 0)
             m = t.seq + (uint32_t)t.payload_len;
     }
@@ -123,7 +91,7 @@ TEST(sack_recovery_resends_the_hole_then_paces_new_data)
     ack(base, base + 1000, base + 4000, 0, 0);
     ASSERT_EQ(pp_stack_counter(st, "tcp.fast_retransmits"), 1);
     {
-        struct pp_tcp_hdr t = pkt_at(first);
+        struct pp_tcp_hdr t = captured(first);
         ASSERT_EQ(t.seq, base); /* the hole, first */
         ASSERT_EQ(t.payload_len, 1000);
     }
@@ -131,7 +99,7 @@ TEST(sack_recovery_resends_the_hole_then_paces_new_data)
     for (k = 5; k <= 10; k++)
         ack(base, base + 1000, base + (uint32_t)k * 1000, 0, 0);
     for (i = first + 1; i < cap.n; i++) {
-        struct pp_tcp_hdr t = pkt_at(i);
+        struct pp_tcp_hdr t = captured(i);
         if (t.payload_len == 0)
             continue;
         ASSERT_LE(t.payload_len, 1000);
@@ -167,7 +135,7 @@ TEST(sack_scoreboard_deems_a_hole_lost_without_three_duplicates)
     ack(base, base + 1000, base + 4000, 0, 0);
     ASSERT_EQ(pp_stack_counter(st, "tcp.fast_retransmits"), 1);
     ASSERT_GT(cap.n, first);
-    ASSERT_EQ(pkt_at(first).seq, base);
+    ASSERT_EQ(captured(first).seq, base);
     pp_stack_free(st);
 }
 
@@ -187,7 +155,7 @@ TEST(two_holes_are_both_resent)
     ack(base, base + 1000, base + 4000, base + 5000, base + 8000);
     ack(base, base + 1000, base + 4000, base + 5000, base + 10000);
     for (i = first; i < cap.n; i++) {
-        struct pp_tcp_hdr t = pkt_at(i);
+        struct pp_tcp_hdr t = captured(i);
         saw1 |= t.seq == base && t.payload_len == 1000;
         saw5 |= t.seq == base + 4000 && t.payload_len == 1000;
     }

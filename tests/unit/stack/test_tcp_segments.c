@@ -3,33 +3,12 @@
  * 5961 challenge ACKs, exact RSTs, out-of-window data). */
 #include <errno.h>
 
-#include "test.h"
-#include "stack_test_util.h"
-
-static struct pp_stack *st;
-static struct capture cap;
-static uint64_t now;
-static int fd;
-static uint16_t lport;
-static uint32_t iss;
-
-/* The last segment the stack sent, parsed. */
-static struct pp_tcp_hdr last(void)
-{
-    struct pp_ipv4_hdr ip;
-    struct pp_tcp_hdr t;
-    ASSERT_GT(cap.n, 0);
-    ASSERT_EQ(pp_ipv4_parse(cap.pkt[cap.n - 1], cap.len[cap.n - 1], &ip, 0), 20);
-    ASSERT_EQ(pp_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &t, 0) > 0, 1);
-    return t;
-}
+#include "tcp_fixture.h"
 
 /* A segment from the peer 192.0.2.1:80 to us. */
 static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const char *data)
 {
-    uint8_t l4[2048], pkt[2100];
     struct pp_tcp_hdr t;
-    size_t n = data ? strlen(data) : 0;
     memset(&t, 0, sizeof t);
     t.sport = 80;
     t.dport = lport;
@@ -41,9 +20,7 @@ static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const 
         t.opts.has_mss = 1;
         t.opts.mss = 1000;
     }
-    memcpy(l4 + pp_tcp_repr_len(&t), data ? data : "", n);
-    n += (size_t)pp_tcp_emit(l4, sizeof l4, &t, n, HOST_A, HOST_B);
-    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, n, 1, 0, 0));
+    send_from_peer(&t, data);
 }
 
 /* Connects to 192.0.2.1:80 and completes the handshake with window win;
@@ -51,20 +28,9 @@ static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const 
 static uint32_t peer_isn = 5001;
 static void established(uint16_t win)
 {
-    struct sockaddr_in to = sin_of(HOST_A, 80);
     struct pp_tcp_hdr t;
-    st = stack_at(HOST_B, "b");
-    capture_init(&cap, 1500);
-    pp_stack_attach(st, &cap.link);
-    now = pp_now_ms() + 100000;
-    pp_stack_poll(st, now);
-    fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
-    ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
-    t = last();
-    ASSERT_EQ(t.flags, PP_TCP_SYN);
-    ASSERT(t.opts.has_mss && t.opts.has_wscale);
-    lport = t.sport;
-    iss = t.seq;
+    fixture_start();
+    connect_to_peer();
     seg(peer_isn - 1, iss + 1, PP_TCP_SYN | PP_TCP_ACK, win, NULL); /* no wscale: unscaled */
     t = last();
     ASSERT_EQ(t.flags, PP_TCP_ACK);
@@ -278,26 +244,11 @@ static int listening(int backlog)
 {
     struct sockaddr_in any = sin_of(0, 80);
     int lis;
-    st = stack_at(HOST_B, "b");
-    capture_init(&cap, 1500);
-    pp_stack_attach(st, &cap.link);
-    now = pp_now_ms() + 100000;
-    pp_stack_poll(st, now);
+    fixture_start();
     lis = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
     ASSERT_EQ(pp_bind(st, lis, SA(any)), 0);
     ASSERT_EQ(pp_listen(st, lis, backlog), 0);
     return lis;
-}
-
-/* Sends s (ports, flags, options set by the caller) from 192.0.2.1 with
- * payload data. */
-static void send_from_peer(struct pp_tcp_hdr *s, const char *data)
-{
-    uint8_t l4[128], pkt[160];
-    size_t n = data ? strlen(data) : 0, hl = pp_tcp_repr_len(s);
-    memcpy(l4 + hl, data ? data : "", n);
-    pp_tcp_emit(l4, sizeof l4, s, n, HOST_A, HOST_B);
-    pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, hl + n, 1, 0, 0));
 }
 
 /* Sends a SYN from port sport to our listener on 80 (reusing seg()). */
