@@ -1,5 +1,6 @@
 /* discover.c - ping sweep (echo + SYN 443 + ACK 80) with cookie-checked answers. */
 #include "discover.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,13 +8,6 @@
 #include <time.h>
 
 #include "wire/tcp.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The target index of addr (t's ranges, in order), or -1. */
 static int64_t index_of(const struct pp_targets *t, uint32_t addr)
@@ -34,10 +28,10 @@ static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
                   int wait_ms)
 {
     uint8_t buf[2048];
-    double until = now_s() + wait_ms / 1000.0;
+    double until = scan_now_s() + wait_ms / 1000.0;
 
     for (;;) {
-        double left = until - now_s();
+        double left = until - scan_now_s();
         struct pp_scan_answer a;
         uint32_t from;
         int64_t h;
