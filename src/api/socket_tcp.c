@@ -130,10 +130,15 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
             pp_ring_peek(&tcb->rcvq, 0, buf, n);
             if (!(flags & PP_MSG_PEEK)) {
                 pp_ring_consume(&tcb->rcvq, n);
-                /* Tell the peer when the window opens by a segment or more
-                 * (receiver-side silly window avoidance, RFC 9293 3.8.6.2.2). */
+                /* A window update of its own only when the offered window
+                 * has fallen to half the buffer or less and reading at
+                 * least doubles it, by a segment or more (receiver-side
+                 * silly window avoidance, RFC 9293 3.8.6.2.2, with Linux's
+                 * thresholds); otherwise the next ACK carries it. */
+                size_t room = pp_ring_space(&tcb->rcvq);
                 if (tcb->state >= PP_TCP_ESTABLISHED && tcb->state <= PP_TCP_FIN_WAIT_2 &&
-                    pp_ring_space(&tcb->rcvq) >= (size_t)before + tcb->mss)
+                    2 * (size_t)before <= tcb->rcvq.cap && room >= 2 * (size_t)before &&
+                    room >= (size_t)before + tcb->mss)
                     pp__tcp_send_ack(st, tcb);
             }
             pp__put_addr(from, fromlen, s->dmx.t.raddr, s->dmx.t.rport);

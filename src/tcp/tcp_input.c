@@ -82,6 +82,7 @@ static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb)
 
 static void wake(struct pp_stack *st, struct pp_tcb *tcb);
 static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb);
+static void rtt_sample(struct pp_tcb *tcb, uint32_t r);
 
 /* A socket for a connection born from listener lis (not yet accepted). */
 static struct pp_sock *child_sock(struct pp_tcb *lis)
@@ -245,10 +246,8 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
         tcb->snd_wl2 = t->ack;
         tcb->rtx_deadline = 0;
         tcb->retries = 0;
-        if (tcb->rtt_start) {
-            uint32_t r = (uint32_t)(st->now_ms - tcb->rtt_start);
-            tcb->srtt = r ? r : 1;
-            tcb->rttvar = tcb->srtt / 2;
+        if (tcb->rtt_start) { /* the SYN's round trip, unless it was resent (Karn) */
+            rtt_sample(tcb, (uint32_t)(st->now_ms - tcb->rtt_start));
             tcb->rtt_start = 0;
         }
         pp__tcp_set_state(st, tcb, PP_TCP_ESTABLISHED);
@@ -315,9 +314,10 @@ static void rtt_sample(struct pp_tcb *tcb, uint32_t r)
         if (!tcb->srtt)
             tcb->srtt = 1;
     }
-    tcb->rto = tcb->srtt + (4 * tcb->rttvar > 10 ? 4 * tcb->rttvar : 10);
-    if (tcb->rto < TCP_RTO_MIN)
-        tcb->rto = TCP_RTO_MIN;
+    /* Linux's form of the floor: the variance term is at least
+     * TCP_RTO_MIN, so the RTO is never closer than that to the smoothed
+     * RTT (RFC 6298 2.4 allows any lower bound). */
+    tcb->rto = tcb->srtt + (4 * tcb->rttvar > TCP_RTO_MIN ? 4 * tcb->rttvar : TCP_RTO_MIN);
     if (tcb->rto > TCP_RTO_MAX)
         tcb->rto = TCP_RTO_MAX;
 }
@@ -347,6 +347,10 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         if (SEQ_LT(t->ack, tcb->snd_una) || SEQ_GT(t->ack, tcb->snd_max)) {
             tcb->ack_now = 1; /* RFC 5961 5.2 style: answer, don't reset */
             return 0;
+        }
+        if (tcb->rtt_start) { /* the SYN/ACK's round trip, as Linux measures it */
+            rtt_sample(tcb, (uint32_t)(st->now_ms - tcb->rtt_start));
+            tcb->rtt_start = 0;
         }
         pp__tcp_set_state(st, tcb, PP_TCP_ESTABLISHED);
         tcb->snd_wnd = (uint32_t)t->window << tcb->snd_wscale;
@@ -392,8 +396,11 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->cwnd += tcb->mss;
         }
     } else {
-        /* New data acknowledged. */
+        /* New data acknowledged (the SYN's sequence number is not data:
+         * acknowledging it grows no window). */
         acked = t->ack - tcb->snd_una;
+        if (tcb->snd_una == tcb->iss && acked)
+            acked--;
         if (tcb->fin_sent && SEQ_GT(t->ack, tcb->fin_seq)) {
             pp_ring_consume(&tcb->sndq, acked - 1);
         } else {
@@ -497,9 +504,16 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
         wake(st, tcb);
         /* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK every second full-sized
          * segment at once, and anything that fills a hole; delay the rest
-         * by at most TCP_DELACK_MS. */
-        if (had_ooo || ++tcb->unacked_segs >= 2 || len < tcb->mss / 2 ||
+         * by at most TCP_DELACK_MS.  Short segments are answered at once
+         * too (request/response traffic), and, as Linux does, the first
+         * TCP_QUICKACKS data segments, and again after an idle spell. */
+        if (tcb->last_data_rcv && st->now_ms - tcb->last_data_rcv > tcb->rto)
+            tcb->quickacks = TCP_QUICKACKS;
+        tcb->last_data_rcv = st->now_ms ? st->now_ms : 1;
+        if (had_ooo || tcb->quickacks || ++tcb->unacked_segs >= 2 || len < tcb->mss / 2 ||
             tcb->sock->nodelay) {
+            if (tcb->quickacks)
+                tcb->quickacks--;
             tcb->ack_now = 1;
         } else {
             if (!tcb->delack_deadline)

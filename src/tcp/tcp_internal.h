@@ -39,8 +39,12 @@ const char *pp_tcp_state_name(int state);
 #define TCP_SYN_RETRIES 5
 #define TCP_DATA_RETRIES 15
 #define TCP_BUF_DEFAULT (256 * 1024)
-#define TCP_WSCALE 7              /* what we offer: 128-byte units, windows up to 8 MB */
+/* What we offer: 256-byte units, windows up to 16 MB.  Linux offers 8 when
+ * tcp_rmem allows 15 MB, as packetdrill's defaults.sh sets it, so its
+ * scripts expect "wscale 8" in our SYNs. */
+#define TCP_WSCALE 8
 #define TCP_DELACK_MS 40          /* Linux's minimum delayed-ACK timeout */
+#define TCP_QUICKACKS 16          /* Linux's TCP_MAX_QUICKACKS */
 #define TCP_RCV_SLACK (1u << TCP_WSCALE) /* receive ring bytes never offered */
 
 struct ooo_seg { /* out-of-order data, sorted by seq */
@@ -56,6 +60,8 @@ struct pp_tcb {
     int state;
     /* Send sequence space (RFC 9293 3.3.1). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
+    uint32_t snd_sml;  /* end of the last short segment sent (Nagle/Minshall) */
+    uint8_t sml_valid;
     uint8_t snd_wscale, rcv_wscale, ws_ok;
     /* Timestamps (RFC 7323): both sides offered them in their SYNs. */
     uint8_t ts_ok, sack_ok;
@@ -80,6 +86,11 @@ struct pp_tcb {
     struct pp_cubic cubic;
     /* Delayed ACKs (RFC 9293 3.8.6.3): every second full segment, or 40 ms. */
     int unacked_segs;
+    /* Linux's quick-ACK mode: data segments still to be acknowledged at
+     * once (at the start, and again after an idle spell longer than the
+     * RTO), so slow start is not held back by delayed ACKs. */
+    uint8_t quickacks;
+    uint64_t last_data_rcv; /* ms */
     uint64_t delack_deadline;
     /* Keepalive (RFC 9293 3.8.4; SO_KEEPALIVE). */
     uint64_t last_rx, ka_deadline;

@@ -136,6 +136,8 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             tcb->snd_nxt = tcb->iss + 1;
             if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
                 tcb->snd_max = tcb->snd_nxt;
+            if (tcb->retries == 0) /* time the handshake; never a resent SYN (Karn) */
+                tcb->rtt_start = st->now_ms ? st->now_ms : 1;
             pp__tcp_timer_arm(st, tcb);
         } else if (tcb->ack_now) {
             pp__tcp_send_ack(st, tcb);
@@ -154,27 +156,35 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         }
         inflight = tcb->snd_nxt - tcb->snd_una;
         uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
-        size_t queued = tcb->sndq.len, off = inflight, len;
+        size_t queued = tcb->sndq.len, off = inflight, len, room = pp__tcp_seg_room(tcb);
         uint16_t flags = PP_TCP_ACK;
 
         /* The FIN occupies one sequence number after the data. */
         if (tcb->fin_sent && off > 0)
             off--;
         len = queued > off ? queued - off : 0;
-        if (len > pp__tcp_seg_room(tcb))
-            len = pp__tcp_seg_room(tcb);
-        if (inflight >= wnd)
+        if (len > room)
+            len = room;
+        /* The congestion window counts whole segments, as Linux's does:
+         * while any of it is left a full segment may go, so a window that
+         * is not a multiple of the MSS never cuts a runt segment from the
+         * middle of the queue (sender SWS avoidance, RFC 9293 3.8.6.2.1).
+         * The peer's window is a hard limit in bytes. */
+        if (inflight >= tcb->cwnd || inflight >= tcb->snd_wnd)
             len = 0;
-        else if (len > wnd - inflight)
-            len = wnd - inflight;
+        else if (len > tcb->snd_wnd - inflight)
+            len = tcb->snd_wnd - inflight;
         if (len == 0 && !(tcb->fin_pending && !tcb->fin_sent && off == queued &&
                           inflight <= wnd))
             break;
-        /* Nagle (RFC 9293 3.7.4): while data is unacknowledged, hold a
-         * short segment back until a full one can go or the ACK comes. */
-        if (len < pp__tcp_seg_room(tcb) && len == queued - off && inflight > 0 &&
-            !tcb->sock->nodelay &&
-            !tcb->fin_pending)
+        /* Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux: the
+         * tail of the queue, shorter than a segment, is held back only
+         * while an earlier short segment is unacknowledged, so one write
+         * of 4000 bytes leaves at once but a stream of small writes is
+         * coalesced.  Only new data waits: a retransmission never does. */
+        if (len < room && len == queued - off && !tcb->sock->nodelay && !tcb->fin_pending &&
+            SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
+            SEQ_GT(tcb->snd_sml, tcb->snd_una))
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent) {
             flags |= PP_TCP_FIN;
@@ -188,6 +198,10 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             tcb->rtt_seq = tcb->snd_nxt;
         }
         pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
+        if (len && len < room) {
+            tcb->snd_sml = tcb->snd_nxt + (uint32_t)len;
+            tcb->sml_valid = 1;
+        }
         tcb->snd_nxt += (uint32_t)len + !!(flags & PP_TCP_FIN);
         if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
             tcb->snd_max = tcb->snd_nxt;

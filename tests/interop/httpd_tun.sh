@@ -8,13 +8,12 @@
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 SUITE="$(cd "$(dirname "$0")" && pwd)/../tools/httpd_suite.py"
 
 need_root
 need_tools ip curl ab sha256sum
-[ -x $PY ] || skip "needs /usr/bin/python3"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+need_python
+need_tun
 
 netns_new NS
 IN() { ip netns exec "$NS" "$@"; }
@@ -70,15 +69,12 @@ reqs=$(wc -l <"$T/access.log")
 [ "$reqs" -gt 2100 ] || fail "access log has only $reqs lines"
 
 # The same server as a service of `portplex stack`.
-ip netns exec "$NS" "$PORTPLEX" stack --tun pph1 --addr 198.51.100.2/24 --serve http:8080:"$T/root" \
-    >"$T/stack.out" 2>"$T/stack.err" &
-SPID=$!
-wait_for "$T/stack.out" "is up"
+stack_start "$NS" pph1 198.51.100.2/24 --serve http:8080:"$T/root"
 body=$(IN curl -s --max-time 5 http://198.51.100.2:8080/sub/a.txt)
 [ "$body" = "in sub" ] || fail "stack --serve http: got '$body'"
 code=$(IN curl -s -o /dev/null -w '%{http_code}' --max-time 5 --path-as-is http://198.51.100.2:8080/../secret.txt)
 [ "$code" = 400 ] || fail "stack --serve http: traversal got $code"
-kill -TERM $SPID
-wait $SPID || fail "stack exited $?"
+kill -TERM $STACK_PID
+wait $STACK_PID || fail "stack exited $?"
 echo "ok: stack --serve http:8080:DIR serves the same tree"
 echo PASS

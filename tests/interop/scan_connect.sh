@@ -6,11 +6,10 @@
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 
 need_root
 need_tools ip nmap
-[ -x $PY ] || skip "needs /usr/bin/python3"
+need_python
 
 netns_new NS
 IN() { ip netns exec "$NS" "$@"; }

@@ -9,10 +9,9 @@
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 need_root
 need_tools ip nmap nft xmllint
-[ -x $PY ] || skip "needs /usr/bin/python3"
+need_python
 [ -r /usr/share/nmap/nmap.dtd ] || skip "needs nmap's DTD"
 T=$PP_TMP
 
@@ -109,9 +108,8 @@ done
 compare "merged shards" "$T/both.xml" "$T/merged.xml"
 
 echo "== against portplex stack (states equal its --serve list)"
-ip netns exec "$S" "$PORTPLEX" stack --tun ppsc0 --addr 192.0.2.2/24 --serve tcp-echo:7 --serve udp-echo:7 \
-    --serve hello:80 --serve dns:53:192.0.2.9 >"$T/stack.out" 2>&1 &
-wait_for "$T/stack.out" "is up"
+stack_start "$S" ppsc0 192.0.2.2/24 --serve tcp-echo:7 --serve udp-echo:7 --serve hello:80 \
+    --serve dns:53:192.0.2.9
 ip netns exec "$S" "$PORTPLEX" scan -sS -sU -p T:1-100,U:1-100 --reason -oX "$T/stack.xml" 192.0.2.2 \
     >"$T/stack.txt" 2>&1 || fail "scan of portplex stack"
 $PY - "$T/stack.xml" <<'PY' || { cat "$T/stack.txt"; fail "scan of portplex stack"; }

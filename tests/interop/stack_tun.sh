@@ -8,12 +8,11 @@
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 
 need_root
 need_tools ip tshark nc ping setpriv
-[ -x $PY ] || skip "needs /usr/bin/python3"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+need_python
+need_tun
 tshark_compare_setup "$PORTPLEX"
 
 netns_new NS

@@ -7,18 +7,14 @@
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 
 need_root
 need_tools ip
-[ -x $PY ] || skip "needs /usr/bin/python3"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+need_python
+need_tun
 
 netns_new NS
-ip netns exec "$NS" "$PORTPLEX" stack --tun pp0 --addr 192.0.2.2/24 --serve tcp-echo:7 \
-    >"$PP_TMP/stack.out" 2>"$PP_TMP/stack.err" &
-STACK_PID=$!
-wait_for "$PP_TMP/stack.out" "is up"
+stack_start "$NS" pp0 192.0.2.2/24 --serve tcp-echo:7
 
 ip netns exec "$NS" $PY - <<'PY' || fail "attack run"
 import os, random, socket, struct, sys, threading, time

@@ -9,20 +9,16 @@ set -u
 PORTPLEX=$1
 TOOLS=$2
 . "$(dirname "$0")/../lib/interop.bash"
-PY=/usr/bin/python3
 
 need_root
 need_tools ip nc nmap tc sha256sum
-[ -x $PY ] || skip "needs /usr/bin/python3"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+need_python
+need_tun
 
 netns_new NS
 IN() { ip netns exec "$NS" "$@"; }
 
-ip netns exec "$NS" "$PORTPLEX" stack --tun pp0 --addr 192.0.2.2/24 --serve tcp-echo:7 \
-    --serve discard:9 --serve hello:80 >"$PP_TMP/stack.out" 2>"$PP_TMP/stack.err" &
-STACK_PID=$!
-wait_for "$PP_TMP/stack.out" "is up"
+stack_start "$NS" pp0 192.0.2.2/24 --serve tcp-echo:7 --serve discard:9 --serve hello:80
 
 if command -v curl >/dev/null; then
     page=$(IN curl -s --max-time 5 http://192.0.2.2/) || fail "curl exited $?"

@@ -17,7 +17,11 @@ fail() {
     exit 1
 }
 
+PY=/usr/bin/python3 # Debian's, which sees python3-scapy and friends
+
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"; }
+need_python() { [ -x "$PY" ] || skip "needs $PY"; }
+need_tun() { [ -c /dev/net/tun ] || skip "needs /dev/net/tun"; }
 need_tools() {
     local t
     for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "needs $t"; done
@@ -56,6 +60,19 @@ wait_for() {
         sleep 0.1
     done
     fail "timed out waiting for '$2' in $1"
+}
+
+# stack_start NS TUN ADDR/PREFIX [ARG...]: runs `$PORTPLEX stack` on a new
+# TUN device in namespace NS with the extra arguments, output in
+# $PP_TMP/stack.out and stack.err; returns once it is up, its PID in
+# STACK_PID.
+stack_start() {
+    local ns=$1 tun=$2 addr=$3
+    shift 3
+    ip netns exec "$ns" "$PORTPLEX" stack --tun "$tun" --addr "$addr" "$@" \
+        >"$PP_TMP/stack.out" 2>"$PP_TMP/stack.err" &
+    STACK_PID=$!
+    wait_for "$PP_TMP/stack.out" "is up"
 }
 
 # tshark_compare_setup PORTPLEX: the field list `portplex decode` and tshark share.

@@ -85,7 +85,7 @@ TEST(allocation_failures_are_handled)
     int k, u, refused = 0;
     memset(&wc, 0, sizeof wc);
     pair_new(&p, &wc, 1);
-    pp_debug_fail_allocations(40);
+    pp_debug_fail_allocations(25);
     /* UDP: some sockets or datagrams fail; the calls say so. */
     for (k = 0; k < 200; k++) {
         struct sockaddr_in to = sin_of(HOST_B, 9);
