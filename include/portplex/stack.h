@@ -48,6 +48,15 @@ uint64_t pp_now_ms(void);
 uint32_t pp_stack_addr(const struct pp_stack *st);
 const char *pp_stack_name(const struct pp_stack *st);
 
+/* The TCP options new connections offer and accept (all by default), the
+ * switches Linux has as net.ipv4.tcp_timestamps, tcp_sack and
+ * tcp_window_scaling; connections already open keep what they agreed. */
+#define PP_TCP_OFFER_TIMESTAMPS 1u
+#define PP_TCP_OFFER_SACK 2u
+#define PP_TCP_OFFER_WSCALE 4u
+#define PP_TCP_OFFER_ALL 7u
+void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers);
+
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 void pp_stack_trace_to(struct pp_stack *st, FILE *f);
 

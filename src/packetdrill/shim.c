@@ -112,6 +112,38 @@ static int ppfd(struct shim *s, int fd)
     return fd >= 0 && fd < MAX_FDS && s->map[fd] > 0 ? s->map[fd] - 1 : -1;
 }
 
+/* A net.ipv4 sysctl as an integer, or dflt when it cannot be read.
+ * PD_SYSCTL_DIR replaces /proc/sys/net/ipv4 (for tests). */
+static int sysctl_int(const char *name, int dflt)
+{
+    const char *dir = getenv("PD_SYSCTL_DIR");
+    char path[256];
+    FILE *f;
+    int v;
+
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "/proc/sys/net/ipv4", name);
+    if (!(f = fopen(path, "r")))
+        return dflt;
+    if (fscanf(f, "%d", &v) != 1)
+        v = dflt;
+    fclose(f);
+    return v;
+}
+
+/* The scripts set Linux's switches for the options a connection offers
+ * (in their own namespace, before socket()): honour them at each socket(). */
+static void take_sysctls(struct shim *s)
+{
+    unsigned offers = 0;
+    if (sysctl_int("tcp_timestamps", 1))
+        offers |= PP_TCP_OFFER_TIMESTAMPS;
+    if (sysctl_int("tcp_sack", 1))
+        offers |= PP_TCP_OFFER_SACK;
+    if (sysctl_int("tcp_window_scaling", 1))
+        offers |= PP_TCP_OFFER_WSCALE;
+    pp_stack_set_tcp_offers(s->st, offers);
+}
+
 static int sh_socket(void *ud, int domain, int type, int protocol)
 {
     struct shim *s = ud;
@@ -127,6 +159,7 @@ static int sh_socket(void *ud, int domain, int type, int protocol)
         return -1;
     }
     tick(s);
+    take_sysctls(s);
     fd = pp_socket(s->st, (kind == SOCK_STREAM ? PP_SOCK_STREAM : PP_SOCK_DGRAM) |
                               (type & SOCK_NONBLOCK ? PP_SOCK_NONBLOCK : 0));
     if (fd < 0)

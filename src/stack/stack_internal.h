@@ -71,6 +71,7 @@ struct pp_stack {
     void (*input_tap)(void *arg, const uint8_t *pkt, size_t len); /* pp_stack_on_input */
     void *input_tap_arg;
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
+    unsigned tcp_offers;       /* PP_TCP_OFFER_* */
 };
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)

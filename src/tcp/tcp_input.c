@@ -39,18 +39,20 @@ static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
            (SEQ_LEQ(tcb->rcv_nxt, t->seq + len - 1) && SEQ_LT(t->seq + len - 1, tcb->rcv_nxt + wnd));
 }
 
-static void take_options(struct pp_tcb *tcb, const struct pp_tcp_hdr *t, uint16_t our_mss)
+/* What the peer's SYN offered that we offer too (pp_stack_set_tcp_offers). */
+static void take_options(struct pp_tcb *tcb, const struct pp_tcp_hdr *t, uint16_t our_mss,
+                         unsigned offers)
 {
     tcb->mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS;
     if (tcb->mss > our_mss)
         tcb->mss = our_mss;
     if (tcb->mss < 64)
         tcb->mss = 64;
-    tcb->sack_ok = t->opts.sack_perm;
-    tcb->ts_ok = t->opts.has_ts;
-    if (t->opts.has_ts)
+    tcb->sack_ok = t->opts.sack_perm && (offers & PP_TCP_OFFER_SACK);
+    tcb->ts_ok = t->opts.has_ts && (offers & PP_TCP_OFFER_TIMESTAMPS);
+    if (tcb->ts_ok)
         tcb->ts_recent = t->opts.tsval;
-    if (t->opts.has_wscale) {
+    if (t->opts.has_wscale && (offers & PP_TCP_OFFER_WSCALE)) {
         tcb->ws_ok = 1;
         tcb->snd_wscale = t->opts.wscale > 14 ? 14 : t->opts.wscale; /* RFC 7323 2.3 */
         tcb->rcv_wscale = TCP_WSCALE;
@@ -202,7 +204,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
         pp__tcp_tcb_free(st, c);
         return;
     }
-    take_options(c, t, (uint16_t)(st->mtu - 40));
+    take_options(c, t, (uint16_t)(st->mtu - 40), st->tcp_offers);
     c->irs = t->seq;
     c->rcv_nxt = t->seq + 1;
     c->rcv_adv = c->rcv_nxt;
@@ -235,7 +237,7 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     }
     if (!(t->flags & PP_TCP_SYN))
         return;
-    take_options(tcb, t, (uint16_t)(st->mtu - 40));
+    take_options(tcb, t, (uint16_t)(st->mtu - 40), st->tcp_offers);
     tcb->irs = t->seq;
     tcb->rcv_nxt = t->seq + 1;
     tcb->rcv_adv = tcb->rcv_nxt; /* nothing offered yet in this sequence space */

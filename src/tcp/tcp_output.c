@@ -44,14 +44,15 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
          * timestamps offered on a SYN, and on a SYN/ACK only if the peer
          * offered them (RFC 7323 2.2 and 3.2, RFC 2018 2). */
         int syn_ack = (flags & PP_TCP_ACK) != 0;
+        unsigned offers = st->tcp_offers;
         h.opts.has_mss = 1;
         h.opts.mss = (uint16_t)(st->mtu - 40);
-        if (!syn_ack || tcb->ws_ok) {
+        if (syn_ack ? tcb->ws_ok : (offers & PP_TCP_OFFER_WSCALE) != 0) {
             h.opts.has_wscale = 1;
             h.opts.wscale = TCP_WSCALE;
         }
-        h.opts.sack_perm = (uint8_t)(!syn_ack || tcb->sack_ok);
-        h.opts.has_ts = (uint8_t)(!syn_ack || tcb->ts_ok);
+        h.opts.sack_perm = (uint8_t)(syn_ack ? tcb->sack_ok : (offers & PP_TCP_OFFER_SACK) != 0);
+        h.opts.has_ts = (uint8_t)(syn_ack ? tcb->ts_ok : (offers & PP_TCP_OFFER_TIMESTAMPS) != 0);
     } else {
         h.opts.has_ts = tcb->ts_ok;
         /* SACK blocks for what we hold beyond a hole (RFC 2018 4). */

@@ -11,6 +11,9 @@
  *             `= N` and `= -1 ERRNO (text)`
  *   packets:  < or >, flags (S . P F R), start:end(len), ack N, win N,
  *             <mss N, sackOK, nop, wscale N, TS val N ecr N, sack a:b ...>
+ *   shell:    `sysctl -q net.ipv4.NAME=V` (also several joined by ;) sets
+ *             NAME in a private directory the shim reads (PD_SYSCTL_DIR)
+ *             instead of /proc; other shell and Python lines are skipped
  *
  * with packetdrill's rules: sequence numbers are relative to each side's
  * ISN, the peer is remote_ip (port 8080 when we connect, an ephemeral port
@@ -728,6 +731,38 @@ static void outbound(char *p, long long script_us)
 }
 
 /* --- the script ----------------------------------------------------------- */
+/* `sysctl -q net.ipv4.tcp_sack=0; sysctl -q net.ipv4.tcp_timestamps=0`:
+ * each setting becomes a file in PD_SYSCTL_DIR.  1 if the line was only
+ * that. */
+static int sysctl_line(const char *p)
+{
+    const char *dir = getenv("PD_SYSCTL_DIR"), *q = p;
+    int n = 0;
+    while ((q = strstr(q, "net.ipv4."))) {
+        char name[64], path[320];
+        const char *eq;
+        size_t k;
+        FILE *f;
+        q += 9;
+        eq = strchr(q, '=');
+        if (!eq || (k = (size_t)(eq - q)) >= sizeof name)
+            return 0;
+        memcpy(name, q, k);
+        name[k] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (!dir || !(f = fopen(path, "w")))
+            die("cannot set %s", name);
+        eq++;
+        while (*eq && *eq != ';' && *eq != '`' && *eq != ' ')
+            fputc(*eq++, f);
+        fputc('\n', f);
+        fclose(f);
+        n++;
+        q = eq;
+    }
+    return n > 0;
+}
+
 static void play(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -757,7 +792,8 @@ static void play(const char *path)
         if (!*p)
             continue;
         if (*p == '`' || !strncmp(p, "%{", 2)) {
-            fprintf(stderr, "%s:%d: skipped (shell or Python): %s\n", path, line_no, p);
+            if (!sysctl_line(p))
+                fprintf(stderr, "%s:%d: skipped (shell or Python): %s\n", path, line_no, p);
             continue;
         }
         relative = *p == '+';
@@ -841,7 +877,14 @@ int main(int argc, char **argv)
         fflush(NULL);
         pid = fork();
         if (pid == 0) {
-            void *so = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+            char dir[] = "/tmp/pd_play.XXXXXX";
+            void *so;
+            if (!mkdtemp(dir)) {
+                perror("pd_play: mkdtemp");
+                _exit(1);
+            }
+            setenv("PD_SYSCTL_DIR", dir, 1);
+            so = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
             if (!so) {
                 fprintf(stderr, "pd_play: %s\n", dlerror());
                 _exit(1);
@@ -856,6 +899,12 @@ int main(int argc, char **argv)
                  &ifc);
             play(argv[i]);
             ifc.free(ifc.userdata);
+            {
+                char cmd[64];
+                snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+                if (system(cmd) != 0)
+                    _exit(1);
+            }
             _exit(0);
         }
         if (pid < 0 || waitpid(pid, &status, 0) < 0) {
