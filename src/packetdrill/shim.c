@@ -625,12 +625,25 @@ static int sh_netdev_receive(void *ud, void *buf, size_t *n, long long *usecs)
     return -1;
 }
 
+/* Sleeps by warping the clock - but first for up to 1 ms of real time, so
+ * a thread a packet just woke (packetdrill's syscall thread, returning from
+ * a blocking read) finishes and reads the clock before it jumps; the real
+ * time slept counts, so the clock stays exact. */
 static int sh_usleep(void *ud, useconds_t usec)
 {
     struct shim *s = ud;
-    pthread_mutex_lock(&s->lock);
-    s->offset_us += usec;
-    pthread_mutex_unlock(&s->lock);
+    long long t0 = now_us(s), slept;
+    struct timespec d;
+
+    d.tv_sec = 0;
+    d.tv_nsec = (long)(usec < 1000 ? usec : 1000) * 1000;
+    nanosleep(&d, NULL);
+    slept = now_us(s) - t0;
+    if ((long long)usec > slept) {
+        pthread_mutex_lock(&s->lock);
+        s->offset_us += (long long)usec - slept;
+        pthread_mutex_unlock(&s->lock);
+    }
     tick(s);
     return 0;
 }
