@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "link/link.h"
@@ -38,8 +39,17 @@ struct epset {
     struct epoll_event ev[MAX_EPOLL];
 };
 
+/* A thread inside a call that may block, or just back from one and not
+ * yet done reading the clock: the clock must not jump under it. */
+#define MAX_CALLERS 16
+struct caller {
+    int tid;
+    int state; /* 0 free, 1 inside a call, 2 returned, clock not read yet */
+};
+
 struct shim {
     struct pp_stack *st;
+    struct caller callers[MAX_CALLERS]; /* under lock */
     struct pp_link link;
     pthread_mutex_t lock; /* the queue, the clock and the fd map */
     struct outpkt *head, *tail;
@@ -57,6 +67,86 @@ static long long now_us(struct shim *s)
     off = s->offset_us;
     pthread_mutex_unlock(&s->lock);
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + off;
+}
+
+static int my_tid(void)
+{
+    return (int)syscall(SYS_gettid);
+}
+
+static struct caller *caller_slot(struct shim *s, int tid, int claim)
+{
+    int i;
+    for (i = 0; i < MAX_CALLERS; i++)
+        if (s->callers[i].state && s->callers[i].tid == tid)
+            return &s->callers[i];
+    if (claim)
+        for (i = 0; i < MAX_CALLERS; i++)
+            if (!s->callers[i].state) {
+                s->callers[i].tid = tid;
+                return &s->callers[i];
+            }
+    return NULL;
+}
+
+static void call_enter(struct shim *s)
+{
+    struct caller *c;
+    pthread_mutex_lock(&s->lock);
+    if ((c = caller_slot(s, my_tid(), 1)))
+        c->state = 1;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void call_leave(struct shim *s)
+{
+    struct caller *c;
+    pthread_mutex_lock(&s->lock);
+    if ((c = caller_slot(s, my_tid(), 0)))
+        c->state = 2;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Runnable (R) rather than asleep in the kernel. */
+static int thread_runnable(int tid)
+{
+    char path[64], st[256], *rp;
+    size_t n;
+    FILE *f;
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    if (!(f = fopen(path, "r")))
+        return 0; /* gone */
+    n = fread(st, 1, sizeof st - 1, f);
+    fclose(f);
+    st[n] = '\0';
+    rp = strrchr(st, ')');
+    return rp && rp[1] == ' ' && rp[2] == 'R';
+}
+
+/* Before the clock jumps: waits (up to 50 ms of real time) until no other
+ * thread is running inside a call or on its way back from one to read the
+ * clock - packetdrill's syscall thread, woken by the packet just
+ * injected, stamps its return with our gettimeofday, and must not find
+ * the clock already moved on to the next event. */
+static void settle(struct shim *s)
+{
+    int me = my_tid(), spins;
+    for (spins = 0; spins < 2500; spins++) {
+        int tids[MAX_CALLERS], i, n = 0, busy = 0;
+        struct timespec d = {0, 20000};
+        pthread_mutex_lock(&s->lock);
+        for (i = 0; i < MAX_CALLERS; i++)
+            if (s->callers[i].state && s->callers[i].tid != me)
+                tids[n++] = s->callers[i].tid;
+        pthread_mutex_unlock(&s->lock);
+        /* Runnable: woken inside its call, or back from it on its way to
+         * read the clock.  Asleep anywhere: nothing to wait for. */
+        for (i = 0; i < n && !busy; i++)
+            busy = thread_runnable(tids[i]);
+        if (!busy)
+            return;
+        nanosleep(&d, NULL);
+    }
 }
 
 static void tick(struct shim *s)
@@ -207,7 +297,9 @@ static int sh_accept(void *ud, int fd, struct sockaddr *a, socklen_t *l)
     int c, host;
     PPFD_OR_FAIL(s, fd, p);
     tick(s);
+    call_enter(s);
     c = pp_accept(s->st, p, a, l);
+    call_leave(s);
     if (c < 0)
         return ret(c);
     host = eventfd(0, EFD_CLOEXEC);
@@ -224,8 +316,12 @@ static int sh_connect(void *ud, int fd, const struct sockaddr *a, socklen_t l)
 {
     struct shim *s = ud;
     PPFD_OR_FAIL(s, fd, p);
+    int rc;
     tick(s);
-    return ret(pp_connect(s->st, p, a, l));
+    call_enter(s);
+    rc = pp_connect(s->st, p, a, l);
+    call_leave(s);
+    return ret(rc);
 }
 
 static ssize_t sh_recvfrom(void *ud, int fd, void *buf, size_t n, int flags,
@@ -240,7 +336,13 @@ static ssize_t sh_recvfrom(void *ud, int fd, void *buf, size_t n, int flags,
         f |= PP_MSG_DONTWAIT;
     if (flags & MSG_PEEK)
         f |= PP_MSG_PEEK;
-    return sret(pp_recvfrom(s->st, p, buf, n, f, from, fl));
+    {
+        ssize_t rc;
+        call_enter(s);
+        rc = pp_recvfrom(s->st, p, buf, n, f, from, fl);
+        call_leave(s);
+        return sret(rc);
+    }
 }
 
 static ssize_t sh_recv(void *ud, int fd, void *buf, size_t n, int flags)
@@ -261,7 +363,13 @@ static ssize_t sh_sendto(void *ud, int fd, const void *buf, size_t n, int flags,
     if (p < 0)
         return write(fd, buf, n);
     tick(s);
-    return sret(pp_sendto(s->st, p, buf, n, flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0, to, tl));
+    {
+        ssize_t rc;
+        call_enter(s);
+        rc = pp_sendto(s->st, p, buf, n, flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0, to, tl);
+        call_leave(s);
+        return sret(rc);
+    }
 }
 
 static ssize_t sh_send(void *ud, int fd, const void *buf, size_t n, int flags)
@@ -558,7 +666,9 @@ static int sh_poll(void *ud, struct pollfd *fds, nfds_t n, int timeout)
         pf[i].events = (short)((fds[i].events & POLLIN ? PP_POLLIN : 0) |
                                (fds[i].events & POLLOUT ? PP_POLLOUT : 0));
     }
+    call_enter(s);
     rc = pp_poll(s->st, pf, n, timeout);
+    call_leave(s);
     for (i = 0; i < n; i++) {
         short r = pf[i].revents;
         fds[i].revents = (short)((r & PP_POLLIN ? POLLIN : 0) | (r & PP_POLLOUT ? POLLOUT : 0) |
@@ -613,6 +723,12 @@ static int sh_netdev_receive(void *ud, void *buf, size_t *n, long long *usecs)
             *n = 0; /* nothing will ever come: let the script fail now */
             return 0;
         }
+        settle(s);
+        pthread_mutex_lock(&s->lock);
+        o = s->head;
+        pthread_mutex_unlock(&s->lock);
+        if (o)
+            continue; /* a thread that just ran sent something */
         {
             long long want = (long long)next * 1000, now = now_us(s);
             if (want > now) {
@@ -625,25 +741,15 @@ static int sh_netdev_receive(void *ud, void *buf, size_t *n, long long *usecs)
     return -1;
 }
 
-/* Sleeps by warping the clock - but first for up to 1 ms of real time, so
- * a thread a packet just woke (packetdrill's syscall thread, returning from
- * a blocking read) finishes and reads the clock before it jumps; the real
- * time slept counts, so the clock stays exact. */
+/* Sleeps by warping the clock, once every other thread in a call is
+ * asleep or done (settle). */
 static int sh_usleep(void *ud, useconds_t usec)
 {
     struct shim *s = ud;
-    long long t0 = now_us(s), slept;
-    struct timespec d;
-
-    d.tv_sec = 0;
-    d.tv_nsec = (long)(usec < 1000 ? usec : 1000) * 1000;
-    nanosleep(&d, NULL);
-    slept = now_us(s) - t0;
-    if ((long long)usec > slept) {
-        pthread_mutex_lock(&s->lock);
-        s->offset_us += (long long)usec - slept;
-        pthread_mutex_unlock(&s->lock);
-    }
+    settle(s);
+    pthread_mutex_lock(&s->lock);
+    s->offset_us += usec;
+    pthread_mutex_unlock(&s->lock);
     tick(s);
     return 0;
 }
@@ -652,7 +758,12 @@ static int sh_gettimeofday(void *ud, struct timeval *tv, struct timezone *tz)
 {
     struct shim *s = ud;
     long long t = now_us(s);
+    struct caller *c;
     (void)tz;
+    pthread_mutex_lock(&s->lock);
+    if ((c = caller_slot(s, my_tid(), 0)) && c->state == 2)
+        c->state = 0; /* back from its call and the clock read: settled */
+    pthread_mutex_unlock(&s->lock);
     tv->tv_sec = (time_t)(t / 1000000);
     tv->tv_usec = (suseconds_t)(t % 1000000);
     return 0;

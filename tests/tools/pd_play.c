@@ -23,7 +23,10 @@
  * must match, and consecutive outbound segments are merged to match a
  * larger scripted one (packetdrill's TSO rule).  Shell and Python lines are
  * reported and skipped.
- *   pd_play LIB.so SCRIPT.pkt...     exit 0 when every script passes */
+ *   pd_play [--tolerance_usecs=N] LIB.so SCRIPT.pkt...
+ * exits 0 when every script passes.  The tolerance is packetdrill's option
+ * of that name: ctest widens it, since CI runs tests side by side on two
+ * cores and a loaded machine delays real time as much as a slow stack. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dlfcn.h>
@@ -866,8 +869,18 @@ int main(int argc, char **argv)
     void (*init)(const char *, struct packetdrill_interface *);
     int i, failed = 0;
 
+    if (argc > 1 && !strncmp(argv[1], "--tolerance_usecs=", 18)) {
+        char *end;
+        tolerance_us = strtoll(argv[1] + 18, &end, 10);
+        if (*end || tolerance_us < 0) {
+            fprintf(stderr, "pd_play: --tolerance_usecs wants a number of microseconds\n");
+            return 2;
+        }
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: pd_play LIB.so SCRIPT.pkt...\n");
+        fprintf(stderr, "usage: pd_play [--tolerance_usecs=N] LIB.so SCRIPT.pkt...\n");
         return 2;
     }
     /* One process per script: the shim's state is per process, as with packetdrill. */
