@@ -214,9 +214,16 @@ out:
     for (i = 0; i < started; i++)
         pp_service_join(&svc[i]);
     if (st) {
+        struct pp_tun_stats ts;
+        memset(&ts, 0, sizeof ts);
         pp_stack_attach(st, NULL);
+        if (tun)
+            pp_tun_get_stats(tun, &ts);
         pp_tun_close(tun);
         if (tun) {
+            printf("portplex stack: %s: %llu packets read, %llu of them unsegmented TCP "
+                   "(receive offload %s), the largest %llu bytes\n",
+                   ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest);
             for (i = 0; i < started; i++)
                 printf("portplex stack: %s on port %u: %llu received (%llu bytes)\n",
                        pp_service_name(&svc[i]), svc[i].port, svc[i].handled, svc[i].bytes);

@@ -1,5 +1,14 @@
 /* tun.c - the TUN link: /dev/net/tun for packets, rtnetlink (libmnl) for the
- * kernel side's address, MTU and link state. */
+ * kernel side's address, MTU and link state.
+ *
+ * Receive offload: the device is opened with a virtio-net header
+ * (IFF_VNET_HDR) and told we take TSO and partial checksums
+ * (TUNSETOFFLOAD), so the kernel's TCP hands over up to 64 KiB of a stream
+ * in one read instead of one read per MTU-sized segment.  We complete the
+ * checksum it left partial and give the stack the large segment as it is
+ * (a receiver may accept segments larger than the MSS it announced; the
+ * window still bounds them).  What we send carries an empty header.
+ * PP_TUN_OFFLOAD=0 in the environment turns it off (for comparisons). */
 #include "tun.h"
 
 #include <errno.h>
@@ -7,6 +16,7 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
@@ -14,15 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "link.h"
 #include "portplex/stack.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 
 struct pp_tun {
     struct pp_link link;
     int fd;
+    int vnet; /* reads and writes carry a struct virtio_net_hdr */
+    struct pp_tun_stats stats;
     unsigned ifindex;
     char name[IFNAMSIZ];
 };
@@ -30,8 +45,55 @@ struct pp_tun {
 static int tun_send(struct pp_link *l, const uint8_t *pkt, size_t len)
 {
     struct pp_tun *t = l->priv;
-    ssize_t n = write(t->fd, pkt, len);
-    return n == (ssize_t)len ? 0 : -(n < 0 ? errno : EIO);
+    struct virtio_net_hdr vh;
+    struct iovec iov[2];
+    ssize_t n;
+
+    if (!t->vnet) {
+        n = write(t->fd, pkt, len);
+        return n == (ssize_t)len ? 0 : -(n < 0 ? errno : EIO);
+    }
+    memset(&vh, 0, sizeof vh); /* complete checksums, no segmentation asked */
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = sizeof vh;
+    iov[1].iov_base = (void *)pkt;
+    iov[1].iov_len = len;
+    n = writev(t->fd, iov, 2);
+    return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
+}
+
+/* Whether to open the device with the virtio-net header (PP_TUN_OFFLOAD=0:
+ * no).  The header's default size is sizeof(struct virtio_net_hdr). */
+static int want_vnet(void)
+{
+    const char *e = getenv("PP_TUN_OFFLOAD");
+    return !(e && !strcmp(e, "0"));
+}
+
+/* One read with a virtio-net header: strips it and completes a checksum the
+ * kernel left partial (the field holds the pseudo-header sum; RFC 1071
+ * over the rest finishes it).  The packet's length, or 0 to drop it. */
+static size_t take_vnet(struct pp_tun *t, uint8_t *buf, size_t k, const uint8_t **pkt)
+{
+    struct virtio_net_hdr vh;
+    size_t len, cs, co;
+
+    if (k < sizeof vh)
+        return 0;
+    memcpy(&vh, buf, sizeof vh);
+    *pkt = buf + sizeof vh;
+    len = k - sizeof vh;
+    if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+        t->stats.offloaded++;
+    if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        cs = vh.csum_start;
+        co = vh.csum_offset;
+        if (cs + co + 2 > len)
+            return len; /* malformed: the stack's own checks will drop it */
+        pp_put16((uint8_t *)*pkt + cs + co,
+                 pp_csum_finish(pp_csum_add(0, *pkt + cs, len - cs)));
+    }
+    return len;
 }
 
 static const struct pp_link_ops tun_ops = {tun_send};
@@ -130,7 +192,8 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
         return NULL;
     }
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    t->vnet = want_vnet();
+    ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (t->vnet ? IFF_VNET_HDR : 0));
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
@@ -140,6 +203,9 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
         goto err;
     }
     snprintf(t->name, sizeof t->name, "%s", ifr.ifr_name);
+    /* Without TSO the header still comes, with nothing to do: fine. */
+    t->stats.offload = t->vnet &&
+        ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0;
     t->ifindex = if_nametoindex(t->name);
     if (!t->ifindex) {
         snprintf(err, 256, "%s: no such interface after creation", t->name);
@@ -166,7 +232,8 @@ struct pp_link *pp_tun_link(struct pp_tun *t)
 
 int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop)
 {
-    size_t slot = (size_t)t->link.mtu + 64, i;
+    /* With receive offload a read may bring a 64 KiB segment. */
+    size_t slot = (t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64, i;
     uint8_t *buf = malloc(slot * BURST);
     const uint8_t *pkts[BURST];
     size_t lens[BURST];
@@ -192,6 +259,16 @@ int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *sto
                 break;
             }
             if (k > 0) {
+                unsigned long long plen =
+                    (unsigned long long)k - (t->vnet ? sizeof(struct virtio_net_hdr) : 0);
+                t->stats.reads++;
+                if (plen > t->stats.largest && plen < 1ull << 20)
+                    t->stats.largest = plen;
+            }
+            if (k > 0 && t->vnet) {
+                lens[n] = take_vnet(t, buf + n * slot, (size_t)k, &pkts[n]);
+                n += lens[n] > 0;
+            } else if (k > 0) {
                 pkts[n] = buf + n * slot;
                 lens[n] = (size_t)k;
                 n++;
@@ -206,6 +283,11 @@ int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *sto
     (void)i;
     free(buf);
     return rc;
+}
+
+void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out)
+{
+    *out = t->stats;
 }
 
 void pp_tun_close(struct pp_tun *t)

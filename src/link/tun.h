@@ -20,6 +20,13 @@ struct pp_link *pp_tun_link(struct pp_tun *t);
 /* Moves packets from the device into st and runs its timers until *stop is
  * set (checked at least every 50 ms).  0, or -errno on a read error. */
 int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop);
+/* What the device has delivered: packets read, how many of them were
+ * segments the kernel left unsegmented (receive offload), the largest. */
+struct pp_tun_stats {
+    int offload;                  /* the virtio-net header and TSO are on */
+    unsigned long long reads, offloaded, largest;
+};
+void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out);
 /* Closes the device, which the kernel then removes.  Accepts NULL. */
 void pp_tun_close(struct pp_tun *t);
 

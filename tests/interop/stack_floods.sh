@@ -141,6 +141,8 @@ for i in range(1000):
     h = struct.pack("!BBHHH", 3, code, 0, 0, mtu) + qh + th_
     h = h[:2] + struct.pack("!H", csum(h)) + h[4:]
     raw.sendto(ip_packet("192.0.2.1", 1, h), (T, 0))
+    if i % 50 == 49:
+        time.sleep(0.01)  # paced: the point is belief, not the TUN queue's length
 time.sleep(0.2)
 c.sendall(b"after"); assert c.recv(100) == b"after"
 big = os.urandom(200000); got = b""
@@ -161,10 +163,10 @@ ignored=$(cnt tcp.icmp_ignored)
 limited=$(cnt icmp.out_rate_limited)
 echo "stack counters: reassembly memory-limit drops ${nomem:-?}, TCP ICMP errors ignored ${ignored:-?}, ICMP errors rate-limited ${limited:-?}"
 [ "${nomem:-0}" -gt 0 ] || fail "the fragment flood never hit the reassembly budget"
-# Some of the 1,000 may be dropped before the stack sees them (the TUN queue
-# under load); what matters is that none was believed.
+# The 1,000 are paced, but a loaded machine may still drop a few before the
+# stack sees them (the TUN queue); what matters is that none was believed.
 pmtu=$(cnt tcp.pmtu_updates)
 soft=$(cnt tcp.icmp_soft_errors)
-[ "${ignored:-0}" -ge 900 ] && [ "${pmtu:-1}" = 0 ] && [ "${soft:-1}" = 0 ] \
+[ "${ignored:-0}" -ge 950 ] && [ "${pmtu:-1}" = 0 ] && [ "${soft:-1}" = 0 ] \
     || fail "forged ICMP errors: ${ignored:-?} ignored, ${pmtu:-?} PMTU updates, ${soft:-?} soft errors"
 echo PASS

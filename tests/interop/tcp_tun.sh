@@ -104,6 +104,17 @@ got=$(sed -nE 's/^portplex stack: discard on port 9: [0-9]+ received \(([0-9]+) 
 [ -n "$got" ] || fail "no discard byte count: $(cat "$PP_TMP/stack.out" | head -5)"
 [ "$got" = "$want" ] || fail "discard counted $got bytes, the kernel sent $want"
 echo "ok: discard counted exactly the $want bytes the kernel sent"
+# Receive offload: the kernel handed over unsegmented TCP (up to 64 KiB a read).
+line=$(grep -E '^portplex stack: pp0: [0-9]+ packets read' "$PP_TMP/stack.out") || fail "no TUN read count"
+echo "$line"
+if [[ "$line" == *"receive offload on"* ]]; then
+    gso=$(sed -nE 's/.*read, ([0-9]+) of them unsegmented.*/\1/p' <<<"$line")
+    big=$(sed -nE 's/.*the largest ([0-9]+) bytes.*/\1/p' <<<"$line")
+    [ "${gso:-0}" -gt 0 ] && [ "${big:-0}" -gt 1500 ] || fail "offload on but no large segment: $line"
+    echo "ok: receive offload delivered $gso unsegmented TCP segments (largest $big bytes)"
+else
+    echo "note: this kernel refused TUN receive offload; every segment came MTU-sized"
+fi
 grep -E "tcp\.(passive_opens|out_rsts|retransmits|fast_retransmits|challenge_acks)\)" "$PP_TMP/stack.out"
 
 # --- libportplex as the client, kernel servers -------------------------------
