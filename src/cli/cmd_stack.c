@@ -44,7 +44,10 @@ void pp_cmd_stack_usage(FILE *f)
             "  --serve http:PORT:DIR   the static web server on DIR (as 'portplex httpd')\n"
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
-            "  --trace                 one line per demultiplexing decision on stderr\n");
+            "  --trace                 one line per demultiplexing decision on stderr\n\n"
+            "The device takes receive offload (the kernel may hand over up to 64 KiB of a\n"
+            "TCP stream in one packet; the pcap shows them so); PP_TUN_OFFLOAD=0 in the\n"
+            "environment turns it off.\n");
 }
 
 /* Parses "A.B.C.D/P". */
