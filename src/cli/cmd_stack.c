@@ -45,9 +45,10 @@ void pp_cmd_stack_usage(FILE *f)
             "  --mtu N                 68-65535, default 1500\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n\n"
-            "The device takes receive offload (the kernel may hand over up to 64 KiB of a\n"
-            "TCP stream in one packet; the pcap shows them so); PP_TUN_OFFLOAD=0 in the\n"
-            "environment turns it off.\n");
+            "The device uses segmentation offload both ways: the kernel may hand over up\n"
+            "to 64 KiB of a TCP stream in one packet and our TCP may send as much for the\n"
+            "kernel to cut into segments (the pcap shows them so).  PP_TUN_OFFLOAD=0 in the\n"
+            "environment turns both off, PP_TUN_TSO=0 only the sending side.\n");
 }
 
 /* Parses "A.B.C.D/P". */
@@ -225,8 +226,10 @@ out:
         pp_tun_close(tun);
         if (tun) {
             printf("portplex stack: %s: %llu packets read, %llu of them unsegmented TCP "
-                   "(receive offload %s), the largest %llu bytes\n",
-                   ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest);
+                   "(receive offload %s), the largest %llu bytes; %llu large TCP packets "
+                   "sent for the kernel to segment\n",
+                   ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest,
+                   ts.sent_tso);
             for (i = 0; i < started; i++)
                 printf("portplex stack: %s on port %u: %llu received (%llu bytes)\n",
                        pp_service_name(&svc[i]), svc[i].port, svc[i].handled, svc[i].bytes);

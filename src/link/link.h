@@ -12,6 +12,10 @@ struct pp_link_ops {
     /* Sends one IPv4 packet; 0 or -errno.  Called with the stack's lock
      * held: must not block for long and must not call back into the stack. */
     int (*send)(struct pp_link *l, const uint8_t *pkt, size_t len);
+    /* Optional (NULL: not offered): sends one IPv4 TCP packet larger than
+     * the MTU that the other end cuts into segments of seg_payload bytes
+     * each (segmentation offload); checksums in pkt are complete. */
+    int (*send_tso)(struct pp_link *l, const uint8_t *pkt, size_t len, uint16_t seg_payload);
 };
 
 struct pp_link {

@@ -7,8 +7,13 @@
  * in one read instead of one read per MTU-sized segment.  We complete the
  * checksum it left partial and give the stack the large segment as it is
  * (a receiver may accept segments larger than the MSS it announced; the
- * window still bounds them).  What we send carries an empty header.
- * PP_TUN_OFFLOAD=0 in the environment turns it off (for comparisons). */
+ * window still bounds them).
+ *
+ * Transmit offload: our TCP may build one packet of up to 64 KiB from
+ * several MSS of a stream (pp_link_ops.send_tso), which the kernel cuts
+ * into segments; everything else goes with an empty header.
+ * PP_TUN_OFFLOAD=0 in the environment turns both off, PP_TUN_TSO=0 only
+ * the transmit side (for comparisons). */
 #include "tun.h"
 
 #include <errno.h>
@@ -37,6 +42,7 @@ struct pp_tun {
     struct pp_link link;
     int fd;
     int vnet; /* reads and writes carry a struct virtio_net_hdr */
+    int tso;  /* we hand the kernel large TCP packets to segment */
     struct pp_tun_stats stats;
     unsigned ifindex;
     char name[IFNAMSIZ];
@@ -96,7 +102,49 @@ static size_t take_vnet(struct pp_tun *t, uint8_t *buf, size_t k, const uint8_t 
     return len;
 }
 
-static const struct pp_link_ops tun_ops = {tun_send};
+/* A large TCP packet for the kernel to cut into seg_payload-byte segments
+ * (the device took TUN_F_TSO4): the header asks for segmentation and for
+ * the checksum to be finished per segment, so the TCP checksum field must
+ * hold the pseudo-header sum (RFC 1071 partial sum, not complemented). */
+static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint16_t seg_payload)
+{
+    struct pp_tun *t = l->priv;
+    struct virtio_net_hdr vh;
+    struct iovec iov[4];
+    size_t ihl, thl;
+    uint8_t partial[2];
+    ssize_t n;
+
+    if (len < 20 || (ihl = (size_t)(pkt[0] & 15) * 4) < 20 || len < ihl + 20)
+        return -EINVAL;
+    thl = (size_t)(pkt[ihl + 12] >> 4) * 4;
+    if (thl < 20 || len < ihl + thl)
+        return -EINVAL;
+    memset(&vh, 0, sizeof vh);
+    vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    vh.hdr_len = (uint16_t)(ihl + thl);
+    vh.gso_size = seg_payload;
+    vh.csum_start = (uint16_t)ihl;
+    vh.csum_offset = 16;
+    pp_put16(partial, (uint16_t)~pp_csum_finish(pp_csum_pseudo(
+                          pp_get32(pkt + 12), pp_get32(pkt + 16), 6, (uint16_t)(len - ihl))));
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = sizeof vh;
+    iov[1].iov_base = (void *)pkt;
+    iov[1].iov_len = ihl + 16;
+    iov[2].iov_base = partial;
+    iov[2].iov_len = 2;
+    iov[3].iov_base = (void *)(pkt + ihl + 18);
+    iov[3].iov_len = len - ihl - 18;
+    n = writev(t->fd, iov, 4);
+    t->stats.sent_tso += n > 0;
+    return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
+}
+
+static const struct pp_link_ops tun_ops = {.send = tun_send};
+/* With transmit offload on as well. */
+static const struct pp_link_ops tun_tso_ops = {.send = tun_send, .send_tso = tun_send_tso};
 
 /* Sends one rtnetlink request and waits for its acknowledgement. */
 static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
@@ -206,6 +254,13 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
     /* Without TSO the header still comes, with nothing to do: fine. */
     t->stats.offload = t->vnet &&
         ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0;
+    /* The kernel accepts segmentation requests from us whenever the
+     * header is on (virtio_net_hdr_to_skb); PP_TUN_TSO=0 keeps our TCP
+     * to MTU-sized segments. */
+    {
+        const char *e = getenv("PP_TUN_TSO");
+        t->tso = t->vnet && !(e && !strcmp(e, "0"));
+    }
     t->ifindex = if_nametoindex(t->name);
     if (!t->ifindex) {
         snprintf(err, 256, "%s: no such interface after creation", t->name);
@@ -213,7 +268,7 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
     }
     if (configure(t, peer, prefix_len, mtu, err) < 0)
         goto err;
-    t->link.ops = &tun_ops;
+    t->link.ops = t->tso ? &tun_tso_ops : &tun_ops;
     t->link.mtu = mtu;
     t->link.priv = t;
     return t;

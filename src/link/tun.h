@@ -25,6 +25,7 @@ int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *sto
 struct pp_tun_stats {
     int offload;                  /* the virtio-net header and TSO are on */
     unsigned long long reads, offloaded, largest;
+    unsigned long long sent_tso;  /* large packets we handed over to segment */
 };
 void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out);
 /* Closes the device, which the kernel then removes.  Accepts NULL. */

@@ -178,7 +178,7 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     return 0;
 }
 
-static const struct pp_link_ops vwire_ops = {vwire_send};
+static const struct pp_link_ops vwire_ops = {.send = vwire_send};
 
 struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
 {

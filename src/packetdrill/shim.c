@@ -176,7 +176,7 @@ static int link_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
-static const struct pp_link_ops link_ops = {link_send};
+static const struct pp_link_ops link_ops = {.send = link_send};
 
 /* Result conventions: portplex's -errno becomes -1 with errno set. */
 static int ret(long long rc)

@@ -103,6 +103,36 @@ int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
     return 0;
 }
 
+int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                      uint16_t seg_payload)
+{
+    struct pp_ipv4_hdr h;
+    size_t mtu = st->mtu ? st->mtu : 1500;
+    int rc;
+
+    if (p->len + PP_IPV4_HDR_LEN <= mtu || !pp__ip_can_tso(st) ||
+        p->len + PP_IPV4_HDR_LEN > 65535)
+        return pp__ip_output(st, p, src, dst, PP_IP_PROTO_TCP, 0, 1);
+    memset(&h, 0, sizeof h);
+    h.id = st->ip_id++;
+    h.df = 1;
+    h.ttl = DEFAULT_TTL;
+    h.proto = PP_IP_PROTO_TCP;
+    h.src = src;
+    h.dst = dst;
+    h.total_len = (uint16_t)(p->len + PP_IPV4_HDR_LEN);
+    pp_ipv4_emit(pp_pbuf_push(p, PP_IPV4_HDR_LEN), PP_IPV4_HDR_LEN, &h, 0);
+    if (st->pcap)
+        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
+    rc = st->link->ops->send_tso(st->link, p->data, p->len, seg_payload);
+    if (rc < 0)
+        CNT(st, ip, out_discards);
+    else
+        CNT(st, ip, out_requests);
+    pp_pbuf_free(p);
+    return rc;
+}
+
 int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
                   uint8_t proto, uint8_t tos, int df)
 {

@@ -101,6 +101,15 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 int pp__fault_alloc(void);
 /* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */
 int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len);
+/* Whether the link cuts large TCP packets itself (pp_link_ops.send_tso). */
+static inline int pp__ip_can_tso(const struct pp_stack *st)
+{
+    return st->link && st->link->ops->send_tso;
+}
+/* pp__ip_output for a TCP packet that may exceed the MTU on a link with
+ * segmentation offload: segments of seg_payload bytes each on the wire. */
+int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                      uint16_t seg_payload);
 int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
                   uint8_t proto, uint8_t tos, int df);
 

@@ -116,12 +116,32 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
         tcb->delack_deadline = 0;
     }
     CNT(st, tcp, out_segs);
-    pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
+    if (len > pp__tcp_seg_room(tcb))
+        pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, (uint16_t)pp__tcp_seg_room(tcb));
+    else
+        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
 }
 
 void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
 {
     pp__tcp_send_segment(st, tcb, tcb->snd_nxt, PP_TCP_ACK, 0, 0);
+}
+
+/* How much one segment may carry: one MSS, or on a link with segmentation
+ * offload as many whole MSS as the congestion window has room for (at
+ * least one, as without offload), up to an IP packet of 64 KiB - as Linux
+ * sizes its TSO packets.  The peer's window is applied by the caller. */
+static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint32_t inflight,
+                      size_t room)
+{
+    size_t segs, most = (65535 - PP_IPV4_HDR_LEN - 60) / room;
+
+    if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
+        return room;
+    segs = tcb->cwnd > inflight ? (tcb->cwnd - inflight) / room : 0;
+    if (segs < 1)
+        segs = 1;
+    return (segs < most ? segs : most) * room;
 }
 
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
@@ -164,8 +184,11 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         if (tcb->fin_sent && off > 0)
             off--;
         len = queued > off ? queued - off : 0;
-        if (len > room)
-            len = room;
+        if (len > room) {
+            size_t most = tso_len(st, tcb, inflight, room);
+            if (len > most)
+                len = most;
+        }
         /* The congestion window counts whole segments, as Linux's does:
          * while any of it is left a full segment may go, so a window that
          * is not a multiple of the MSS never cuts a runt segment from the

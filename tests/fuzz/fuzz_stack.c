@@ -16,7 +16,7 @@ static int null_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     (void)len;
     return 0;
 }
-static const struct pp_link_ops null_ops = {null_send};
+static const struct pp_link_ops null_ops = {.send = null_send};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -37,7 +37,7 @@ static int q_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     s->out.len[s->out.n++] = len;
     return 0;
 }
-static const struct pp_link_ops q_ops = {q_send};
+static const struct pp_link_ops q_ops = {.send = q_send};
 
 static const uint8_t *in;
 static size_t in_left;

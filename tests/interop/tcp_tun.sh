@@ -110,8 +110,11 @@ echo "$line"
 if [[ "$line" == *"receive offload on"* ]]; then
     gso=$(sed -nE 's/.*read, ([0-9]+) of them unsegmented.*/\1/p' <<<"$line")
     big=$(sed -nE 's/.*the largest ([0-9]+) bytes.*/\1/p' <<<"$line")
+    tso=$(sed -nE 's/.*; ([0-9]+) large TCP packets sent.*/\1/p' <<<"$line")
     [ "${gso:-0}" -gt 0 ] && [ "${big:-0}" -gt 1500 ] || fail "offload on but no large segment: $line"
-    echo "ok: receive offload delivered $gso unsegmented TCP segments (largest $big bytes)"
+    [ "${tso:-0}" -gt 0 ] || fail "offload on but tcp-echo sent no large packet: $line"
+    echo "ok: receive offload delivered $gso unsegmented TCP segments (largest $big bytes);" \
+        "$tso large packets went out for the kernel to segment, and the echoes came back intact"
 else
     echo "note: this kernel refused TUN receive offload; every segment came MTU-sized"
 fi

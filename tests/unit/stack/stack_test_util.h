@@ -37,7 +37,7 @@ static int capture_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     }
     return 0;
 }
-static const struct pp_link_ops capture_ops = {capture_send};
+static const struct pp_link_ops capture_ops = {.send = capture_send};
 
 static inline void capture_init(struct capture *c, uint16_t mtu)
 {
