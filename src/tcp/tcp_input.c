@@ -567,6 +567,13 @@ static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
 
     if (t->flags & PP_TCP_RST)
         return; /* RFC 1337: ignore RST in TIME_WAIT (no assassination) */
+    /* A bare ACK exactly at RCV.NXT is acceptable and asks for nothing
+     * (RFC 9293 3.10.7.4; Linux stays silent too).  Answering it would let
+     * two ends in TIME_WAIT after a simultaneous close ACK each other's
+     * ACKs for ever.  A retransmitted FIN, data, or anything outside the
+     * window gets our ACK. */
+    if (!(t->flags & (PP_TCP_FIN | PP_TCP_SYN)) && t->payload_len == 0 && t->seq == tw->rcv_nxt)
+        return;
     memset(&a, 0, sizeof a);
     a.sport = t->dport;
     a.dport = t->sport;
