@@ -21,7 +21,8 @@
  * --tolerance (4 ms by default) of their script time, their flags,
  * sequence range, ACK, options (TS values aside) and, when given, window
  * must match, and consecutive outbound segments are merged to match a
- * larger scripted one (packetdrill's TSO rule).  Shell and Python lines are
+ * larger scripted one (packetdrill's TSO rule); our TS values are not
+ * checked, the echoes of the script's are.  Shell and Python lines are
  * reported and skipped.
  *   pd_play [--tolerance_usecs=N] LIB.so SCRIPT.pkt...
  * exits 0 when every script passes.  The tolerance is packetdrill's option
@@ -696,12 +697,13 @@ static void outbound(char *p, long long script_us)
         die("the stack sent ack %u; the script expects ack %u", l.ack - REMOTE_ISN, g.ack);
     if (g.has_win && l.win != g.win)
         die("the stack sent win %u; the script expects win %u", l.win, g.win);
-    /* Options: the same bytes, TS values aside (packetdrill maps those). */
+    /* Options: the same bytes, our TS value aside (the script's is a
+     * placeholder); the TS echo must be the peer's value the script sent. */
     if (g.optlen || (g.flags & F_SYN)) {
         size_t i;
         int ok = l.optlen >= g.optlen && l.optlen < g.optlen + 4;
         for (i = 0; ok && i < g.optlen; i++)
-            if (l.opts[i] != g.opts[i] && !(g.ts_at >= 0 && i >= (size_t)g.ts_at + 2 && i < (size_t)g.ts_at + 10))
+            if (l.opts[i] != g.opts[i] && !(g.ts_at >= 0 && i >= (size_t)g.ts_at + 2 && i < (size_t)g.ts_at + 6))
                 ok = 0;
         if (!ok) {
             char a[200] = "", b[200] = "";
