@@ -1,15 +1,9 @@
-/* bench_util.h - a monotonic clock for the benchmarks (never used by tests). */
+/* bench_util.h - what the benchmarks share: the clock (pp_mono_s) and a
+ * sink that keeps results alive. */
 #ifndef PP_BENCH_UTIL_H
 #define PP_BENCH_UTIL_H
 
-#include <time.h>
-
-static inline double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "mono_clock.h"
 
 /* Keeps the compiler from discarding a result. */
 static volatile unsigned long bench_sink;

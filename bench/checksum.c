@@ -17,10 +17,10 @@ static double measure(csum_fn fn, const uint8_t *buf, size_t len)
     int run;
     for (run = 0; run < 5; run++) {
         size_t iters = (size_t)(50e6 / (double)len) + 1, i;
-        double t0 = bench_now(), dt;
+        double t0 = pp_mono_s(), dt;
         for (i = 0; i < iters; i++)
             bench_sink += fn(buf + (i & 7), len); /* vary alignment */
-        dt = bench_now() - t0;
+        dt = pp_mono_s() - t0;
         if ((double)(iters * len) / dt / 1e9 > best)
             best = (double)(iters * len) / dt / 1e9;
     }

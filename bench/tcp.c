@@ -58,7 +58,7 @@ static double bulk(struct side *cli, struct side *srv)
 
     memset(buf, 'b', sizeof buf);
     pthread_create(&th, NULL, sink, srv);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     while (sent < BULK) {
         ssize_t n = xsend(cli, buf, sizeof buf);
         if (n <= 0)
@@ -72,7 +72,7 @@ static double bulk(struct side *cli, struct side *srv)
     pthread_join(th, NULL);
     if (srv->bytes != sent)
         fprintf(stderr, "bulk: sent %zu, received %zu\n", sent, srv->bytes);
-    return (double)srv->bytes * 8 / (bench_now() - t0) / 1e9;
+    return (double)srv->bytes * 8 / (pp_mono_s() - t0) / 1e9;
 }
 
 static double ours_bulk(uint16_t mtu)
@@ -147,7 +147,7 @@ static double ours_cps(void)
     lis = pp_socket(b, PP_SOCK_STREAM);
     pp_bind(b, lis, (struct sockaddr *)&any, sizeof any);
     pp_listen(b, lis, 128);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     do {
         int c = pp_socket(a, PP_SOCK_STREAM), s;
         if (pp_connect(a, c, (struct sockaddr *)&to, sizeof to) < 0)
@@ -160,7 +160,7 @@ static double ours_cps(void)
         pp_close(b, s); /* the server closes first and keeps the TIME_WAIT */
         pp_close(a, c);
         n++;
-        t = bench_now() - t0;
+        t = pp_mono_s() - t0;
     } while (t < 1.0);
     pp_close(b, lis);
     pp_vwire_free(w);
@@ -180,7 +180,7 @@ static double kernel_cps(void)
     bind(lis, (struct sockaddr *)&sa, sizeof sa);
     listen(lis, 128);
     getsockname(lis, (struct sockaddr *)&sa, &sl);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     do {
         int c = socket(AF_INET, SOCK_STREAM, 0), s;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -195,7 +195,7 @@ static double kernel_cps(void)
         close(s);
         close(c);
         n++;
-        t = bench_now() - t0;
+        t = pp_mono_s() - t0;
     } while (t < 1.0);
     close(lis);
     return n / t;

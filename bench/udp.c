@@ -43,7 +43,7 @@ static double ours_one_thread(void)
     pp_bind(b, srv, (struct sockaddr *)&srv_addr, sizeof srv_addr);
     cli = pp_socket(a, PP_SOCK_DGRAM | PP_SOCK_NONBLOCK);
     memset(buf, 'r', sizeof buf);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     do {
         int k;
         for (k = 0; k < 1000; k++, n++) {
@@ -57,7 +57,7 @@ static double ours_one_thread(void)
             if (pp_recv(a, cli, buf, MSG, 0) != MSG)
                 abort();
         }
-        t = bench_now() - t0;
+        t = pp_mono_s() - t0;
     } while (t < SECONDS);
     pp_vwire_free(w);
     pp_stack_free(a);
@@ -77,7 +77,7 @@ static double kernel_one_thread(void)
     bind(srv, (struct sockaddr *)&sa, sizeof sa);
     getsockname(srv, (struct sockaddr *)&sa, &sl);
     memset(buf, 'r', sizeof buf);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     do {
         int k;
         for (k = 0; k < 1000; k++, n++) {
@@ -89,7 +89,7 @@ static double kernel_one_thread(void)
             if (recv(cli, buf, MSG, 0) != MSG)
                 abort();
         }
-        t = bench_now() - t0;
+        t = pp_mono_s() - t0;
     } while (t < SECONDS);
     close(srv);
     close(cli);
@@ -164,7 +164,7 @@ static double two_threads(int kernel)
     }
     pthread_create(&th, NULL, serve, &s);
     memset(buf, 'r', sizeof buf);
-    t0 = bench_now();
+    t0 = pp_mono_s();
     do {
         int k;
         for (k = 0; k < 100; k++, n++) {
@@ -178,7 +178,7 @@ static double two_threads(int kernel)
                     abort();
             }
         }
-        t = bench_now() - t0;
+        t = pp_mono_s() - t0;
     } while (t < SECONDS);
     s.stop = 1;
     pthread_join(th, NULL);

@@ -5,7 +5,7 @@
  * ECONNREFUSED = closed (port-unreach), other unreachables = filtered,
  * silence = open|filtered. */
 #include "connect.h"
-#include "clock.h"
+#include "mono_clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,7 +75,7 @@ static int start(struct cprobe *p, uint32_t addr, uint16_t port, int ep)
     ev.data.ptr = p;
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     p->fd = fd;
-    p->sent = scan_now_s();
+    p->sent = pp_mono_s();
     p->tries++;
     return 0;
 }
@@ -97,7 +97,7 @@ static void set(struct pp_scan_result *res, const struct pp_scan_job *job, uint6
 int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
 {
     int par = job->timing.max_parallel > 0 ? job->timing.max_parallel : 256, rc, i, active = 0;
-    double timeout = job->timing.initial_rtt_ms / 1000.0, t0 = scan_now_s();
+    double timeout = job->timing.initial_rtt_ms / 1000.0, t0 = pp_mono_s();
     struct cprobe *pr;
     struct { uint64_t host; int rank; } *retry;
     size_t nretry = 0;
@@ -158,7 +158,7 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
             break;
         {
             int n = epoll_wait(ep, evs, 64, 20);
-            double t = scan_now_s();
+            double t = pp_mono_s();
             for (i = 0; i < n; i++) {
                 struct cprobe *p = evs[i].data.ptr;
                 int e = 0, st, why;
@@ -195,6 +195,6 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
     close(ep);
     free(pr);
     free(retry);
-    res->seconds = scan_now_s() - t0;
+    res->seconds = pp_mono_s() - t0;
     return 0;
 }

@@ -1,6 +1,6 @@
 /* discover.c - ping sweep (echo + SYN 443 + ACK 80) with cookie-checked answers. */
 #include "discover.h"
-#include "clock.h"
+#include "mono_clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,10 +28,10 @@ static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
                   int wait_ms)
 {
     uint8_t buf[2048];
-    double until = scan_now_s() + wait_ms / 1000.0;
+    double until = pp_mono_s() + wait_ms / 1000.0;
 
     for (;;) {
-        double left = until - scan_now_s();
+        double left = until - pp_mono_s();
         struct pp_scan_answer a;
         uint32_t from;
         int64_t h;

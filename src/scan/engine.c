@@ -1,7 +1,7 @@
 /* engine.c - the scan loop: order, pacing, retransmission, matching and
  * state inference for raw-packet scans (see engine.h). */
 #include "engine.h"
-#include "clock.h"
+#include "mono_clock.h"
 
 #include <errno.h>
 #include <math.h>
@@ -282,7 +282,7 @@ static int pump(struct run *r, int wait_ms)
 
     while (n > 0) {
         if (pp_scan_classify(&r->job->probe, buf, (size_t)n, &a))
-            on_answer(r, &a, scan_now_s());
+            on_answer(r, &a, pp_mono_s());
         if (++got > 4096)
             break;
         n = r->job->io->recv(r->job->io->ctx, buf, sizeof buf, 0);
@@ -325,11 +325,11 @@ static int slow_udp_pass(struct run *r)
          * token bucket per peer, and a peer entry the kernel recycled
          * starts empty, so one well-spaced try is not always enough. */
         for (j = 0; j < SLOW_TRIES && !hs->state[rank]; j++) {
-            if ((rc = send_probe(r, item, 9 + j, scan_now_s())) < 0)
+            if ((rc = send_probe(r, item, 9 + j, pp_mono_s())) < 0)
                 return rc;
-            until = scan_now_s() + interval * (1 + 0.5 * j);
-            while (!hs->state[rank] && scan_now_s() < until)
-                if ((rc = pump(r, (int)((until - scan_now_s()) * 1000) + 1)) < 0)
+            until = pp_mono_s() + interval * (1 + 0.5 * j);
+            while (!hs->state[rank] && pp_mono_s() < until)
+                if ((rc = pump(r, (int)((until - pp_mono_s()) * 1000) + 1)) < 0)
                     return rc;
             pos = fmap_find(&r->map, item);
             if (pos >= 0)
@@ -346,7 +346,7 @@ static int slow_udp_pass(struct run *r)
             hs->slow_silent++;
             decide(r, item, PP_PS_OPEN_FILTERED, PP_R_NO_RESPONSE, 0);
         }
-        progress(r, scan_now_s(), 0);
+        progress(r, pp_mono_s(), 0);
     }
     return 0;
 }
@@ -482,9 +482,9 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
     memset(&r, 0, sizeof r);
     if ((rc = setup(&r, job, res, err)) < 0)
         goto out;
-    r.t0 = r.last_refill = scan_now_s();
+    r.t0 = r.last_refill = pp_mono_s();
     for (;;) {
-        double now = scan_now_s(), wait;
+        double now = pp_mono_s(), wait;
         int i;
         /* Retransmit or give up on probes whose timeout passed. */
         double next_check = now + 3600;
@@ -558,14 +558,14 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
             snprintf(err, 256, "receiving failed: %s", strerror(-rc));
             goto out;
         }
-        progress(&r, scan_now_s(), 0);
+        progress(&r, pp_mono_s(), 0);
     }
     if ((rc = slow_udp_pass(&r)) < 0) {
         snprintf(err, 256, "sending a probe failed: %s", strerror(-rc));
         goto out;
     }
-    progress(&r, scan_now_s(), 1);
-    res->seconds = scan_now_s() - r.t0;
+    progress(&r, pp_mono_s(), 1);
+    res->seconds = pp_mono_s() - r.t0;
     rc = 0;
 out:
     teardown(&r);
