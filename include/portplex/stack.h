@@ -56,6 +56,10 @@ const char *pp_stack_name(const struct pp_stack *st);
 #define PP_TCP_OFFER_WSCALE 4u
 #define PP_TCP_OFFER_ALL 7u
 void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers);
+/* Whether a connection that sent nothing for longer than its RTO starts
+ * again from the initial window (RFC 5681 4.1; on by default, as Linux's
+ * net.ipv4.tcp_slow_start_after_idle). */
+void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
 
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 void pp_stack_trace_to(struct pp_stack *st, FILE *f);

@@ -220,8 +220,9 @@ static int sysctl_int(const char *name, int dflt)
     return v;
 }
 
-/* The scripts set Linux's switches for the options a connection offers
- * (in their own namespace, before socket()): honour them at each socket(). */
+/* The scripts set Linux's switches for the options a connection offers and
+ * for the restart after idle (in their own namespace, before socket()):
+ * honour them at each socket(). */
 static void take_sysctls(struct shim *s)
 {
     unsigned offers = 0;
@@ -232,6 +233,7 @@ static void take_sysctls(struct shim *s)
     if (sysctl_int("tcp_window_scaling", 1))
         offers |= PP_TCP_OFFER_WSCALE;
     pp_stack_set_tcp_offers(s->st, offers);
+    pp_stack_set_tcp_idle_restart(s->st, sysctl_int("tcp_slow_start_after_idle", 1));
 }
 
 static int sh_socket(void *ud, int domain, int type, int protocol)

@@ -100,6 +100,7 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     st->ip_id = (uint16_t)(st->now_ms * 2654435761u >> 16);
     pp_sipkey_random(&st->isn_key);
     st->tcp_offers = PP_TCP_OFFER_ALL;
+    st->tcp_idle_restart = 1;
     {
         struct pp_demux_config dc;
         memset(&dc, 0, sizeof dc);
@@ -158,6 +159,13 @@ int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err)
 
 uint32_t pp_stack_addr(const struct pp_stack *st) { return st->addr; }
 const char *pp_stack_name(const struct pp_stack *st) { return st->name; }
+
+void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on)
+{
+    pthread_mutex_lock(&st->lock);
+    st->tcp_idle_restart = on != 0;
+    pthread_mutex_unlock(&st->lock);
+}
 
 void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers)
 {

@@ -72,6 +72,7 @@ struct pp_stack {
     void *input_tap_arg;
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
     unsigned tcp_offers;       /* PP_TCP_OFFER_* */
+    int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
 };
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)

@@ -5,12 +5,24 @@
 
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
+/* Slow start: the window grows by every byte acknowledged, up to ssthresh
+ * (appropriate byte counting, RFC 3465, without its per-ACK limit, as Linux
+ * counts: a delayed or stretch ACK covering several segments then grows the
+ * window as the per-segment ACKs of RFC 5681 3.1 would have).  Returns what
+ * was acknowledged beyond ssthresh. */
+static uint32_t slow_start(struct pp_tcb *tcb, uint32_t acked)
+{
+    uint32_t room = tcb->ssthresh - tcb->cwnd, inc = acked < room ? acked : room;
+    tcb->cwnd += inc;
+    return acked - inc;
+}
+
 /* RFC 5681 3.1: slow start below ssthresh, then about one MSS per RTT. */
 static void reno_ack(struct pp_tcb *tcb, uint32_t acked, uint64_t now)
 {
     (void)now;
     if (tcb->cwnd < tcb->ssthresh)
-        tcb->cwnd += acked < tcb->mss ? acked : tcb->mss;
+        slow_start(tcb, acked);
     else
         tcb->cwnd += (uint32_t)((uint64_t)tcb->mss * tcb->mss / tcb->cwnd) + 1;
 }
@@ -31,10 +43,8 @@ static void cubic_ack(struct pp_tcb *tcb, uint32_t acked, uint64_t now)
     struct pp_cubic *c = &tcb->cubic;
     double mss = tcb->mss, cwnd = tcb->cwnd / mss, t, target, w_cubic;
 
-    if (tcb->cwnd < tcb->ssthresh) {
-        tcb->cwnd += acked < tcb->mss ? acked : tcb->mss;
+    if (tcb->cwnd < tcb->ssthresh && !(acked = slow_start(tcb, acked)))
         return;
-    }
     if (!c->epoch) {
         /* A new epoch (RFC 9438 4.2): K from the distance to W_max. */
         c->epoch = now ? now : 1;

@@ -91,6 +91,7 @@ struct pp_tcb {
      * RTO), so slow start is not held back by delayed ACKs. */
     uint8_t quickacks;
     uint64_t last_data_rcv; /* ms */
+    uint64_t last_data_sent; /* ms, for the restart after idle */
     uint64_t delack_deadline;
     /* Keepalive (RFC 9293 3.8.4; SO_KEEPALIVE). */
     uint64_t last_rx, ka_deadline;

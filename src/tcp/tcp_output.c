@@ -127,6 +127,45 @@ void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
     pp__tcp_send_segment(st, tcb, tcb->snd_nxt, PP_TCP_ACK, 0, 0);
 }
 
+/* Sending again after a pause with nothing in flight.  RFC 5681 4.1, in
+ * Linux's form: after more than an RTO the window no longer reflects the
+ * path; halve it for every RTO that passed, but not below the initial
+ * window. */
+static void idle_restart(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t iw, cap;
+    uint64_t idle;
+
+    if (!tcb->last_data_sent || tcb->snd_nxt != tcb->snd_una || tcb->snd_una != tcb->snd_max ||
+        !tcb->sndq.len || tcb->in_recovery || st->now_ms <= tcb->last_data_sent)
+        return;
+    idle = st->now_ms - tcb->last_data_sent;
+    /* CUBIC's clock stops while nothing is sent (as Linux shifts its epoch),
+     * or the idle time would count as growth. */
+    if (tcb->cubic.epoch) {
+        tcb->cubic.epoch += idle;
+        if (tcb->cubic.epoch > st->now_ms)
+            tcb->cubic.epoch = st->now_ms;
+    }
+    if (!st->tcp_idle_restart || !tcb->rto || idle <= tcb->rto) {
+        tcb->last_data_sent = st->now_ms;
+        return;
+    }
+    iw = 10u * tcb->mss;
+    cap = 2u * tcb->mss > 14600u ? 2u * tcb->mss : 14600u;
+    if (iw > cap)
+        iw = cap;
+    if (iw > tcb->cwnd)
+        iw = tcb->cwnd;
+    while (idle > tcb->rto && tcb->cwnd > iw) {
+        tcb->cwnd >>= 1;
+        idle -= tcb->rto;
+    }
+    if (tcb->cwnd < iw)
+        tcb->cwnd = iw;
+    tcb->last_data_sent = 0; /* once per idle spell */
+}
+
 /* How much one segment may carry: one MSS, or on a link with segmentation
  * offload as many whole MSS as the congestion window has room for (at
  * least one, as without offload), up to an IP packet of 64 KiB - as Linux
@@ -167,6 +206,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
     }
     if (tcb->state < PP_TCP_ESTABLISHED)
         return;
+    idle_restart(st, tcb);
     for (;;) {
         uint32_t inflight;
         /* After a timeout, skip what the peer already holds (SACKed). */
@@ -217,6 +257,8 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         }
         if (len && off + len == queued)
             flags |= PP_TCP_PSH;
+        if (len)
+            tcb->last_data_sent = st->now_ms ? st->now_ms : 1;
         if (!tcb->rtt_start && len) {
             tcb->rtt_start = st->now_ms ? st->now_ms : 1;
             tcb->rtt_seq = tcb->snd_nxt;
