@@ -89,23 +89,18 @@ static struct caller *caller_slot(struct shim *s, int tid, int claim)
     return NULL;
 }
 
-static void call_enter(struct shim *s)
+/* Moves the calling thread's record to state (1 entering a call: a slot is
+ * claimed; 2 leaving it). */
+static void call_mark(struct shim *s, int state)
 {
     struct caller *c;
     pthread_mutex_lock(&s->lock);
-    if ((c = caller_slot(s, my_tid(), 1)))
-        c->state = 1;
+    if ((c = caller_slot(s, my_tid(), state == 1)))
+        c->state = state;
     pthread_mutex_unlock(&s->lock);
 }
-
-static void call_leave(struct shim *s)
-{
-    struct caller *c;
-    pthread_mutex_lock(&s->lock);
-    if ((c = caller_slot(s, my_tid(), 0)))
-        c->state = 2;
-    pthread_mutex_unlock(&s->lock);
-}
+#define call_enter(s) call_mark(s, 1)
+#define call_leave(s) call_mark(s, 2)
 
 /* Runnable (R) rather than asleep in the kernel. */
 static int thread_runnable(int tid)
