@@ -73,15 +73,21 @@ static uint32_t grow_to_ten(uint32_t una)
     return una;
 }
 
-TEST(sack_recovery_resends_the_hole_then_paces_new_data)
+/* A SACK connection with 60,000 bytes (of fill) queued and ten segments in
+ * flight; returns SND.UNA. */
+static uint32_t ten_in_flight(char fill)
 {
     static char data[60000];
-    int first, i, new_data = 0, k;
-    uint32_t base;
     established_sack();
-    memset(data, 'd', sizeof data);
+    memset(data, fill, sizeof data);
     ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
-    base = grow_to_ten(iss + 1);
+    return grow_to_ten(iss + 1);
+}
+
+TEST(sack_recovery_resends_the_hole_then_paces_new_data)
+{
+    int first, i, new_data = 0, k;
+    uint32_t base = ten_in_flight('d');
     /* Segment 1 is lost; 2.. arrive and are SACKed one by one. */
     uint32_t high = sent_max();
     first = cap.n;
@@ -123,14 +129,8 @@ TEST(sack_scoreboard_deems_a_hole_lost_without_three_duplicates)
     /* RFC 6675 5: three SACKed segments above SND.UNA mean it is lost,
      * even when the ACKs carrying them are not duplicates (here one ACK
      * SACKs three segments at once). */
-    static char data[60000];
     int first;
-    uint32_t base;
-    established_sack();
-    base = iss + 1;
-    memset(data, 'e', sizeof data);
-    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
-    base = grow_to_ten(base);
+    uint32_t base = ten_in_flight('e');
     first = cap.n;
     ack(base, base + 1000, base + 4000, 0, 0);
     ASSERT_EQ(pp_stack_counter(st, "tcp.fast_retransmits"), 1);
@@ -141,14 +141,8 @@ TEST(sack_scoreboard_deems_a_hole_lost_without_three_duplicates)
 
 TEST(two_holes_are_both_resent)
 {
-    static char data[60000];
     int i, first, saw1 = 0, saw5 = 0;
-    uint32_t base;
-    established_sack();
-    base = iss + 1;
-    memset(data, 'f', sizeof data);
-    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
-    base = grow_to_ten(base);
+    uint32_t base = ten_in_flight('f');
     first = cap.n;
     /* Segments 1 and 5 lost: SACKs for 2-4 and 6-10. */
     ack(base, base + 1000, base + 4000, base + 5000, base + 6000);
