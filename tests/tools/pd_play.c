@@ -47,7 +47,10 @@
 #include <unistd.h>
 
 #include "packetdrill/pd_interface.h"
+#include "wire/bytes.h"
 #include "wire/checksum.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
 
 #define LOCAL 0xc0a80001u  /* 192.168.0.1 */
 #define REMOTE 0xc0000201u /* 192.0.2.1 */
@@ -59,7 +62,7 @@ static const char *script_name;
 static int line_no;
 static long long tolerance_us = 4000;
 
-static void die(const char *fmt, ...)
+static _Noreturn void die(const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "%s:%d: ", script_name, line_no);
@@ -459,10 +462,8 @@ static void parse_opts(char *s, struct seg *g, uint32_t seq_base)
             if (e)
                 ecr = (uint32_t)strtoul(e + 4, NULL, 10);
             o[0] = 8, o[1] = 10;
-            o[2] = (uint8_t)(val >> 24), o[3] = (uint8_t)(val >> 16), o[4] = (uint8_t)(val >> 8),
-            o[5] = (uint8_t)val;
-            o[6] = (uint8_t)(ecr >> 24), o[7] = (uint8_t)(ecr >> 16), o[8] = (uint8_t)(ecr >> 8),
-            o[9] = (uint8_t)ecr;
+            pp_put32(o + 2, val);
+            pp_put32(o + 6, ecr);
             g->ts_at = (int)g->optlen;
             g->optlen += 10;
         } else if (!strncmp(it, "sack ", 5)) {
@@ -473,10 +474,8 @@ static void parse_opts(char *s, struct seg *g, uint32_t seq_base)
                 if (*p != ':')
                     die("sack block 'a:b' expected in '%s'", it);
                 r = (uint32_t)strtoul(p + 1, &p, 10) + seq_base;
-                o[k] = (uint8_t)(l >> 24), o[k + 1] = (uint8_t)(l >> 16), o[k + 2] = (uint8_t)(l >> 8),
-                o[k + 3] = (uint8_t)l;
-                o[k + 4] = (uint8_t)(r >> 24), o[k + 5] = (uint8_t)(r >> 16),
-                o[k + 6] = (uint8_t)(r >> 8), o[k + 7] = (uint8_t)r;
+                pp_put32(o + k, l);
+                pp_put32(o + k + 4, r);
                 k += 8;
             }
             o[0] = 5, o[1] = (uint8_t)k;
@@ -538,9 +537,9 @@ static void parse_seg(char *p, struct seg *g, uint32_t sack_base)
 static void inbound(char *p)
 {
     struct seg g;
+    struct pp_ipv4_hdr ip;
     uint8_t pkt[2048];
     size_t hl, len, plen;
-    uint32_t sum;
     uint16_t c;
 
     parse_seg(p, &g, local_isn);
@@ -552,39 +551,34 @@ static void inbound(char *p)
     if (len > sizeof pkt)
         die("inbound packet too large");
     memset(pkt, 0, len);
-    pkt[0] = 0x45;
-    pkt[2] = (uint8_t)(len >> 8), pkt[3] = (uint8_t)len;
-    pkt[6] = 0x40; /* DF */
-    pkt[8] = 64;
-    pkt[9] = 6;
-    *(uint32_t *)(pkt + 12) = htonl(REMOTE);
-    *(uint32_t *)(pkt + 16) = htonl(LOCAL);
-    c = pp_csum(pkt, 20);
-    pkt[10] = (uint8_t)(c >> 8), pkt[11] = (uint8_t)c;
+    memset(&ip, 0, sizeof ip);
+    ip.total_len = (uint16_t)len;
+    ip.df = 1;
+    ip.ttl = 64;
+    ip.proto = PP_IP_PROTO_TCP;
+    ip.src = REMOTE;
+    ip.dst = LOCAL;
+    pp_ipv4_emit(pkt, 20, &ip, 0);
+    /* The TCP header by hand: the options go on the wire exactly as the
+     * script lists them, which pp_tcp_emit's fixed layouts cannot do. */
     {
         uint8_t *t = pkt + 20;
-        uint32_t seq = REMOTE_ISN + g.start, ack = g.has_ack ? local_isn + g.ack : 0;
-        *(uint16_t *)(t + 0) = htons(remote_port);
-        *(uint16_t *)(t + 2) = htons(local_port);
-        *(uint32_t *)(t + 4) = htonl(seq);
-        *(uint32_t *)(t + 8) = htonl(ack);
+        pp_put16(t, remote_port);
+        pp_put16(t + 2, local_port);
+        pp_put32(t + 4, REMOTE_ISN + g.start);
+        pp_put32(t + 8, g.has_ack ? local_isn + g.ack : 0);
         t[12] = (uint8_t)((hl / 4) << 4);
         t[13] = g.flags;
-        *(uint16_t *)(t + 14) = htons((uint16_t)(g.has_win ? g.win : 65535));
+        pp_put16(t + 14, (uint16_t)(g.has_win ? g.win : 65535));
         memcpy(t + 20, g.opts, g.optlen);
-        if (g.ts_at >= 0) { /* the echo of a TS value: the newest one we sent */
-            uint8_t *ts = t + 20 + g.ts_at;
-            uint32_t ecr = ((uint32_t)ts[6] << 24 | (uint32_t)ts[7] << 16 | (uint32_t)ts[8] << 8 | ts[9]);
-            if (ecr) {
-                ecr = last_ts_val;
-                ts[6] = (uint8_t)(ecr >> 24), ts[7] = (uint8_t)(ecr >> 16), ts[8] = (uint8_t)(ecr >> 8),
-                ts[9] = (uint8_t)ecr;
-            }
-        }
+        /* A non-zero TS echo stands for the newest TS value we sent. */
+        if (g.ts_at >= 0 && pp_get32(t + 20 + g.ts_at + 6))
+            pp_put32(t + 20 + g.ts_at + 6, last_ts_val);
         memset(t + hl, 'y', plen);
-        sum = pp_csum_pseudo(REMOTE, LOCAL, 6, (uint16_t)(hl + plen));
-        c = pp_csum_finish(pp_csum_add(sum, t, hl + plen));
-        t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
+        c = pp_csum_finish(pp_csum_add(pp_csum_pseudo(REMOTE, LOCAL, PP_IP_PROTO_TCP,
+                                                      (uint16_t)(hl + plen)),
+                                       t, hl + plen));
+        pp_put16(t + 16, c);
     }
     if (ifc.netdev_send(ifc.userdata, pkt, len) != 0)
         die("netdev_send failed");
@@ -595,37 +589,41 @@ struct live {
     uint32_t seq, ack, win;
     uint16_t sport, dport;
     size_t plen, optlen;
-    uint8_t opts[40];
+    uint8_t opts[40]; /* as sent, for the byte comparison */
+    int has_ts;
+    uint32_t tsval;
     long long us;
 };
 
 static int next_live(struct live *l)
 {
     static uint8_t buf[65536];
-    size_t n = sizeof buf, ihl, hl;
+    size_t n = sizeof buf;
+    struct pp_ipv4_hdr ip;
+    struct pp_tcp_hdr t;
     long long us;
-    int rc;
+    int rc, hl;
     do
         rc = ifc.netdev_receive(ifc.userdata, buf, &n, &us);
     while (rc == -1);
     if (rc != 0 || n == 0)
         return 0;
-    ihl = (size_t)(buf[0] & 15) * 4;
-    if (n < ihl + 20 || buf[9] != 6)
-        die("the stack sent a packet that is not TCP");
-    {
-        uint8_t *t = buf + ihl;
-        hl = (size_t)(t[12] >> 4) * 4;
-        l->sport = ntohs(*(uint16_t *)t);
-        l->dport = ntohs(*(uint16_t *)(t + 2));
-        l->seq = ntohl(*(uint32_t *)(t + 4));
-        l->ack = ntohl(*(uint32_t *)(t + 8));
-        l->flags = t[13];
-        l->win = ntohs(*(uint16_t *)(t + 14));
-        l->optlen = hl - 20;
-        memcpy(l->opts, t + 20, l->optlen);
-        l->plen = (size_t)((buf[2] << 8 | buf[3])) - ihl - hl;
-    }
+    /* The project's parsers, checksums included: what the stack sends
+     * must be well formed too. */
+    if (pp_ipv4_parse(buf, n, &ip, 0) < 0 || ip.proto != PP_IP_PROTO_TCP ||
+        (hl = pp_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &t, 0)) <= 0)
+        die("the stack sent a packet that is not well-formed TCP");
+    l->sport = t.sport;
+    l->dport = t.dport;
+    l->seq = t.seq;
+    l->ack = t.ack;
+    l->flags = (uint8_t)t.flags;
+    l->win = t.window;
+    l->optlen = (size_t)hl - 20;
+    memcpy(l->opts, ip.payload + 20, l->optlen);
+    l->plen = t.payload_len;
+    l->has_ts = t.opts.has_ts;
+    l->tsval = t.opts.tsval;
     l->us = us;
     if (getenv("PD_PLAY_VERBOSE"))
         fprintf(stderr, "  live: %.6f flags %02x seq %u ack %u win %u len %zu\n",
@@ -714,21 +712,8 @@ static void outbound(char *p, long long script_us)
             die("the stack's options are %s; the script expects %s", a, b);
         }
     }
-    {
-        size_t i;
-        for (i = 0; i + 10 <= l.optlen; i++) { /* remember our TS value */
-            if (l.opts[i] == 1)
-                continue;
-            if (l.opts[i] == 8 && l.opts[i + 1] == 10) {
-                last_ts_val = (uint32_t)l.opts[i + 2] << 24 | (uint32_t)l.opts[i + 3] << 16 |
-                              (uint32_t)l.opts[i + 4] << 8 | l.opts[i + 5];
-                break;
-            }
-            if (l.opts[i] == 0 || l.opts[i + 1] < 2)
-                break;
-            i += l.opts[i + 1] - 1u;
-        }
-    }
+    if (l.has_ts)
+        last_ts_val = l.tsval; /* what the next inbound echo stands for */
     late = (l.us - start_us) - script_us;
     if (late > tolerance_us || late < -tolerance_us)
         die("'%s' was sent at %.6f s, the script says %.6f s", p, (l.us - start_us) / 1e6,
