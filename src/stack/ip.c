@@ -83,8 +83,9 @@ drop:
     pp_pbuf_free(p);
 }
 
-/* Sends one packet whose header is already at p->data. */
-int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
+/* Sends one packet whose header is already at pkt; seg_payload > 0 asks the
+ * link to cut it into segments of that many payload bytes (send_tso). */
+static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
     int rc;
 
@@ -94,7 +95,8 @@ int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
     }
     if (st->pcap)
         pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
-    rc = st->link->ops->send(st->link, pkt, len);
+    rc = seg_payload ? st->link->ops->send_tso(st->link, pkt, len, seg_payload)
+                     : st->link->ops->send(st->link, pkt, len);
     if (rc < 0) {
         CNT(st, ip, out_discards);
         return rc;
@@ -103,38 +105,15 @@ int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
     return 0;
 }
 
-int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
-                      uint16_t seg_payload)
+int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
 {
-    struct pp_ipv4_hdr h;
-    size_t mtu = st->mtu ? st->mtu : 1500;
-    int rc;
-
-    if (p->len + PP_IPV4_HDR_LEN <= mtu || !pp__ip_can_tso(st) ||
-        p->len + PP_IPV4_HDR_LEN > 65535)
-        return pp__ip_output(st, p, src, dst, PP_IP_PROTO_TCP, 0, 1);
-    memset(&h, 0, sizeof h);
-    h.id = st->ip_id++;
-    h.df = 1;
-    h.ttl = DEFAULT_TTL;
-    h.proto = PP_IP_PROTO_TCP;
-    h.src = src;
-    h.dst = dst;
-    h.total_len = (uint16_t)(p->len + PP_IPV4_HDR_LEN);
-    pp_ipv4_emit(pp_pbuf_push(p, PP_IPV4_HDR_LEN), PP_IPV4_HDR_LEN, &h, 0);
-    if (st->pcap)
-        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
-    rc = st->link->ops->send_tso(st->link, p->data, p->len, seg_payload);
-    if (rc < 0)
-        CNT(st, ip, out_discards);
-    else
-        CNT(st, ip, out_requests);
-    pp_pbuf_free(p);
-    return rc;
+    return link_send(st, pkt, len, 0);
 }
 
-int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
-                  uint8_t proto, uint8_t tos, int df)
+/* pp__ip_output, and with seg_payload > 0 a TCP packet larger than the MTU
+ * goes whole to a link with segmentation offload instead of in fragments. */
+static int ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                     uint8_t proto, uint8_t tos, int df, uint16_t seg_payload)
 {
     struct pp_ipv4_hdr h;
     size_t payload = p->len, mtu = st->mtu ? st->mtu : 1500;
@@ -152,10 +131,11 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
         pp_pbuf_free(p);
         return -EMSGSIZE;
     }
-    if (payload + PP_IPV4_HDR_LEN <= mtu) {
+    if (payload + PP_IPV4_HDR_LEN <= mtu || (seg_payload && pp__ip_can_tso(st))) {
         h.total_len = (uint16_t)(payload + PP_IPV4_HDR_LEN);
         pp_ipv4_emit(pp_pbuf_push(p, PP_IPV4_HDR_LEN), PP_IPV4_HDR_LEN, &h, 0);
-        rc = pp__ip_link_send(st, p->data, p->len);
+        rc = link_send(st, p->data, p->len,
+                       payload + PP_IPV4_HDR_LEN > mtu ? seg_payload : 0);
         pp_pbuf_free(p);
         return rc;
     }
@@ -181,7 +161,7 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
             h.total_len = (uint16_t)(PP_IPV4_HDR_LEN + n);
             pp_ipv4_emit(frag, PP_IPV4_HDR_LEN, &h, 0);
             memcpy(frag + PP_IPV4_HDR_LEN, p->data + off, n);
-            rc = pp__ip_link_send(st, frag, PP_IPV4_HDR_LEN + n);
+            rc = link_send(st, frag, PP_IPV4_HDR_LEN + n, 0);
             CNT(st, ip, frag_creates);
         }
         CNT(st, ip, frag_oks);
@@ -189,4 +169,16 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
     }
     pp_pbuf_free(p);
     return rc;
+}
+
+int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                  uint8_t proto, uint8_t tos, int df)
+{
+    return ip_output(st, p, src, dst, proto, tos, df, 0);
+}
+
+int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
+                      uint16_t seg_payload)
+{
+    return ip_output(st, p, src, dst, PP_IP_PROTO_TCP, 0, 1, seg_payload);
 }
