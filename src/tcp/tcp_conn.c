@@ -73,11 +73,8 @@ void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state)
                 pp_ipv4_ntoa(tcb->sock->dmx.t.raddr, r), tcb->sock->dmx.t.rport,
                 pp_tcp_state_name(tcb->state), pp_tcp_state_name(state));
     }
-    /* RFC 6928: an initial window of 10 segments (at most max(2 MSS,
-     * 14600 bytes)), as Linux has used since 2.6.39. */
     if (state == PP_TCP_ESTABLISHED && tcb->state < PP_TCP_ESTABLISHED) {
-        uint32_t iw = 10u * tcb->mss, cap = 2u * tcb->mss > 14600u ? 2u * tcb->mss : 14600u;
-        tcb->cwnd = iw < cap ? iw : cap;
+        tcb->cwnd = pp__tcp_initial_window(tcb);
         tcb->quickacks = TCP_QUICKACKS;
     }
     tcb->state = state;

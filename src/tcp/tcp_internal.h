@@ -136,6 +136,14 @@ static inline uint32_t pp__tcp_ts_now(const struct pp_stack *st)
     return (uint32_t)st->now_ms;
 }
 /* Payload bytes that fit in one segment with our options. */
+/* RFC 6928: an initial window of 10 segments, at most max(2 MSS, 14600
+ * bytes), as Linux has used since 2.6.39. */
+static inline uint32_t pp__tcp_initial_window(const struct pp_tcb *tcb)
+{
+    uint32_t iw = 10u * tcb->mss, cap = 2u * tcb->mss > 14600u ? 2u * tcb->mss : 14600u;
+    return iw < cap ? iw : cap;
+}
+
 static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
 {
     return tcb->mss - (tcb->ts_ok ? 12u : 0u);

@@ -133,7 +133,7 @@ void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
  * window. */
 static void idle_restart(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    uint32_t iw, cap;
+    uint32_t iw;
     uint64_t idle;
 
     if (!tcb->last_data_sent || tcb->snd_nxt != tcb->snd_una || tcb->snd_una != tcb->snd_max ||
@@ -151,10 +151,7 @@ static void idle_restart(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->last_data_sent = st->now_ms;
         return;
     }
-    iw = 10u * tcb->mss;
-    cap = 2u * tcb->mss > 14600u ? 2u * tcb->mss : 14600u;
-    if (iw > cap)
-        iw = cap;
+    iw = pp__tcp_initial_window(tcb);
     if (iw > tcb->cwnd)
         iw = tcb->cwnd;
     while (idle > tcb->rto && tcb->cwnd > iw) {
