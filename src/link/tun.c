@@ -68,11 +68,11 @@ static int tun_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
 }
 
-/* Whether to open the device with the virtio-net header (PP_TUN_OFFLOAD=0:
- * no).  The header's default size is sizeof(struct virtio_net_hdr). */
-static int want_vnet(void)
+/* Whether an offload switch (PP_TUN_OFFLOAD, PP_TUN_TSO) is left on:
+ * only "0" in the environment turns one off. */
+static int env_on(const char *name)
 {
-    const char *e = getenv("PP_TUN_OFFLOAD");
+    const char *e = getenv(name);
     return !(e && !strcmp(e, "0"));
 }
 
@@ -240,7 +240,7 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
         return NULL;
     }
     memset(&ifr, 0, sizeof ifr);
-    t->vnet = want_vnet();
+    t->vnet = env_on("PP_TUN_OFFLOAD"); /* the header: sizeof(struct virtio_net_hdr) */
     ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (t->vnet ? IFF_VNET_HDR : 0));
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
@@ -257,10 +257,7 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
     /* The kernel accepts segmentation requests from us whenever the
      * header is on (virtio_net_hdr_to_skb); PP_TUN_TSO=0 keeps our TCP
      * to MTU-sized segments. */
-    {
-        const char *e = getenv("PP_TUN_TSO");
-        t->tso = t->vnet && !(e && !strcmp(e, "0"));
-    }
+    t->tso = t->vnet && env_on("PP_TUN_TSO");
     t->ifindex = if_nametoindex(t->name);
     if (!t->ifindex) {
         snprintf(err, 256, "%s: no such interface after creation", t->name);
