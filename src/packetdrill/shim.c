@@ -19,6 +19,7 @@
 
 #include "link/link.h"
 #include "pd_interface.h"
+#include "thread_state.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 #include "wire/ipv4.h"
@@ -102,21 +103,6 @@ static void call_mark(struct shim *s, int state)
 #define call_enter(s) call_mark(s, 1)
 #define call_leave(s) call_mark(s, 2)
 
-/* Runnable (R) rather than asleep in the kernel. */
-static int thread_runnable(int tid)
-{
-    char path[64], st[256], *rp;
-    size_t n;
-    FILE *f;
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    if (!(f = fopen(path, "r")))
-        return 0; /* gone */
-    n = fread(st, 1, sizeof st - 1, f);
-    fclose(f);
-    st[n] = '\0';
-    rp = strrchr(st, ')');
-    return rp && rp[1] == ' ' && rp[2] == 'R';
-}
 
 /* Before the clock jumps: waits (up to 50 ms of real time) until no other
  * thread is running inside a call or on its way back from one to read the
@@ -137,7 +123,7 @@ static void settle(struct shim *s)
         /* Runnable: woken inside its call, or back from it on its way to
          * read the clock.  Asleep anywhere: nothing to wait for. */
         for (i = 0; i < n && !busy; i++)
-            busy = thread_runnable(tids[i]);
+            busy = pp_thread_state(tids[i]) == 'R';
         if (!busy)
             return;
         nanosleep(&d, NULL);

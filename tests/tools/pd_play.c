@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "packetdrill/pd_interface.h"
+#include "packetdrill/thread_state.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
@@ -380,20 +381,8 @@ static void wait_blocked(struct pending *p)
 {
     int i;
     for (i = 0; i < 1000000 && !p->done; i++) {
-        char path[64], st[256];
-        FILE *f;
-        if (p->tid) {
-            snprintf(path, sizeof path, "/proc/self/task/%d/stat", p->tid);
-            if ((f = fopen(path, "r"))) {
-                size_t n = fread(st, 1, sizeof st - 1, f);
-                char *rp;
-                fclose(f);
-                st[n] = '\0';
-                rp = strrchr(st, ')');
-                if (rp && rp[1] == ' ' && rp[2] == 'S')
-                    return;
-            }
-        }
+        if (p->tid && pp_thread_state(p->tid) == 'S')
+            return;
         sched_yield();
     }
 }
