@@ -21,6 +21,7 @@ struct pp_stack;
 /* Flags for send/recv calls. */
 #define PP_MSG_DONTWAIT 0x1
 #define PP_MSG_PEEK 0x2
+#define PP_MSG_EOR 0x4 /* TCP: this write ends a record; never coalesce it with the next */
 
 /* Options for pp_setsockopt / pp_getsockopt (level is ignored: one space). */
 enum pp_sockopt {
@@ -40,6 +41,14 @@ enum pp_sockopt {
     PP_TCP_KEEPCNT,      /* int probes unanswered before ETIMEDOUT (9) */
     PP_TCP_CONGESTION,   /* int: PP_CC_NEWRENO or PP_CC_CUBIC (default) */
     PP_SO_NREAD,         /* int, read-only: bytes ready to read (FIONREAD) */
+    PP_TCP_MAXSEG,       /* int: the most we send in a segment; set before connect/listen
+                            to lower the MSS we announce (88..32767) */
+    PP_IP_TOS,           /* int 0..255: the IPv4 TOS byte of what we send (DSCP + ECN
+                            bits; the ECN bits stay TCP's own) */
+    PP_TCP_USER_TIMEOUT, /* int ms: drop the connection with ETIMEDOUT when sent data stays
+                            unacknowledged this long (RFC 5482); 0 = the retry count rules */
+    PP_SO_EVENTS,        /* unsigned, read-only: counts wake-ups of the socket (new data,
+                            room, state), for edge-triggered polling */
 };
 #define PP_CC_NEWRENO_ID 0
 #define PP_CC_CUBIC_ID 1
@@ -55,14 +64,17 @@ int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t 
  * non-blocking); -ECONNREFUSED, -ETIMEDOUT, -EISCONN, -EALREADY.  Both:
  * -ENETUNREACH, -EADDRNOTAVAIL (no ephemeral port left). */
 int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
-/* Sends one datagram; returns the bytes sent.  -EMSGSIZE over 65507 bytes,
+/* Sends one datagram (UDP) or appends to the stream (TCP); returns the bytes
+ * sent.  -EFAULT for a NULL buf with len > 0.  -EMSGSIZE over 65507 bytes,
  * -EDESTADDRREQ unconnected without to, -EISCONN-free (to overrides),
  * -ECONNREFUSED when an ICMP error was reported for a connected socket,
  * -ENOBUFS when the link refuses it. */
 ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
                   const struct sockaddr *to, socklen_t tolen);
 ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int flags);
-/* Receives one datagram (truncated to len) and its source address.  Blocks
+/* Receives one datagram (truncated to len) and its source address; TCP:
+ * stream bytes, 0 at end of stream or after shutdown(PP_SHUT_RD) once the
+ * queue is empty.  -EFAULT for a NULL buf with len > 0.  Blocks
  * unless non-blocking or PP_MSG_DONTWAIT (-EAGAIN); -ETIMEDOUT after
  * SO_RCVTIMEO; -ECONNREFUSED for a pending ICMP error; -EBADF if the socket
  * is closed while waiting. */

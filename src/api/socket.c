@@ -17,6 +17,7 @@
 
 void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
 {
+    s->events++;
     /* Within a burst of received packets, wake each socket once at the end
      * instead of once per segment (a context switch each). */
     if (st->batching && !s->closed) {
@@ -220,6 +221,8 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
     struct pp_pbuf *p;
     ssize_t rc = 0;
 
+    if (!buf && len)
+        return -EFAULT;
     pthread_mutex_lock(&st->lock);
     s = pp__sock_get(st, fd);
     if (s && s->type == PP_SOCK_STREAM) {
@@ -317,6 +320,8 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
     struct timespec dl;
     ssize_t rc;
 
+    if (!buf && len)
+        return -EFAULT;
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
         pthread_mutex_unlock(&st->lock);
@@ -461,6 +466,23 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
                 s->tcb->cc = pp_tcp_cc(v);
         }
         break;
+    case PP_TCP_MAXSEG:
+        /* Linux's bounds (TCP_MIN_MSS 88, MAX_TCP_WINDOW); once connected
+         * it only lowers what we send. */
+        if (v < 88 || v > 32767) {
+            rc = -EINVAL;
+        } else {
+            s->user_mss = (uint16_t)v;
+            if (s->tcb && s->tcb->state >= PP_TCP_ESTABLISHED && v < s->tcb->mss)
+                s->tcb->mss = (uint16_t)v;
+        }
+        break;
+    case PP_IP_TOS:
+        if (v < 0 || v > 255) rc = -EINVAL; else s->tos = (uint8_t)v;
+        break;
+    case PP_TCP_USER_TIMEOUT:
+        if (v < 0) rc = -EINVAL; else s->user_timeout_ms = (uint32_t)v;
+        break;
     default: rc = -ENOPROTOOPT; break;
     }
     pp__sock_put(s);
@@ -503,6 +525,17 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     case PP_TCP_KEEPINTVL: v = s->keepintvl; break;
     case PP_TCP_KEEPCNT: v = s->keepcnt; break;
     case PP_TCP_CONGESTION: v = s->cc_algo; break;
+    case PP_TCP_MAXSEG:
+        /* What a segment carries: the negotiated MSS less our options, as
+         * Linux's mss_cache; before the handshake the user's value or 536. */
+        if (s->tcb && s->tcb->state >= PP_TCP_ESTABLISHED)
+            v = (int)pp__tcp_seg_room(s->tcb);
+        else
+            v = s->user_mss ? s->user_mss : TCP_DEFAULT_MSS;
+        break;
+    case PP_IP_TOS: v = s->tos; break;
+    case PP_TCP_USER_TIMEOUT: v = (int)s->user_timeout_ms; break;
+    case PP_SO_EVENTS: v = (int)s->events; break;
     case PP_SO_NREAD:
         if (s->tcb)
             v = (int)s->tcb->rcvq.len;

@@ -45,7 +45,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
     tcb->rtt_start = st->now_ms ? st->now_ms : 1;
     tcb->rtt_seq = tcb->iss;
-    tcb->mss = (uint16_t)(st->mtu - 40);
+    tcb->mss = pp__tcp_our_mss(st, s);
     pp__tcp_set_state(st, tcb, PP_TCP_SYN_SENT);
     pp__tcp_output(st, tcb); /* SYN */
     if (s->nonblock)
@@ -100,6 +100,9 @@ ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf
             if (w == 0 && pp_ring_space(&tcb->sndq) > 0)
                 return done ? (ssize_t)done : -ENOMEM; /* no memory for the queue */
             done += w;
+            /* MSG_EOR: a segment never carries bytes of two records. */
+            if (w && done == len && (flags & PP_MSG_EOR))
+                pp__tcp_mark_eor(tcb);
             pp__tcp_output(st, tcb);
             if (done == len || (done && nonblock))
                 return (ssize_t)done;
@@ -149,8 +152,11 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
             tcb->err = 0;
             return -e;
         }
-        if (tcb->fin_rcvd || tcb->state == PP_TCP_CLOSED || tcb->state == PP_TCP_TIME_WAIT)
-            return 0; /* end of stream */
+        /* End of stream; after shutdown(SHUT_RD) too, as Linux: what is
+         * queued (or arrives later) is still read first. */
+        if (tcb->fin_rcvd || s->rd_shut || tcb->state == PP_TCP_CLOSED ||
+            tcb->state == PP_TCP_TIME_WAIT)
+            return 0;
         if (tcb->state == PP_TCP_LISTEN)
             return -ENOTCONN;
         if (s->nonblock || (flags & PP_MSG_DONTWAIT))
@@ -223,7 +229,7 @@ short pp__tcp_revents(struct pp_sock *s)
         return PP_POLLOUT;
     if (tcb->state == PP_TCP_LISTEN)
         return tcb->accept_head ? PP_POLLIN : 0;
-    if (tcb->rcvq.len || tcb->fin_rcvd || tcb->state == PP_TCP_CLOSED)
+    if (tcb->rcvq.len || tcb->fin_rcvd || s->rd_shut || tcb->state == PP_TCP_CLOSED)
         r |= PP_POLLIN;
     if ((tcb->state == PP_TCP_ESTABLISHED || tcb->state == PP_TCP_CLOSE_WAIT) &&
         pp_ring_space(&tcb->sndq) && !tcb->fin_pending)
@@ -348,7 +354,7 @@ int pp_shutdown(struct pp_stack *st, int fd, int how)
             pp__tcp_output(st, tcb);
         }
         if (how != PP_SHUT_WR)
-            pp_ring_consume(&tcb->rcvq, tcb->rcvq.len);
+            s->rd_shut = 1; /* readers see the end of the stream */
         pp__sock_wake(st, s);
     }
     pp__sock_put(s);

@@ -38,6 +38,8 @@ struct epset {
     int n;
     int fds[MAX_EPOLL];
     struct epoll_event ev[MAX_EPOLL];
+    unsigned seen[MAX_EPOLL]; /* EPOLLET: the socket's wake-up count last reported */
+    int fresh[MAX_EPOLL];     /* EPOLLET: nothing reported since added or modified */
 };
 
 /* A thread inside a call that may block, or just back from one and not
@@ -56,6 +58,7 @@ struct shim {
     struct outpkt *head, *tail;
     long long offset_us;  /* warp: time usleep() and timers skipped */
     int map[MAX_FDS];     /* host fd -> portplex fd + 1, or -(epoll set index + 1) */
+    unsigned char bufset[MAX_FDS]; /* SO_SNDBUF (1) / SO_RCVBUF (2) set by the script */
     struct epset *ep[MAX_FDS];
 };
 
@@ -201,6 +204,22 @@ static int sysctl_int(const char *name, int dflt)
     return v;
 }
 
+/* A net.core sysctl as an integer (for the buffer size limits). */
+static int sysctl_core_int(const char *name, int dflt)
+{
+    char path[128];
+    FILE *f;
+    int v;
+
+    snprintf(path, sizeof path, "/proc/sys/net/core/%s", name);
+    if (!(f = fopen(path, "r")))
+        return dflt;
+    if (fscanf(f, "%d", &v) != 1)
+        v = dflt;
+    fclose(f);
+    return v;
+}
+
 /* The scripts set Linux's switches for the options a connection offers and
  * for the restart after idle (in their own namespace, before socket()):
  * honour them at each socket(). */
@@ -248,6 +267,7 @@ static int sh_socket(void *ud, int domain, int type, int protocol)
         return -1;
     }
     s->map[host] = fd + 1;
+    s->bufset[host] = 0;
     return host;
 }
 
@@ -292,6 +312,7 @@ static int sh_accept(void *ud, int fd, struct sockaddr *a, socklen_t *l)
         return -1;
     }
     s->map[host] = c + 1;
+    s->bufset[host] = s->bufset[fd]; /* inherited from the listener, as on Linux */
     return host;
 }
 
@@ -349,7 +370,9 @@ static ssize_t sh_sendto(void *ud, int fd, const void *buf, size_t n, int flags,
     {
         ssize_t rc;
         call_enter(s);
-        rc = pp_sendto(s->st, p, buf, n, flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0, to, tl);
+        rc = pp_sendto(s->st, p, buf, n,
+                       (flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0) | (flags & MSG_EOR ? PP_MSG_EOR : 0),
+                       to, tl);
         call_leave(s);
         return sret(rc);
     }
@@ -533,6 +556,7 @@ static int sh_close(void *ud, int fd)
         return close(fd);
     tick(s);
     s->map[fd] = 0;
+    s->bufset[fd] = 0;
     pp_close(s->st, p);
     return close(fd);
 }
@@ -567,9 +591,13 @@ static int map_opt(int level, int name)
         case TCP_KEEPIDLE: return PP_TCP_KEEPIDLE;
         case TCP_KEEPINTVL: return PP_TCP_KEEPINTVL;
         case TCP_KEEPCNT: return PP_TCP_KEEPCNT;
+        case TCP_MAXSEG: return PP_TCP_MAXSEG;
+        case TCP_USER_TIMEOUT: return PP_TCP_USER_TIMEOUT;
         default: return -1;
         }
     }
+    if (level == IPPROTO_IP && name == IP_TOS)
+        return PP_IP_TOS;
     return -1;
 }
 
@@ -598,6 +626,18 @@ static int sh_setsockopt(void *ud, int fd, int level, int name, const void *val,
     memcpy(&v, val, sizeof v);
     if (opt == PP_SO_TYPE || opt == PP_SO_ERROR)
         return ret(-ENOPROTOOPT);
+    if (opt == PP_SO_SNDBUF || opt == PP_SO_RCVBUF) {
+        /* Linux clamps to net.core.[wr]mem_max and doubles the value for
+         * bookkeeping (socket(7)); getsockopt shows the doubled size.  We
+         * keep the asked-for size as the queue limit and remember to show
+         * it doubled. */
+        int max = sysctl_core_int(opt == PP_SO_SNDBUF ? "wmem_max" : "rmem_max", 212992);
+        if (v > max)
+            v = max;
+        if (v < 2304)
+            v = 2304; /* SOCK_MIN_SNDBUF / 2 */
+        s->bufset[fd] |= opt == PP_SO_SNDBUF ? 1 : 2;
+    }
     return ret(pp_setsockopt(s->st, p, opt, &v, sizeof v));
 }
 
@@ -624,6 +664,8 @@ static int sh_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     if (rc == 0) {
         if (opt == PP_SO_TYPE)
             v = v == PP_SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM;
+        if ((opt == PP_SO_SNDBUF && (s->bufset[fd] & 1)) || (opt == PP_SO_RCVBUF && (s->bufset[fd] & 2)))
+            v *= 2; /* as Linux reports a size the user set (see sh_setsockopt) */
         if (*len >= (socklen_t)sizeof v) {
             memcpy(val, &v, sizeof v);
             *len = sizeof v;
@@ -783,16 +825,20 @@ static int sh_epoll_ctl(void *ud, int epfd, int op, int fd, struct epoll_event *
         if (i < e->n) { errno = EEXIST; return -1; }
         if (e->n == MAX_EPOLL) { errno = ENOSPC; return -1; }
         e->fds[e->n] = fd;
+        e->fresh[e->n] = 1;
         e->ev[e->n++] = *ev;
         return 0;
     case EPOLL_CTL_MOD:
         if (i == e->n) { errno = ENOENT; return -1; }
         e->ev[i] = *ev;
+        e->fresh[i] = 1; /* as Linux, a modification re-arms the edge */
         return 0;
     case EPOLL_CTL_DEL:
         if (i == e->n) { errno = ENOENT; return -1; }
         e->fds[i] = e->fds[--e->n];
         e->ev[i] = e->ev[e->n];
+        e->seen[i] = e->seen[e->n];
+        e->fresh[i] = e->fresh[e->n];
         return 0;
     default:
         errno = EINVAL;
@@ -800,30 +846,70 @@ static int sh_epoll_ctl(void *ud, int epfd, int op, int fd, struct epoll_event *
     }
 }
 
+/* A socket's wake-up count (PP_SO_EVENTS). */
+static unsigned events_of(struct shim *s, int host_fd)
+{
+    int v = 0;
+    socklen_t vl = sizeof v;
+    pp_getsockopt(s->st, ppfd(s, host_fd), PP_SO_EVENTS, &v, &vl);
+    return (unsigned)v;
+}
+
+/* One pass over the set: level-triggered entries report their state;
+ * edge-triggered ones (EPOLLET) only when the socket woke since they last
+ * reported, as Linux reports a new event rather than a state. */
+static int epoll_collect(struct shim *s, struct epset *e, struct epoll_event *evs, int max,
+                         int timeout)
+{
+    struct pollfd pfd[MAX_EPOLL];
+    int i, n, out = 0;
+
+    for (i = 0; i < e->n; i++) {
+        pfd[i].fd = e->fds[i];
+        pfd[i].events = (short)(e->ev[i].events & (EPOLLIN | EPOLLOUT));
+    }
+    n = sh_poll(s, pfd, (nfds_t)e->n, timeout);
+    if (n < 0)
+        return n;
+    for (i = 0; i < e->n && out < max; i++) {
+        if (!pfd[i].revents)
+            continue;
+        if (e->ev[i].events & EPOLLET) {
+            unsigned now = events_of(s, e->fds[i]);
+            if (!e->fresh[i] && now == e->seen[i])
+                continue;
+            e->seen[i] = now;
+            e->fresh[i] = 0;
+        }
+        evs[out].events = (uint32_t)pfd[i].revents;
+        evs[out].data = e->ev[i].data;
+        out++;
+    }
+    return out;
+}
+
 static int sh_epoll_wait(void *ud, int epfd, struct epoll_event *evs, int max, int timeout)
 {
     struct shim *s = ud;
     struct epset *e = epfd >= 0 && epfd < MAX_FDS ? s->ep[epfd] : NULL;
-    struct pollfd pfd[MAX_EPOLL];
-    int i, n, out = 0;
+    long long deadline;
+    int out;
 
     if (!e || max <= 0) {
         errno = e ? EINVAL : EBADF;
         return -1;
     }
-    for (i = 0; i < e->n; i++) {
-        pfd[i].fd = e->fds[i];
-        pfd[i].events = (short)(e->ev[i].events & (EPOLLIN | EPOLLOUT));
+    out = epoll_collect(s, e, evs, max, timeout);
+    /* An edge already reported leaves poll's level set: wait out the rest
+     * of the timeout in short naps for a new edge. */
+    deadline = now_us(s) + (long long)timeout * 1000;
+    while (out == 0 && timeout != 0 && (timeout < 0 || now_us(s) < deadline)) {
+        struct timespec d = {0, 1000000};
+        call_enter(s);
+        nanosleep(&d, NULL);
+        call_leave(s);
+        out = epoll_collect(s, e, evs, max, 0);
     }
-    n = sh_poll(ud, pfd, (nfds_t)e->n, timeout);
-    if (n < 0)
-        return n;
-    for (i = 0; i < e->n && out < max; i++)
-        if (pfd[i].revents) {
-            evs[out].events = (uint32_t)pfd[i].revents;
-            evs[out].data = e->ev[i].data;
-            out++;
-        }
     return out;
 }
 

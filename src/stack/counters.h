@@ -68,6 +68,7 @@
     X(tcp, syncookies_ok, "connections restored from a SYN cookie")                      \
     X(tcp, syncookies_failed, "ACKs with an invalid SYN cookie")                         \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \
+    X(tcp, ack_unsent_drops, "segments dropped for acknowledging data never sent")   \
     X(tcp, icmp_ignored, "ICMP errors ignored: no such connection or sequence not in flight") \
     X(tcp, icmp_soft_errors, "ICMP errors noted as soft errors (RFC 1122 4.2.3.9)")      \
     X(tcp, pmtu_updates, "segment size lowered by fragmentation needed (RFC 1191)")      \

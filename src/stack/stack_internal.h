@@ -38,6 +38,11 @@ struct pp_sock {
     int keepalive, keepidle, keepintvl, keepcnt; /* seconds, seconds, probes */
     struct pp_sock *next_wake; /* on the stack's deferred-wake list */
     int wake_pending;
+    unsigned events;    /* wake-ups so far (PP_SO_EVENTS) */
+    int rd_shut;        /* shutdown(PP_SHUT_RD): reads end at the queue's end */
+    uint16_t user_mss;  /* PP_TCP_MAXSEG before the handshake, 0 = none */
+    uint8_t tos;        /* PP_IP_TOS */
+    uint32_t user_timeout_ms; /* PP_TCP_USER_TIMEOUT */
 };
 
 struct pp_stack {

@@ -107,6 +107,9 @@ static struct pp_sock *child_sock(struct pp_tcb *lis)
     cs->keepidle = lis->sock->keepidle;
     cs->keepintvl = lis->sock->keepintvl;
     cs->keepcnt = lis->sock->keepcnt;
+    cs->user_mss = lis->sock->user_mss;
+    cs->tos = lis->sock->tos;
+    cs->user_timeout_ms = lis->sock->user_timeout_ms;
     pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
     return cs;
 }
@@ -204,7 +207,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
         pp__tcp_tcb_free(st, c);
         return;
     }
-    take_options(c, t, (uint16_t)(st->mtu - 40), st->tcp_offers);
+    take_options(c, t, pp__tcp_our_mss(st, c->sock), st->tcp_offers);
     c->irs = t->seq;
     c->rcv_nxt = t->seq + 1;
     c->rcv_adv = c->rcv_nxt;
@@ -237,7 +240,7 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     }
     if (!(t->flags & PP_TCP_SYN))
         return;
-    take_options(tcb, t, (uint16_t)(st->mtu - 40), st->tcp_offers);
+    take_options(tcb, t, pp__tcp_our_mss(st, tcb->sock), st->tcp_offers);
     tcb->irs = t->seq;
     tcb->rcv_nxt = t->seq + 1;
     tcb->rcv_adv = tcb->rcv_nxt; /* nothing offered yet in this sequence space */
@@ -336,11 +339,12 @@ static size_t rtx_len(const struct pp_tcb *tcb)
         len--; /* the FIN's sequence number is not a byte of data */
     if (len > tcb->sndq.len)
         len = tcb->sndq.len;
-    return len < room ? len : room;
+    return pp__tcp_eor_clip(tcb, tcb->snd_una, len < room ? len : room);
 }
 
 /* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
- * send what is owed), -1 when the connection is gone (tcb freed). */
+ * send what is owed), -1 when the connection is gone (tcb freed), -2 to
+ * drop the segment silently. */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t acked, sacked_before, sacked_now;
@@ -362,9 +366,15 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             enqueue_accept(st, tcb);
         wake(st, tcb);
     }
-    /* RFC 5961 5.2: an ACK for data never sent, or far in the past, is
-     * answered with an ACK and otherwise ignored. */
-    if (SEQ_GT(t->ack, tcb->snd_max) || SEQ_LT(t->ack, tcb->snd_una - 65535)) {
+    /* An ACK for data never sent is dropped without a word, as Linux does
+     * (RFC 9293 3.10.7.4 would answer it, but the answer helps a blind
+     * attacker and two confused ends could ACK each other for ever); one
+     * far in the past earns a challenge ACK (RFC 5961 5.2). */
+    if (SEQ_GT(t->ack, tcb->snd_max)) {
+        CNT(st, tcp, ack_unsent_drops);
+        return -2;
+    }
+    if (SEQ_LT(t->ack, tcb->snd_una - 65535)) {
         tcb->ack_now = 1;
         return 0;
     }
@@ -599,7 +609,7 @@ static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
 /* The processing of RFC 9293 3.10.7.4 for a synchronized connection. */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
-    int rc;
+    int rc, ts_update;
 
     /* RFC 7323 5.3, PAWS: a timestamp older than TS.Recent marks an old
      * duplicate; drop it (but acknowledge) unless it is a RST. */
@@ -640,14 +650,19 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
     if (!(t->flags & PP_TCP_ACK))
         return;
     /* RFC 7323 4.3: remember the timestamp of a segment that covers the
-     * edge we last acknowledged. */
-    if (tcb->ts_ok && t->opts.has_ts && SEQ_LEQ(t->seq, tcb->last_ack_sent) &&
-        (int32_t)(t->opts.tsval - tcb->ts_recent) >= 0)
-        tcb->ts_recent = t->opts.tsval;
+     * edge we last acknowledged - but only once the segment has proved
+     * acceptable, its ACK included (RFC 7323 5.3 R3, RFC 9293 3.10.7.4).
+     * A segment that acknowledges data never sent may be forged blind: its
+     * timestamp must not move TS.Recent, or PAWS would then drop the real
+     * peer's segments. */
+    ts_update = tcb->ts_ok && t->opts.has_ts && SEQ_LEQ(t->seq, tcb->last_ack_sent) &&
+                (int32_t)(t->opts.tsval - tcb->ts_recent) >= 0;
     rc = ack_input(st, tcb, t);
-    if (rc < 0)
+    if (rc == -1 || rc == -2)
         return;
     if (rc > 0) {
+        if (ts_update)
+            tcb->ts_recent = t->opts.tsval;
         data_input(st, tcb, t);
         if (fin_input(st, tcb, t) < 0)
             return;

@@ -46,6 +46,7 @@ const char *pp_tcp_state_name(int state);
 #define TCP_DELACK_MS 40          /* Linux's minimum delayed-ACK timeout */
 #define TCP_QUICKACKS 16          /* Linux's TCP_MAX_QUICKACKS */
 #define TCP_RCV_SLACK (1u << TCP_WSCALE) /* receive ring bytes never offered */
+#define TCP_EOR_MARKS 32          /* record ends kept; past that, records may coalesce */
 
 struct ooo_seg { /* out-of-order data, sorted by seq */
     struct ooo_seg *next;
@@ -110,6 +111,10 @@ struct pp_tcb {
     int detached;                 /* the descriptor is gone: free at CLOSED */
     int err;                      /* errno to report, then CLOSED */
     int ack_now;
+    /* MSG_EOR record ends in the send queue (sequence numbers past
+     * SND.UNA): no segment crosses one. */
+    uint32_t eor[TCP_EOR_MARKS];
+    int eor_n;
     /* Listening. */
     struct pp_tcb *parent;        /* the listener, while in its queues */
     struct pp_tcb *accept_head, *accept_tail, *next_in_queue;
@@ -144,10 +149,22 @@ static inline uint32_t pp__tcp_initial_window(const struct pp_tcb *tcb)
     return iw < cap ? iw : cap;
 }
 
+/* The MSS we announce: the link's, or less if the user set TCP_MAXSEG. */
+static inline uint16_t pp__tcp_our_mss(const struct pp_stack *st, const struct pp_sock *s)
+{
+    uint16_t m = (uint16_t)(st->mtu - 40);
+    return s->user_mss && s->user_mss < m ? s->user_mss : m;
+}
+
 static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
 {
     return tcb->mss - (tcb->ts_ok ? 12u : 0u);
 }
+
+/* MSG_EOR: the end of the queued data ends a record. */
+void pp__tcp_mark_eor(struct pp_tcb *tcb);
+/* len cut so that [seq, seq + len) crosses no record end. */
+size_t pp__tcp_eor_clip(const struct pp_tcb *tcb, uint32_t seq, size_t len);
 
 /* Output: sends what the windows allow, and an ACK if one is owed. */
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);

@@ -26,6 +26,39 @@ uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
     return (uint16_t)w;
 }
 
+void pp__tcp_mark_eor(struct pp_tcb *tcb)
+{
+    uint32_t end = tcb->snd_una + (uint32_t)tcb->sndq.len;
+    int i, k = 0;
+
+    for (i = 0; i < tcb->eor_n; i++) /* forget records already acknowledged */
+        if (SEQ_GT(tcb->eor[i], tcb->snd_una))
+            tcb->eor[k++] = tcb->eor[i];
+    tcb->eor_n = k;
+    if (k && tcb->eor[k - 1] == end)
+        return;
+    if (k < TCP_EOR_MARKS)
+        tcb->eor[tcb->eor_n++] = end;
+}
+
+size_t pp__tcp_eor_clip(const struct pp_tcb *tcb, uint32_t seq, size_t len)
+{
+    int i;
+    for (i = 0; i < tcb->eor_n; i++)
+        if (SEQ_GT(tcb->eor[i], seq) && SEQ_LT(tcb->eor[i], seq + (uint32_t)len))
+            return tcb->eor[i] - seq;
+    return len;
+}
+
+static int ends_record(const struct pp_tcb *tcb, uint32_t end)
+{
+    int i;
+    for (i = 0; i < tcb->eor_n; i++)
+        if (tcb->eor[i] == end)
+            return 1;
+    return 0;
+}
+
 void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
                           size_t off, size_t len)
 {
@@ -39,6 +72,11 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     h.dport = s->dmx.t.rport;
     h.seq = seq;
     h.flags = flags;
+    /* PSH where the data written so far ends (RFC 9293 3.9.1 "PUSH"): any
+     * segment, first transmission or not, that carries the last queued
+     * byte - as Linux marks the tail of each write. */
+    if (len && (off + len == tcb->sndq.len || ends_record(tcb, seq + (uint32_t)len)))
+        h.flags |= PP_TCP_PSH;
     if (flags & PP_TCP_SYN) {
         /* RFC 9293 3.7.1: MSS in every SYN; window scale, SACK-permitted and
          * timestamps offered on a SYN, and on a SYN/ACK only if the peer
@@ -46,7 +84,7 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
         int syn_ack = (flags & PP_TCP_ACK) != 0;
         unsigned offers = st->tcp_offers;
         h.opts.has_mss = 1;
-        h.opts.mss = (uint16_t)(st->mtu - 40);
+        h.opts.mss = pp__tcp_our_mss(st, s);
         if (syn_ack ? tcb->ws_ok : (offers & PP_TCP_OFFER_WSCALE) != 0) {
             h.opts.has_wscale = 1;
             h.opts.wscale = TCP_WSCALE;
@@ -180,9 +218,27 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     return (segs < most ? segs : most) * room;
 }
 
+/* A segment of new data held back by one turn of the output loop, so the
+ * last of a run can still take PSH. */
+struct pending_seg {
+    uint32_t seq;
+    uint16_t flags;
+    size_t off, len;
+    int valid;
+};
+
+static void pending_flush(struct pp_stack *st, struct pp_tcb *tcb, struct pending_seg *p,
+                          uint16_t extra)
+{
+    if (p->valid)
+        pp__tcp_send_segment(st, tcb, p->seq, p->flags | extra, p->off, p->len);
+    p->valid = 0;
+}
+
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    int sent = 0;
+    int sent = 0, run = 0;
+    struct pending_seg pend = {0};
 
     if (tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED) {
         if (tcb->snd_nxt == tcb->iss) {
@@ -226,6 +282,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             if (len > most)
                 len = most;
         }
+        len = pp__tcp_eor_clip(tcb, tcb->snd_nxt, len);
         /* The congestion window counts whole segments, as Linux's does:
          * while any of it is left a full segment may go, so a window that
          * is not a multiple of the MSS never cuts a runt segment from the
@@ -252,15 +309,26 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             tcb->fin_sent = 1;
             tcb->fin_seq = tcb->snd_nxt + (uint32_t)len;
         }
-        if (len && off + len == queued)
-            flags |= PP_TCP_PSH;
         if (len)
             tcb->last_data_sent = st->now_ms ? st->now_ms : 1;
         if (!tcb->rtt_start && len) {
             tcb->rtt_start = st->now_ms ? st->now_ms : 1;
             tcb->rtt_seq = tcb->snd_nxt;
         }
-        pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
+        /* New data goes out one turn late (pend), so that the last segment
+         * of a run of two or more takes PSH: Linux 6.x sets PSH on every
+         * multi-segment TSO packet, which after segmentation is the last
+         * segment of each burst.  A lone segment and retransmissions keep
+         * PSH only at the end of the written data. */
+        pending_flush(st, tcb, &pend, 0);
+        if (len && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
+            run += (int)((len + room - 1) / room);
+            pend = (struct pending_seg){tcb->snd_nxt, (uint16_t)(flags | (len > room ? PP_TCP_PSH : 0)),
+                                        off, len, 1};
+        } else {
+            run = 0;
+            pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
+        }
         if (len && len < room) {
             tcb->snd_sml = tcb->snd_nxt + (uint32_t)len;
             tcb->sml_valid = 1;
@@ -277,6 +345,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             break;
         }
     }
+    pending_flush(st, tcb, &pend, run >= 2 ? PP_TCP_PSH : 0);
     if (!sent && tcb->ack_now)
         pp__tcp_send_ack(st, tcb);
     if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && tcb->snd_wnd == 0))

@@ -141,7 +141,7 @@ static uint32_t next_hole(const struct pp_tcb *tcb, int lost_only, uint32_t *len
         }
         end = next_sacked(tcb, seq);
         if (!lost_only || is_lost(tcb, seq)) {
-            *len = end - seq < seg ? end - seq : seg;
+            *len = (uint32_t)pp__tcp_eor_clip(tcb, seq, end - seq < seg ? end - seq : seg);
             return seq;
         }
         seq = end;
@@ -202,6 +202,7 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
             len = queued < room ? queued : room;
             if (len > seg)
                 len = seg;
+            len = (uint32_t)pp__tcp_eor_clip(tcb, tcb->snd_max, len);
             if (len && !tcb->fin_sent && (uint32_t)tcb->sndq.len >= tcb->snd_max - tcb->snd_una) {
                 seq = tcb->snd_max;
                 pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, seq - tcb->snd_una, len);

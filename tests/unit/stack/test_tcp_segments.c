@@ -503,3 +503,55 @@ TEST(fast_retransmit_resends_only_what_was_sent)
     ASSERT_EQ(t.payload_len, 100);
     pp_stack_free(st);
 }
+
+/* A timestamped segment from the peer 192.0.2.1:80. */
+static void seg_ts(uint32_t seq, uint32_t ack, uint16_t flags, uint32_t tsval, const char *data)
+{
+    struct pp_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = seq;
+    t.ack = ack;
+    t.flags = flags;
+    t.window = 20000;
+    t.opts.has_ts = 1;
+    t.opts.tsval = tsval;
+    t.opts.tsecr = 1;
+    if (flags & PP_TCP_SYN) {
+        t.opts.has_mss = 1;
+        t.opts.mss = 1000;
+    }
+    send_from_peer(&t, data);
+}
+
+/* Regression (packetdrill ts_recent/invalid_ack): a FIN that acknowledges
+ * data never sent, carrying a huge TSval, must neither be answered nor
+ * move TS.Recent (RFC 7323 5.3, RFC 9293 3.10.7.4); the peer's next real
+ * segment, with its true (lower) timestamp, is then accepted rather than
+ * dropped by PAWS. */
+TEST(unacceptable_ack_leaves_ts_recent)
+{
+    struct pp_tcp_hdr t;
+    char buf[16];
+    int n;
+    fixture_start();
+    connect_to_peer();
+    seg_ts(5000, iss + 1, PP_TCP_SYN | PP_TCP_ACK, 100, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.opts.tsecr, 100);
+    n = cap.n;
+    seg_ts(5001, iss + 9999, PP_TCP_FIN | PP_TCP_ACK, 200000, NULL);
+    ASSERT_EQ(cap.n, n); /* dropped silently, as Linux */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.ack_unsent_drops"), 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.paws_drops"), 0);
+    seg_ts(5001, iss + 1, PP_TCP_ACK | PP_TCP_PSH, 101, "data");
+    ASSERT_EQ(pp_stack_counter(st, "tcp.paws_drops"), 0);
+    ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), 4);
+    pp_stack_poll(st, now += 100); /* the delayed ACK, if any */
+    t = last();
+    ASSERT_EQ(t.ack, 5005);
+    ASSERT_EQ(t.opts.tsecr, 101); /* TS.Recent from the real segment */
+    pp_stack_free(st);
+}
