@@ -60,6 +60,9 @@ void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers);
  * again from the initial window (RFC 5681 4.1; on by default, as Linux's
  * net.ipv4.tcp_slow_start_after_idle). */
 void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
+/* Whether SACK connections send tail loss probes (RFC 8985 7; on by
+ * default, as Linux's net.ipv4.tcp_early_retrans 3 or 4). */
+void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
 
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 void pp_stack_trace_to(struct pp_stack *st, FILE *f);

@@ -67,6 +67,8 @@
     X(tcp, syncookies_sent, "SYN cookies sent (listen queue full)")                      \
     X(tcp, syncookies_ok, "connections restored from a SYN cookie")                      \
     X(tcp, syncookies_failed, "ACKs with an invalid SYN cookie")                         \
+    X(tcp, loss_probes, "tail loss probes sent (RFC 8985 7)")                           \
+    X(tcp, data_after_close, "connections reset: data arrived after close (RFC 2525 2.17)") \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \
     X(tcp, ack_unsent_drops, "segments dropped for acknowledging data never sent")   \
     X(tcp, icmp_ignored, "ICMP errors ignored: no such connection or sequence not in flight") \

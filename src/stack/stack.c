@@ -101,6 +101,7 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     pp_sipkey_random(&st->isn_key);
     st->tcp_offers = PP_TCP_OFFER_ALL;
     st->tcp_idle_restart = 1;
+    st->tcp_tlp = 1;
     {
         struct pp_demux_config dc;
         memset(&dc, 0, sizeof dc);
@@ -164,6 +165,13 @@ void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on)
 {
     pthread_mutex_lock(&st->lock);
     st->tcp_idle_restart = on != 0;
+    pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_set_tcp_tlp(struct pp_stack *st, int on)
+{
+    pthread_mutex_lock(&st->lock);
+    st->tcp_tlp = on != 0;
     pthread_mutex_unlock(&st->lock);
 }
 

@@ -78,6 +78,7 @@ struct pp_stack {
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
     unsigned tcp_offers;       /* PP_TCP_OFFER_* */
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
+    int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
 };
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)

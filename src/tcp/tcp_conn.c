@@ -139,8 +139,61 @@ uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t)
 
 void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    if (!tcb->rtx_deadline)
+    if (!tcb->rtx_deadline) {
         tcb->rtx_deadline = st->now_ms + tcb->rto;
+        tcb->tlp_armed = 0;
+    }
+}
+
+/* RFC 8985 7.2-7.3, in Linux's form: PTO = 2 * SRTT, plus the worst-case
+ * delayed ACK (200 ms) when one segment is in flight (or 2 ms otherwise),
+ * never later than the RTO would fire. */
+void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t flight = tcb->snd_max - tcb->snd_una, pto;
+    uint64_t rto_at;
+
+    if (!tcb->sack_ok || !st->tcp_tlp || tcb->in_recovery || tcb->retries || tcb->tlp_out ||
+        flight == 0 || tcb->state < PP_TCP_ESTABLISHED || tcb->state == PP_TCP_TIME_WAIT ||
+        (tcb->snd_wnd == 0 && tcb->sndq.len))
+        return;
+    pto = tcb->srtt ? 2 * tcb->srtt + (flight <= pp__tcp_seg_room(tcb) + 1 ? 200u : 2u)
+                    : TCP_RTO_INITIAL;
+    rto_at = tcb->rtx_deadline && !tcb->tlp_armed ? tcb->rtx_deadline : st->now_ms + tcb->rto;
+    tcb->rtx_deadline = st->now_ms + pto < rto_at ? st->now_ms + pto : rto_at;
+    tcb->tlp_armed = 1;
+}
+
+/* The probe (RFC 8985 7.3): one new segment if the windows allow, else
+ * the last segment sent again; then the RTO, from now. */
+static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t room = pp__tcp_seg_room(tcb), unsent = 0, max_before = tcb->snd_max;
+    uint32_t data_end = tcb->fin_sent ? tcb->fin_seq : tcb->snd_max;
+
+    if (!tcb->fin_sent && tcb->sndq.len > tcb->snd_max - tcb->snd_una)
+        unsent = (uint32_t)tcb->sndq.len - (tcb->snd_max - tcb->snd_una);
+    if (unsent && SEQ_LT(tcb->snd_max, tcb->snd_una + tcb->snd_wnd)) {
+        uint32_t cwnd = tcb->cwnd;
+        tcb->cwnd = tcb->snd_max - tcb->snd_una + room; /* room for one more */
+        pp__tcp_output(st, tcb);
+        tcb->cwnd = cwnd;
+    }
+    if (tcb->snd_max == max_before) {
+        uint32_t seq = tcb->snd_una, len = 0;
+        uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
+        if (SEQ_LT(tcb->snd_una, data_end)) {
+            seq = tcb->snd_una + ((data_end - tcb->snd_una - 1) / room) * room;
+            len = data_end - seq;
+        } else if (tcb->fin_sent) {
+            seq = tcb->fin_seq;
+        }
+        pp__tcp_send_segment(st, tcb, seq, flags, seq - tcb->snd_una, len);
+    }
+    CNT(st, tcp, loss_probes);
+    tcb->tlp_out = 1;
+    tcb->tlp_high_seq = tcb->snd_max;
+    tcb->rtx_deadline = st->now_ms + tcb->rto;
 }
 
 static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
@@ -149,6 +202,14 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
     uint32_t flight = tcb->snd_nxt - tcb->snd_una;
 
     tcb->rtx_deadline = 0;
+    if (tcb->tlp_armed) {
+        tcb->tlp_armed = 0;
+        if (!syn && flight) {
+            tail_loss_probe(st, tcb);
+            return;
+        }
+    }
+    tcb->tlp_out = 0; /* an RTO ends any probe episode */
     /* Zero window: probe with one byte instead of retransmitting (RFC 9293
      * 3.8.6.1); a probe is not a failure, so it does not count. */
     if (!syn && tcb->snd_wnd == 0 && flight == 0 && tcb->sndq.len) {

@@ -455,9 +455,13 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         } else {
             tcb->cc->on_ack(tcb, acked, st->now_ms);
         }
+        if (tcb->tlp_out && SEQ_GEQ(t->ack, tcb->tlp_high_seq))
+            tcb->tlp_out = 0; /* the probe episode is over (RFC 8985 7.4) */
         tcb->rtx_deadline = 0;
-        if (tcb->snd_nxt != tcb->snd_una)
+        if (tcb->snd_nxt != tcb->snd_una) {
             pp__tcp_timer_arm(st, tcb);
+            pp__tcp_schedule_pto(st, tcb);
+        }
         wake(st, tcb); /* room in the send queue */
     }
     /* Window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule). */
@@ -663,6 +667,16 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
     if (rc > 0) {
         if (ts_update)
             tcb->ts_recent = t->opts.tsval;
+        /* New data for a connection the application has closed: nobody
+         * will read it, so reset (RFC 9293 3.10.7.4 and RFC 2525 2.17;
+         * Linux answers with <SEQ=SEG.ACK><CTL=RST>). */
+        if (tcb->detached && t->payload_len && tcb->state >= PP_TCP_FIN_WAIT_1 &&
+            SEQ_GT(t->seq + (uint32_t)t->payload_len, tcb->rcv_nxt)) {
+            CNT(st, tcp, data_after_close);
+            pp__tcp_send_rst(st, tcb, t->ack);
+            pp__tcp_drop(st, tcb, 0);
+            return;
+        }
         data_input(st, tcb, t);
         if (fin_input(st, tcb, t) < 0)
             return;

@@ -103,6 +103,11 @@ struct pp_tcb {
     uint64_t rtt_start;           /* 0 = nothing timed (Karn) */
     uint64_t rtx_deadline;        /* 0 = timer off */
     int retries;
+    /* Tail loss probe (RFC 8985 7): rtx_deadline is a probe timeout (PTO)
+     * rather than the RTO while tlp_armed; tlp_high_seq is SND.MAX when a
+     * probe went out, and no second probe goes before it is acknowledged. */
+    uint8_t tlp_armed, tlp_out;
+    uint32_t tlp_high_seq;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
     int fin_sent, fin_rcvd;
@@ -191,6 +196,11 @@ void pp__tcp_drop(struct pp_stack *st, struct pp_tcb *tcb, int err);
 /* Moves the connection to TIME_WAIT (a small demux record) and frees it. */
 void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb);
+/* Replaces the RTO by a tail loss probe timeout when RFC 8985 7.2 allows
+ * one (SACK connection, nothing being recovered, no probe outstanding). */
+void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb);
+/* A bare RST with sequence number seq (RFC 9293 3.10.7.4 / 3.10.4). */
+void pp__tcp_send_rst(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq);
 /* Initial sequence number, RFC 6528: a clock plus a keyed hash of the tuple. */
 uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t);
 

@@ -218,27 +218,9 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     return (segs < most ? segs : most) * room;
 }
 
-/* A segment of new data held back by one turn of the output loop, so the
- * last of a run can still take PSH. */
-struct pending_seg {
-    uint32_t seq;
-    uint16_t flags;
-    size_t off, len;
-    int valid;
-};
-
-static void pending_flush(struct pp_stack *st, struct pp_tcb *tcb, struct pending_seg *p,
-                          uint16_t extra)
-{
-    if (p->valid)
-        pp__tcp_send_segment(st, tcb, p->seq, p->flags | extra, p->off, p->len);
-    p->valid = 0;
-}
-
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    int sent = 0, run = 0;
-    struct pending_seg pend = {0};
+    int sent = 0, run = 0, sent_new = 0;
 
     if (tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED) {
         if (tcb->snd_nxt == tcb->iss) {
@@ -315,20 +297,20 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             tcb->rtt_start = st->now_ms ? st->now_ms : 1;
             tcb->rtt_seq = tcb->snd_nxt;
         }
-        /* New data goes out one turn late (pend), so that the last segment
-         * of a run of two or more takes PSH: Linux 6.x sets PSH on every
-         * multi-segment TSO packet, which after segmentation is the last
-         * segment of each burst.  A lone segment and retransmissions keep
-         * PSH only at the end of the written data. */
-        pending_flush(st, tcb, &pend, 0);
+        /* PSH as Linux 6.x sets it on new data: every segment of a burst
+         * but the first, and any multi-segment (TSO) packet - so the last
+         * segment of each burst carries it, and a lone segment in the middle
+         * of the queue (limited transmit, PRR) does not.  Retransmissions
+         * carry it only where the written data ends (send_segment). */
         if (len && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
-            run += (int)((len + room - 1) / room);
-            pend = (struct pending_seg){tcb->snd_nxt, (uint16_t)(flags | (len > room ? PP_TCP_PSH : 0)),
-                                        off, len, 1};
-        } else {
-            run = 0;
-            pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
+            if (run || len > room)
+                flags |= PP_TCP_PSH;
+            run++;
+            sent_new = 1;
+        } else if ((flags & PP_TCP_FIN) && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
+            sent_new = 1;
         }
+        pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
         if (len && len < room) {
             tcb->snd_sml = tcb->snd_nxt + (uint32_t)len;
             tcb->sml_valid = 1;
@@ -345,11 +327,30 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             break;
         }
     }
-    pending_flush(st, tcb, &pend, run >= 2 ? PP_TCP_PSH : 0);
     if (!sent && tcb->ack_now)
         pp__tcp_send_ack(st, tcb);
     if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && tcb->snd_wnd == 0))
         pp__tcp_timer_arm(st, tcb);
+    if (sent_new)
+        pp__tcp_schedule_pto(st, tcb);
+}
+
+void pp__tcp_send_rst(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq)
+{
+    struct pp_sock *s = tcb->sock;
+    struct pp_tcp_hdr r;
+    struct pp_pbuf *out = pp_pbuf_alloc(PP_TCP_HDR_LEN);
+
+    if (!out)
+        return;
+    memset(&r, 0, sizeof r);
+    r.sport = s->dmx.t.lport;
+    r.dport = s->dmx.t.rport;
+    r.seq = seq;
+    r.flags = PP_TCP_RST;
+    pp_tcp_emit(out->data, out->len, &r, 0, s->dmx.t.laddr, s->dmx.t.raddr);
+    CNT(st, tcp, out_rsts);
+    pp__ip_output(st, out, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
 }
 
 void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
