@@ -63,6 +63,13 @@ void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
 /* Whether SACK connections send tail loss probes (RFC 8985 7; on by
  * default, as Linux's net.ipv4.tcp_early_retrans 3 or 4). */
 void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
+/* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
+ * PP_TCP_ECN_OFF, PP_TCP_ECN_ON (ask for it when connecting, accept it when
+ * asked) or PP_TCP_ECN_PASSIVE (accept it when asked; the default). */
+#define PP_TCP_ECN_OFF 0
+#define PP_TCP_ECN_ON 1
+#define PP_TCP_ECN_PASSIVE 2
+void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode);
 
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 void pp_stack_trace_to(struct pp_stack *st, FILE *f);

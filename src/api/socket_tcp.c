@@ -46,6 +46,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     tcb->rtt_start = st->now_ms ? st->now_ms : 1;
     tcb->rtt_seq = tcb->iss;
     tcb->mss = pp__tcp_our_mss(st, s);
+    tcb->ecn_req = st->tcp_ecn == PP_TCP_ECN_ON;
     pp__tcp_set_state(st, tcb, PP_TCP_SYN_SENT);
     pp__tcp_output(st, tcb); /* SYN */
     if (s->nonblock)

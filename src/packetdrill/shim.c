@@ -234,6 +234,9 @@ static void take_sysctls(struct shim *s)
         offers |= PP_TCP_OFFER_WSCALE;
     pp_stack_set_tcp_offers(s->st, offers);
     pp_stack_set_tcp_idle_restart(s->st, sysctl_int("tcp_slow_start_after_idle", 1));
+    pp_stack_set_tcp_ecn(s->st, sysctl_int("tcp_ecn", PP_TCP_ECN_PASSIVE));
+    /* Linux's tcp_early_retrans: 3 and 4 send tail loss probes. */
+    pp_stack_set_tcp_tlp(s->st, sysctl_int("tcp_early_retrans", 3) >= 3);
 }
 
 static int sh_socket(void *ud, int domain, int type, int protocol)

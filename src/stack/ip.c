@@ -178,7 +178,7 @@ int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t
 }
 
 int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
-                      uint16_t seg_payload)
+                      uint8_t tos, uint16_t seg_payload)
 {
-    return ip_output(st, p, src, dst, PP_IP_PROTO_TCP, 0, 1, seg_payload);
+    return ip_output(st, p, src, dst, PP_IP_PROTO_TCP, tos, 1, seg_payload);
 }

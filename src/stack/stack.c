@@ -102,6 +102,7 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     st->tcp_offers = PP_TCP_OFFER_ALL;
     st->tcp_idle_restart = 1;
     st->tcp_tlp = 1;
+    st->tcp_ecn = PP_TCP_ECN_PASSIVE;
     {
         struct pp_demux_config dc;
         memset(&dc, 0, sizeof dc);
@@ -172,6 +173,13 @@ void pp_stack_set_tcp_tlp(struct pp_stack *st, int on)
 {
     pthread_mutex_lock(&st->lock);
     st->tcp_tlp = on != 0;
+    pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode)
+{
+    pthread_mutex_lock(&st->lock);
+    st->tcp_ecn = mode == PP_TCP_ECN_ON || mode == PP_TCP_ECN_PASSIVE ? mode : PP_TCP_ECN_OFF;
     pthread_mutex_unlock(&st->lock);
 }
 

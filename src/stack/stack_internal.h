@@ -78,6 +78,7 @@ struct pp_stack {
     struct pp_sipkey isn_key;  /* RFC 6528 secret */
     unsigned tcp_offers;       /* PP_TCP_OFFER_* */
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
+    int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
 };
 
@@ -116,7 +117,7 @@ static inline int pp__ip_can_tso(const struct pp_stack *st)
 /* pp__ip_output for a TCP packet that may exceed the MTU on a link with
  * segmentation offload: segments of seg_payload bytes each on the wire. */
 int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
-                      uint16_t seg_payload);
+                      uint8_t tos, uint16_t seg_payload);
 int pp__ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint32_t dst,
                   uint8_t proto, uint8_t tos, int df);
 

@@ -216,6 +216,9 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     c->snd_wnd = t->window; /* unscaled in a SYN */
     c->snd_wl1 = t->seq;
     c->snd_wl2 = c->iss;
+    /* RFC 3168 6.1.1: an ECN-setup SYN has ECE and CWR set. */
+    c->ecn_ok = st->tcp_ecn != PP_TCP_ECN_OFF &&
+                (t->flags & (PP_TCP_ECE | PP_TCP_CWR)) == (PP_TCP_ECE | PP_TCP_CWR);
     c->parent = lis;
     lis->queued++;
     CNT(st, tcp, passive_opens);
@@ -246,6 +249,8 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     tcb->rcv_adv = tcb->rcv_nxt; /* nothing offered yet in this sequence space */
     tcb->snd_wl1 = t->seq;
     if (t->flags & PP_TCP_ACK) {
+        /* RFC 3168 6.1.1: the peer agrees with ECE alone on its SYN/ACK. */
+        tcb->ecn_ok = tcb->ecn_req && (t->flags & (PP_TCP_ECE | PP_TCP_CWR)) == PP_TCP_ECE;
         tcb->snd_una = t->ack;
         tcb->snd_wnd = t->window; /* a SYN's window is not scaled */
         tcb->snd_wl2 = t->ack;
@@ -377,6 +382,16 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
     if (SEQ_LT(t->ack, tcb->snd_una - 65535)) {
         tcb->ack_now = 1;
         return 0;
+    }
+    /* RFC 3168 6.1.2: an ECN echo halves the window as a loss would, at
+     * most once per window of data, and our next new data says CWR. */
+    if (tcb->ecn_ok && (t->flags & PP_TCP_ECE) && !tcb->in_recovery &&
+        (!tcb->ecn_high || SEQ_GEQ(t->ack, tcb->ecn_high))) {
+        tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
+        tcb->cwnd = tcb->ssthresh;
+        tcb->ecn_high = tcb->snd_max ? tcb->snd_max : 1;
+        tcb->ecn_cwr = 1;
+        CNT(st, tcp, ecn_reductions);
     }
     sacked_before = pp__tcp_sacked_bytes(tcb);
     if (tcb->sack_ok && t->opts.sack_count)
@@ -632,6 +647,17 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
         }
         return;
     }
+    /* RFC 3168 6.1.3: a CE mark is echoed with ECE on every ACK until the
+     * peer's CWR says it reduced its window. */
+    if (tcb->ecn_ok && !(t->flags & PP_TCP_RST)) {
+        if (t->flags & PP_TCP_CWR)
+            tcb->ecn_echo = 0;
+        if (tcb->rx_ce) {
+            CNT(st, tcp, ecn_ce_received);
+            tcb->ecn_echo = 1;
+            tcb->ack_now = 1;
+        }
+    }
     /* Second: RST (RFC 5961 3.2): exact -> reset; in window -> challenge ACK. */
     if (t->flags & PP_TCP_RST) {
         if (t->seq == tcb->rcv_nxt) {
@@ -749,6 +775,7 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
         pp__tcp_send_rst_for(st, ip, &t);
         goto drop;
     }
+    tcb->rx_ce = (ip->tos & PP_IP_ECN_MASK) == PP_IP_ECN_CE;
     pp__tcp_segment_for(st, tcb, &t);
 drop:
     pp_pbuf_free(p);

@@ -107,6 +107,13 @@ struct pp_tcb {
      * rather than the RTO while tlp_armed; tlp_high_seq is SND.MAX when a
      * probe went out, and no second probe goes before it is acknowledged. */
     uint8_t tlp_armed, tlp_out;
+    /* ECN (RFC 3168): ecn_ok once both ends agreed in the handshake;
+     * ecn_echo while we owe the peer ECE (a CE mark seen, no CWR yet);
+     * ecn_cwr while our next new data must carry CWR; no second
+     * reduction before SND.UNA passes ecn_high. */
+    uint8_t ecn_req, ecn_ok, ecn_echo, ecn_cwr;
+    uint32_t ecn_high;
+    uint8_t rx_ce;                /* the segment being processed came marked CE */
     uint32_t tlp_high_seq;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */

@@ -66,6 +66,7 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     struct pp_tcp_hdr h;
     struct pp_pbuf *p;
     size_t hl;
+    uint8_t tos = 0;
 
     memset(&h, 0, sizeof h);
     h.sport = s->dmx.t.lport;
@@ -90,6 +91,10 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
             h.opts.wscale = TCP_WSCALE;
         }
         h.opts.sack_perm = (uint8_t)(syn_ack ? tcb->sack_ok : (offers & PP_TCP_OFFER_SACK) != 0);
+        /* RFC 3168 6.1.1: an ECN-setup SYN carries ECE and CWR, the
+         * SYN/ACK that agrees carries ECE alone. */
+        if (syn_ack ? tcb->ecn_ok : tcb->ecn_req)
+            h.flags |= (uint16_t)(syn_ack ? PP_TCP_ECE : PP_TCP_ECE | PP_TCP_CWR);
         h.opts.has_ts = (uint8_t)(syn_ack ? tcb->ts_ok : (offers & PP_TCP_OFFER_TIMESTAMPS) != 0);
     } else {
         h.opts.has_ts = tcb->ts_ok;
@@ -116,6 +121,21 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
         h.opts.tsval = pp__tcp_ts_now(st);
         h.opts.tsecr = tcb->ts_recent;
     }
+    /* ECN after the handshake: ECE on everything while a CE mark is owed,
+     * CWR on the first new data after a reduction, and ECT(0) on new data
+     * only - never on pure ACKs or retransmissions (RFC 3168 6.1.4-6.1.5). */
+    if (tcb->ecn_ok && !(flags & (PP_TCP_SYN | PP_TCP_RST))) {
+        if (tcb->ecn_echo)
+            h.flags |= PP_TCP_ECE;
+        if (len && SEQ_GEQ(seq, tcb->snd_max)) {
+            tos = PP_IP_ECN_ECT0;
+            if (tcb->ecn_cwr) {
+                h.flags |= PP_TCP_CWR;
+                tcb->ecn_cwr = 0;
+            }
+        }
+    }
+    tos |= (uint8_t)(s->tos & ~3u);
     if (tcb->state >= PP_TCP_SYN_RECEIVED || (flags & PP_TCP_ACK)) {
         h.flags |= PP_TCP_ACK;
         h.ack = tcb->rcv_nxt;
@@ -155,9 +175,9 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     }
     CNT(st, tcp, out_segs);
     if (len > pp__tcp_seg_room(tcb))
-        pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, (uint16_t)pp__tcp_seg_room(tcb));
+        pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));
     else
-        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
+        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, 1);
 }
 
 void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)

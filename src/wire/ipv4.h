@@ -10,6 +10,11 @@
 #define PP_IP_PROTO_ICMP 1
 #define PP_IP_PROTO_TCP 6
 #define PP_IP_PROTO_UDP 17
+/* The ECN field, the low two bits of the TOS byte (RFC 3168 5). */
+#define PP_IP_ECN_MASK 3u
+#define PP_IP_ECN_ECT1 1u
+#define PP_IP_ECN_ECT0 2u
+#define PP_IP_ECN_CE 3u
 
 /* A parsed IPv4 header, host order.  Pointers refer into the caller's buffer. */
 struct pp_ipv4_hdr {
