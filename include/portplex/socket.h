@@ -47,6 +47,8 @@ enum pp_sockopt {
                             bits; the ECN bits stay TCP's own) */
     PP_TCP_USER_TIMEOUT, /* int ms: drop the connection with ETIMEDOUT when sent data stays
                             unacknowledged this long (RFC 5482); 0 = the retry count rules */
+    PP_IP_MTU_DISCOVER,  /* int: 1 (default) sets DF and follows path MTU discovery
+                            (RFC 1191); 0 never sets DF, so routers may fragment */
     PP_SO_EVENTS,        /* unsigned, read-only: counts wake-ups of the socket (new data,
                             room, state), for edge-triggered polling */
 };

@@ -480,6 +480,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     case PP_IP_TOS:
         if (v < 0 || v > 255) rc = -EINVAL; else s->tos = (uint8_t)v;
         break;
+    case PP_IP_MTU_DISCOVER: s->no_df = v == 0; break;
     case PP_TCP_USER_TIMEOUT:
         if (v < 0) rc = -EINVAL; else s->user_timeout_ms = (uint32_t)v;
         break;
@@ -534,6 +535,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
             v = s->user_mss ? s->user_mss : TCP_DEFAULT_MSS;
         break;
     case PP_IP_TOS: v = s->tos; break;
+    case PP_IP_MTU_DISCOVER: v = !s->no_df; break;
     case PP_TCP_USER_TIMEOUT: v = (int)s->user_timeout_ms; break;
     case PP_SO_EVENTS: v = (int)s->events; break;
     case PP_SO_NREAD:

@@ -139,7 +139,9 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
                  * least doubles it, by a segment or more (receiver-side
                  * silly window avoidance, RFC 9293 3.8.6.2.2, with Linux's
                  * thresholds); otherwise the next ACK carries it. */
-                size_t room = pp_ring_space(&tcb->rcvq);
+                size_t room = pp_ring_space(&tcb->rcvq), most = (size_t)0xffff << tcb->rcv_wscale;
+                if (room > most) /* what the window field can say */
+                    room = most;
                 if (tcb->state >= PP_TCP_ESTABLISHED && tcb->state <= PP_TCP_FIN_WAIT_2 &&
                     2 * (size_t)before <= tcb->rcvq.cap && room >= 2 * (size_t)before &&
                     room >= (size_t)before + tcb->mss)

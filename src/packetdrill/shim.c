@@ -601,6 +601,8 @@ static int map_opt(int level, int name)
     }
     if (level == IPPROTO_IP && name == IP_TOS)
         return PP_IP_TOS;
+    if (level == IPPROTO_IP && name == IP_MTU_DISCOVER)
+        return PP_IP_MTU_DISCOVER;
     return -1;
 }
 
@@ -624,9 +626,18 @@ static int sh_setsockopt(void *ud, int fd, int level, int name, const void *val,
     opt = map_opt(level, name);
     if (opt < 0)
         return ret(-ENOPROTOOPT);
-    if (len < (socklen_t)sizeof(int))
+    if (level == IPPROTO_IP && len >= 1 && len < (socklen_t)sizeof(int)) {
+        v = *(const unsigned char *)val; /* Linux takes a byte for IP options */
+    } else if (len < (socklen_t)sizeof(int)) {
         return ret(-EINVAL);
-    memcpy(&v, val, sizeof v);
+    } else {
+        memcpy(&v, val, sizeof v);
+    }
+    if (opt == PP_IP_MTU_DISCOVER) { /* IP_PMTUDISC_DONT is 0; WANT, DO, PROBE... set DF */
+        if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+            return ret(-EINVAL);
+        v = v != IP_PMTUDISC_DONT;
+    }
     if (opt == PP_SO_TYPE || opt == PP_SO_ERROR)
         return ret(-ENOPROTOOPT);
     if (opt == PP_SO_SNDBUF || opt == PP_SO_RCVBUF) {

@@ -42,6 +42,7 @@ struct pp_sock {
     int rd_shut;        /* shutdown(PP_SHUT_RD): reads end at the queue's end */
     uint16_t user_mss;  /* PP_TCP_MAXSEG before the handshake, 0 = none */
     uint8_t tos;        /* PP_IP_TOS */
+    uint8_t no_df;      /* PP_IP_MTU_DISCOVER 0 */
     uint32_t user_timeout_ms; /* PP_TCP_USER_TIMEOUT */
 };
 

@@ -109,6 +109,7 @@ static struct pp_sock *child_sock(struct pp_tcb *lis)
     cs->keepcnt = lis->sock->keepcnt;
     cs->user_mss = lis->sock->user_mss;
     cs->tos = lis->sock->tos;
+    cs->no_df = lis->sock->no_df;
     cs->user_timeout_ms = lis->sock->user_timeout_ms;
     pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
     return cs;
@@ -347,6 +348,21 @@ static size_t rtx_len(const struct pp_tcb *tcb)
     return pp__tcp_eor_clip(tcb, tcb->snd_una, len < room ? len : room);
 }
 
+/* RFC 3042: the first two duplicate ACKs each let one new segment go,
+ * beyond the congestion window but within the peer's, so that a small
+ * window still gets the three duplicates fast retransmit needs. */
+static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t flight = tcb->snd_max - tcb->snd_una, cwnd = tcb->cwnd;
+
+    if (tcb->fin_sent || tcb->sndq.len <= flight || SEQ_GEQ(tcb->snd_max, tcb->snd_una + tcb->snd_wnd))
+        return;
+    tcb->cwnd = flight + pp__tcp_seg_room(tcb);
+    pp__tcp_output(st, tcb);
+    tcb->cwnd = cwnd;
+    CNT(st, tcp, limited_transmits);
+}
+
 /* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
  * send what is owed), -1 when the connection is gone (tcb freed), -2 to
  * drop the segment silently. */
@@ -417,6 +433,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             } else {
                 tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
             }
+        } else if (dup && !tcb->in_recovery && tcb->dupacks <= 2) {
+            limited_transmit(st, tcb);
         } else if (tcb->in_recovery && tcb->sack_ok) {
             pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
         } else if (tcb->in_recovery && dup && tcb->dupacks > 3) {

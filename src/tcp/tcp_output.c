@@ -177,7 +177,7 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     if (len > pp__tcp_seg_room(tcb))
         pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));
     else
-        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, 1);
+        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, !s->no_df);
 }
 
 void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
