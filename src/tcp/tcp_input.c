@@ -369,6 +369,7 @@ static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t acked, sacked_before, sacked_now;
+    int64_t delivered;
 
     if (tcb->state == PP_TCP_SYN_RECEIVED) {
         if (SEQ_LT(t->ack, tcb->snd_una) || SEQ_GT(t->ack, tcb->snd_max)) {
@@ -459,6 +460,19 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             memset(&none, 0, sizeof none);
             pp__tcp_sack_update(tcb, &none); /* prune below the new SND.UNA */
         }
+        /* What this ACK delivered (RFC 6937 DeliveredData): bytes that
+         * were SACKed before, or announced by duplicate ACKs on a connection
+         * without SACK (each counts one segment, as Linux's Reno emulation),
+         * were delivered then, not now, and grow no window twice. */
+        if (tcb->sack_ok) {
+            uint32_t sacked_after = pp__tcp_sacked_bytes(tcb);
+            delivered = (int64_t)acked + (int64_t)sacked_after - (int64_t)sacked_before;
+        } else {
+            uint64_t dup = (uint64_t)tcb->dupacks * pp__tcp_seg_room(tcb);
+            delivered = dup >= acked ? 0 : (int64_t)(acked - dup);
+        }
+        if (delivered < 0)
+            delivered = 0;
         tcb->dupacks = 0;
         tcb->retries = 0;
         if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&
@@ -486,7 +500,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
         } else {
-            tcb->cc->on_ack(tcb, acked, st->now_ms);
+            tcb->cc->on_ack(tcb, (uint32_t)delivered, st->now_ms);
         }
         if (tcb->tlp_out && SEQ_GEQ(t->ack, tcb->tlp_high_seq))
             tcb->tlp_out = 0; /* the probe episode is over (RFC 8985 7.4) */
