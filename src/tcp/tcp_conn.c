@@ -210,15 +210,13 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         }
     }
     tcb->tlp_out = 0; /* an RTO ends any probe episode */
-    /* Zero window: probe with one byte instead of retransmitting (RFC 9293
-     * 3.8.6.1); a probe is not a failure, so it does not count. */
+    /* Zero window: probe instead of retransmitting (RFC 9293 3.8.6.1);
+     * a probe is not a failure, so it does not count.  As Linux, the
+     * probe is a segment the peer must answer but cannot take - no data,
+     * SEG.SEQ = SND.UNA - 1 - so its ACK brings the current window and
+     * no byte is ever sent beyond the window the peer offered. */
     if (!syn && tcb->snd_wnd == 0 && flight == 0 && tcb->sndq.len) {
-        pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, 1);
-        /* The probe's byte has been sent: a peer whose window opened will
-         * acknowledge it, and an ACK beyond SND.MAX would be ignored
-         * (RFC 5961 5.2) - the connection would wait for ever. */
-        if (SEQ_GT(tcb->snd_una + 1, tcb->snd_max))
-            tcb->snd_max = tcb->snd_una + 1;
+        pp__tcp_send_segment(st, tcb, tcb->snd_una - 1, PP_TCP_ACK, 0, 0);
         CNT(st, tcp, window_probes);
         tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
         pp__tcp_timer_arm(st, tcb);
@@ -232,8 +230,11 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         return;
     }
     CNT(st, tcp, retransmits);
-    /* RFC 6298 5.5-5.6: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 MSS. */
-    tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
+    /* RFC 6298 5.5-5.6: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 MSS.
+     * A connecting SYN is resent after a flat second the first few times,
+     * as Linux 6.5+ does (tcp_syn_linear_timeouts), then backs off. */
+    if (!(tcb->state == PP_TCP_SYN_SENT && tcb->retries <= TCP_SYN_LINEAR))
+        tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
     if (tcb->retries == 1) /* once per loss episode, not per backoff */
         tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     tcb->cwnd = tcb->mss;

@@ -425,19 +425,22 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->in_recovery = 1;
             tcb->recover = tcb->snd_max;
             CNT(st, tcp, fast_retransmits);
-            tcb->rtx_next = tcb->snd_una + (uint32_t)rtx_len(tcb);
-            pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
             if (tcb->sack_ok) {
+                /* The head goes first, as part of what PRR releases for
+                 * this ACK (at least one segment), not on top of it. */
                 pp__tcp_sack_recovery_start(st, tcb);
-                tcb->prr_out = (uint32_t)rtx_len(tcb); /* the retransmission just sent */
-                pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
+                tcb->rtx_next = tcb->snd_una;
+                tcb->rtx_head = 1;
+                pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0, 0);
             } else {
+                tcb->rtx_next = tcb->snd_una + (uint32_t)rtx_len(tcb);
+                pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
                 tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
             }
         } else if (dup && !tcb->in_recovery && tcb->dupacks <= 2) {
             limited_transmit(st, tcb);
         } else if (tcb->in_recovery && tcb->sack_ok) {
-            pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
+            pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0, 0);
         } else if (tcb->in_recovery && dup && tcb->dupacks > 3) {
             tcb->cwnd += tcb->mss;
         }
@@ -493,7 +496,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 uint32_t sacked_after = pp__tcp_sacked_bytes(tcb);
                 /* DeliveredData: newly acknowledged plus newly SACKed bytes. */
                 int64_t d = (int64_t)acked + (int64_t)sacked_after - (int64_t)sacked_before;
-                pp__tcp_sack_recovery_send(st, tcb, d > 0 ? (uint32_t)d : 0);
+                pp__tcp_sack_recovery_send(st, tcb, d > 0 ? (uint32_t)d : 0, 1);
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
@@ -517,6 +520,14 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->snd_wnd = (uint32_t)t->window << tcb->snd_wscale;
         tcb->snd_wl1 = t->seq;
         tcb->snd_wl2 = t->ack;
+        /* Still shut, with data waiting and nothing in flight: the answer
+         * to a probe.  The next probe is one (backed-off) RTO from now, as
+         * Linux re-arms it. */
+        if (tcb->snd_wnd == 0 && tcb->sndq.len && tcb->snd_max == tcb->snd_una &&
+            tcb->rtx_deadline) {
+            tcb->rtx_deadline = st->now_ms + tcb->rto;
+            tcb->tlp_armed = 0;
+        }
     }
     /* Our FIN acknowledged? */
     if (tcb->fin_sent && SEQ_GT(t->ack, tcb->fin_seq)) {
@@ -657,6 +668,21 @@ static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
     }
 }
 
+/* RFC 5961 3.2 / 4.2 challenge ACK, at most one per TCP_CHALLENGE_MS per
+ * connection (RFC 5961 7 asks for a limit; Linux's is
+ * net.ipv4.tcp_invalid_ratelimit, 500 ms), so a flood of forged RSTs or
+ * SYNs cannot turn the connection into an ACK generator. */
+static void challenge_ack(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    if (tcb->challenge_ms && st->now_ms - tcb->challenge_ms < TCP_CHALLENGE_MS) {
+        CNT(st, tcp, challenge_acks_limited);
+        return;
+    }
+    tcb->challenge_ms = st->now_ms ? st->now_ms : 1;
+    CNT(st, tcp, challenge_acks);
+    pp__tcp_send_ack(st, tcb);
+}
+
 /* The processing of RFC 9293 3.10.7.4 for a synchronized connection. */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
@@ -697,15 +723,13 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
             pp__tcp_drop(st, tcb, tcb->state == PP_TCP_SYN_RECEIVED && tcb->parent ? 0
                                   : tcb->state >= PP_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
         } else {
-            CNT(st, tcp, challenge_acks);
-            pp__tcp_send_ack(st, tcb);
+            challenge_ack(st, tcb);
         }
         return;
     }
     /* Fourth: a SYN in a synchronized state -> challenge ACK (RFC 5961 4.2). */
     if (t->flags & PP_TCP_SYN) {
-        CNT(st, tcp, challenge_acks);
-        pp__tcp_send_ack(st, tcb);
+        challenge_ack(st, tcb);
         return;
     }
     /* Fifth: the ACK field. */

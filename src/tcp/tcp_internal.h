@@ -37,6 +37,9 @@ const char *pp_tcp_state_name(int state);
 #define TCP_RTO_MIN 200           /* ms: Linux's floor; RFC 6298 suggests 1 s */
 #define TCP_RTO_MAX 60000         /* ms, RFC 6298 2.5 */
 #define TCP_SYN_RETRIES 5
+#define TCP_SYN_LINEAR 4          /* SYNs resent after a flat RTO first (Linux's
+                                     net.ipv4.tcp_syn_linear_timeouts) */
+#define TCP_CHALLENGE_MS 500      /* one challenge ACK per this (tcp_invalid_ratelimit) */
 #define TCP_DATA_RETRIES 15
 #define TCP_BUF_DEFAULT (256 * 1024)
 /* What we offer: 256-byte units, windows up to 16 MB.  Linux offers 8 when
@@ -84,6 +87,7 @@ struct pp_tcb {
     int sb_n;
     uint32_t prr_delivered, prr_out, recover_fs; /* RFC 6937 proportional rate reduction */
     uint32_t rtx_next;            /* next hole to resend in recovery */
+    uint8_t rtx_head;             /* recovery just began: SND.UNA's segment goes first */
     struct pp_cubic cubic;
     /* Delayed ACKs (RFC 9293 3.8.6.3): every second full segment, or 40 ms. */
     int unacked_segs;
@@ -114,6 +118,7 @@ struct pp_tcb {
     uint8_t ecn_req, ecn_ok, ecn_echo, ecn_cwr;
     uint32_t ecn_high;
     uint8_t rx_ce;                /* the segment being processed came marked CE */
+    uint64_t challenge_ms;        /* when the last challenge ACK went (RFC 5961 7) */
     uint32_t tlp_high_seq;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
@@ -140,7 +145,9 @@ uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq);
 void pp__tcp_sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o);
 uint32_t pp__tcp_sack_pipe(const struct pp_tcb *tcb);
 int pp__tcp_sack_lost(const struct pp_tcb *tcb, uint32_t seq);
-void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered);
+/* One ACK in recovery; una_advanced when it moved SND.UNA. */
+void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered,
+                                int una_advanced);
 void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb);
 uint32_t pp__tcp_sacked_bytes(const struct pp_tcb *tcb);
 

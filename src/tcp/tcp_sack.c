@@ -168,7 +168,8 @@ void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb)
 
 /* One ACK in recovery: RFC 6937's sndcnt says how much may go, RFC 6675's
  * NextSeg() says what. */
-void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered)
+void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered,
+                                int una_advanced)
 {
     uint32_t pipe = pp__tcp_sack_pipe(tcb), seg = pp__tcp_seg_room(tcb);
     int64_t sndcnt;
@@ -180,21 +181,42 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
         uint64_t fs = tcb->recover_fs ? tcb->recover_fs : 1;
         sndcnt = (int64_t)(((uint64_t)tcb->prr_delivered * tcb->ssthresh + fs - 1) / fs) - tcb->prr_out;
     } else {
-        /* Slow start back to ssthresh (PRR-SSRB). */
+        /* Slow start back to ssthresh (PRR-SSRB), with the extra segment
+         * only on an ACK that moved SND.UNA, as Linux and RFC 6937bis
+         * have it: SACKs alone release what they delivered. */
         int64_t limit = (int64_t)tcb->prr_delivered - tcb->prr_out;
         if (limit < (int64_t)delivered)
             limit = delivered;
-        limit += seg;
+        if (una_advanced)
+            limit += seg;
         sndcnt = (int64_t)tcb->ssthresh - pipe;
         if (sndcnt > limit)
             sndcnt = limit;
     }
     if (sndcnt < 0)
         sndcnt = 0;
+    if (tcb->prr_out == 0 && sndcnt < seg)
+        sndcnt = seg; /* the fast retransmission itself always goes */
     tcb->cwnd = pipe + (uint32_t)sndcnt; /* what the loop below may fill */
     /* Send while the count allows a segment (or what is left of one). */
     while (budget-- > 0 && tcb->cwnd > pipe) {
         uint32_t seq, len, room, queued;
+        if (tcb->rtx_head) { /* recovery's first segment: the head */
+            tcb->rtx_head = 0;
+            seq = tcb->snd_una;
+            len = next_sacked(tcb, seq) - seq;
+            if (len > (uint32_t)tcb->sndq.len)
+                len = (uint32_t)tcb->sndq.len;
+            len = (uint32_t)pp__tcp_eor_clip(tcb, seq, len < seg ? len : seg);
+            if (len) {
+                pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, 0, len);
+                CNT(st, tcp, sack_retransmits);
+                tcb->rtx_next = seq + len;
+                pipe += len;
+                tcb->prr_out += len;
+                continue;
+            }
+        }
         seq = next_hole(tcb, 1, &len); /* rule 1: a hole deemed lost */
         if (!len) { /* rule 2: new data, as far as the peer's window allows */
             queued = (uint32_t)tcb->sndq.len - (tcb->snd_max - tcb->snd_una);

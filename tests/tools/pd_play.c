@@ -732,8 +732,16 @@ static int sysctl_line(const char *p)
         if (!dir || !(f = fopen(path, "w")))
             die("cannot set %s", name);
         eq++;
-        while (*eq && *eq != ';' && *eq != '`' && *eq != ' ')
-            fputc(*eq++, f);
+        if (*eq == '"') { /* a quoted value: "4096 540000 15728640" */
+            eq++;
+            while (*eq && *eq != '"')
+                fputc(*eq++, f);
+            if (*eq)
+                eq++;
+        } else {
+            while (*eq && *eq != ';' && *eq != '`' && *eq != ' ')
+                fputc(*eq++, f);
+        }
         fputc('\n', f);
         fclose(f);
         n++;
@@ -782,13 +790,11 @@ static void play(const char *path)
         if (relative)
             t += t_prev;
         if (!strncmp(p, "...", 3)) {
+            /* packetdrill (run.c): a blocking call's end time is absolute
+             * after an absolute start, and counts from the previous event
+             * (not from the call's start) after a relative one. */
             p += 3;
-            if (*p == '+') {
-                p++;
-                t_end = t + parse_secs(&p);
-            } else {
-                t_end = parse_secs(&p);
-            }
+            t_end = parse_secs(&p) + (relative ? t_prev : 0);
         }
         p = skip_ws(p);
         if (first) {
