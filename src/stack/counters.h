@@ -71,6 +71,7 @@
     X(tcp, ecn_reductions, "window reductions for an ECN echo (RFC 3168 6.1.2)")        \
     X(tcp, limited_transmits, "segments sent on a first or second duplicate ACK (RFC 3042)") \
     X(tcp, challenge_acks_limited, "challenge ACKs not sent: one per 500 ms (RFC 5961 7)") \
+    X(tcp, rack_lost, "times RACK deemed segments lost (RFC 8985 6)")                   \
     X(tcp, loss_probes, "tail loss probes sent (RFC 8985 7)")                           \
     X(tcp, data_after_close, "connections reset: data arrived after close (RFC 2525 2.17)") \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \

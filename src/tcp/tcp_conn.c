@@ -59,6 +59,7 @@ void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
     }
     pp_ring_fini(&tcb->sndq);
     pp_ring_fini(&tcb->rcvq);
+    pp__tcp_tx_free(tcb);
     s->tcb = NULL;
     free(tcb);
     pp__sock_put(s);
@@ -154,6 +155,7 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
     uint64_t rto_at;
 
     if (!tcb->sack_ok || !st->tcp_tlp || tcb->in_recovery || tcb->retries || tcb->tlp_out ||
+        tcb->rack_deadline ||
         flight == 0 || tcb->state < PP_TCP_ESTABLISHED || tcb->state == PP_TCP_TIME_WAIT ||
         (tcb->snd_wnd == 0 && tcb->sndq.len))
         return;
@@ -210,6 +212,7 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         }
     }
     tcb->tlp_out = 0; /* an RTO ends any probe episode */
+    pp__tcp_rack_reset(tcb);
     /* Zero window: probe instead of retransmitting (RFC 9293 3.8.6.1);
      * a probe is not a failure, so it does not count.  As Linux, the
      * probe is a segment the peer must answer but cannot take - no data,
@@ -291,6 +294,14 @@ void pp__tcp_timers(struct pp_stack *st)
         }
         if (tcb->sock->keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
             continue;
+        if (tcb->rack_deadline && st->now_ms >= tcb->rack_deadline && tcb->state >= PP_TCP_ESTABLISHED &&
+            pp__tcp_rack_detect(st, tcb) > 0) {
+            /* RFC 8985 6.3: the reordering timer found losses. */
+            if (!tcb->in_recovery)
+                pp__tcp_sack_recovery_enter(st, tcb, 0);
+            else
+                pp__tcp_sack_recovery_resume(st, tcb);
+        }
         if (tcb->rtx_deadline && st->now_ms >= tcb->rtx_deadline)
             rtx_timeout(st, tcb);
     }
@@ -306,6 +317,8 @@ uint64_t pp__tcp_next_deadline(struct pp_stack *st)
             next = tcb->rtx_deadline;
         if (tcb->delack_deadline && tcb->delack_deadline < next)
             next = tcb->delack_deadline;
+        if (tcb->rack_deadline && tcb->rack_deadline < next)
+            next = tcb->rack_deadline;
         if (tcb->ka_deadline && tcb->sock->keepalive && tcb->ka_deadline < next)
             next = tcb->ka_deadline;
     }

@@ -315,6 +315,8 @@ static void ooo_insert(struct pp_tcb *tcb, uint32_t seq, const uint8_t *data, ui
 /* RTT sample, RFC 6298 2.2-2.3 (alpha 1/8, beta 1/4, K 4). */
 static void rtt_sample(struct pp_tcb *tcb, uint32_t r)
 {
+    if (!tcb->min_rtt || (r && r < tcb->min_rtt))
+        tcb->min_rtt = r ? r : 1;
     if (!tcb->srtt) {
         tcb->srtt = r ? r : 1;
         tcb->rttvar = r / 2;
@@ -370,6 +372,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
 {
     uint32_t acked, sacked_before, sacked_now;
     int64_t delivered;
+    int rack_lost = 0;
 
     if (tcb->state == PP_TCP_SYN_RECEIVED) {
         if (SEQ_LT(t->ack, tcb->snd_una) || SEQ_GT(t->ack, tcb->snd_max)) {
@@ -414,6 +417,12 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
     if (tcb->sack_ok && t->opts.sack_count)
         pp__tcp_sack_update(tcb, &t->opts);
     sacked_now = pp__tcp_sacked_bytes(tcb);
+    /* RFC 8985: what this ACK delivered dates the newest delivered
+     * transmission; anything sent well before it and still missing is lost. */
+    if (tcb->sack_ok) {
+        pp__tcp_rack_ack(st, tcb, t->ack);
+        rack_lost = pp__tcp_rack_detect(st, tcb);
+    }
     if (SEQ_LEQ(t->ack, tcb->snd_una)) {
         int dup = t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&
                   ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd;
@@ -421,18 +430,15 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             tcb->dupacks++;
         if (!tcb->in_recovery && t->ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
             (tcb->dupacks == 3 || (tcb->sack_ok && pp__tcp_sack_lost(tcb, tcb->snd_una)))) {
-            tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
-            tcb->in_recovery = 1;
-            tcb->recover = tcb->snd_max;
-            CNT(st, tcp, fast_retransmits);
             if (tcb->sack_ok) {
                 /* The head goes first, as part of what PRR releases for
                  * this ACK (at least one segment), not on top of it. */
-                pp__tcp_sack_recovery_start(st, tcb);
-                tcb->rtx_next = tcb->snd_una;
-                tcb->rtx_head = 1;
-                pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0, 0);
+                pp__tcp_sack_recovery_enter(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
             } else {
+                tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
+                tcb->in_recovery = 1;
+                tcb->recover = tcb->snd_max;
+                CNT(st, tcp, fast_retransmits);
                 tcb->rtx_next = tcb->snd_una + (uint32_t)rtx_len(tcb);
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
                 tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
@@ -502,6 +508,10 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
+        } else if (tcb->sack_ok && tcb->snd_una != tcb->snd_max &&
+                   (rack_lost || pp__tcp_sack_lost(tcb, tcb->snd_una))) {
+            /* Progress, but RACK or the scoreboard says a segment is lost. */
+            pp__tcp_sack_recovery_enter(st, tcb, (uint32_t)delivered);
         } else {
             tcb->cc->on_ack(tcb, (uint32_t)delivered, st->now_ms);
         }

@@ -58,6 +58,16 @@ struct ooo_seg { /* out-of-order data, sorted by seq */
     uint8_t data[];
 };
 
+/* One transmission of a range of the send queue (tcp_rack.c). */
+struct pp_txseg {
+    uint32_t seq, end;
+    uint64_t xmit_ms;
+    uint8_t flags; /* PP_TX_* */
+};
+#define PP_TX_RTX 1u    /* retransmitted at least once */
+#define PP_TX_LOST 2u   /* deemed lost, not resent since */
+#define PP_TX_SACKED 4u
+
 struct pp_tcb {
     struct pp_tcb *next_active; /* stack's list of TCBs with timers */
     struct pp_sock *sock;
@@ -119,6 +129,13 @@ struct pp_tcb {
     uint32_t ecn_high;
     uint8_t rx_ce;                /* the segment being processed came marked CE */
     uint64_t challenge_ms;        /* when the last challenge ACK went (RFC 5961 7) */
+    /* RACK (RFC 8985 6): the transmission log and the newest delivered
+     * transmission; min_rtt sizes the reordering window. */
+    struct pp_txseg *tx;
+    uint32_t tx_n, tx_cap;
+    uint8_t tx_off, rack_reord, rack_fack_set;
+    uint64_t rack_xmit, rack_deadline;
+    uint32_t rack_end, rack_rtt, rack_fack, min_rtt;
     uint32_t tlp_high_seq;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
@@ -150,6 +167,21 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
                                 int una_advanced);
 void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb);
 uint32_t pp__tcp_sacked_bytes(const struct pp_tcb *tcb);
+
+/* RACK (tcp_rack.c).  Logs a transmission of [seq, seq + len). */
+void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint32_t len);
+void pp__tcp_tx_free(struct pp_tcb *tcb);
+/* Whether RACK deems the byte at seq lost. */
+int pp__tcp_tx_lost(const struct pp_tcb *tcb, uint32_t seq);
+/* An acceptable ACK (cumulative ack, SACK scoreboard already merged). */
+void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack);
+/* Marks what RACK deems lost, arms rack_deadline for the rest; count. */
+int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb);
+void pp__tcp_rack_reset(struct pp_tcb *tcb);
+/* Fast recovery for a SACK connection: ssthresh, PRR, the head first. */
+void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered);
+/* Sends what recovery's current window allows (after RACK found more lost). */
+void pp__tcp_sack_recovery_resume(struct pp_stack *st, struct pp_tcb *tcb);
 
 /* Input for a connection past the handshake (RFC 9293 3.10.7.4). */
 void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);

@@ -161,6 +161,7 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     if (!p)
         return;
     if (len) {
+        pp__tcp_tx_log(st, tcb, seq, (uint32_t)len);
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
         /* Whatever path sent them, these bytes have been sent: SND.MAX
          * must cover them or their acknowledgment would be ignored. */

@@ -90,6 +90,8 @@ static int is_lost(const struct pp_tcb *tcb, uint32_t seq)
 {
     uint32_t bytes = 0;
     int i, ranges = 0;
+    if (pp__tcp_tx_lost(tcb, seq)) /* RACK said so (RFC 8985) */
+        return 1;
     for (i = 0; i < tcb->sb_n; i++)
         if (SEQ_GT(tcb->sb[i].left, seq)) {
             ranges++;
@@ -166,39 +168,15 @@ void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb)
     tcb->recover_fs = tcb->snd_max - tcb->snd_una; /* RFC 6937: RecoverFS */
 }
 
-/* One ACK in recovery: RFC 6937's sndcnt says how much may go, RFC 6675's
- * NextSeg() says what. */
-void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered,
-                                int una_advanced)
+/* Sends while the window allows: the head first when recovery has just
+ * begun, then RFC 6675's NextSeg() - a hole deemed lost, new data, a hole
+ * not yet deemed lost. */
+static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe)
 {
-    uint32_t pipe = pp__tcp_sack_pipe(tcb), seg = pp__tcp_seg_room(tcb);
-    int64_t sndcnt;
+    uint32_t seg = pp__tcp_seg_room(tcb);
     int budget = 64; /* segments per ACK at most: no line-rate bursts */
+    int new_segs = 0; /* new data sent on this ACK: PSH on all but the first, as output does */
 
-    tcb->prr_delivered += delivered;
-    if (pipe > tcb->ssthresh) {
-        /* Proportional: ceil(prr_delivered * ssthresh / RecoverFS) - prr_out. */
-        uint64_t fs = tcb->recover_fs ? tcb->recover_fs : 1;
-        sndcnt = (int64_t)(((uint64_t)tcb->prr_delivered * tcb->ssthresh + fs - 1) / fs) - tcb->prr_out;
-    } else {
-        /* Slow start back to ssthresh (PRR-SSRB), with the extra segment
-         * only on an ACK that moved SND.UNA, as Linux and RFC 6937bis
-         * have it: SACKs alone release what they delivered. */
-        int64_t limit = (int64_t)tcb->prr_delivered - tcb->prr_out;
-        if (limit < (int64_t)delivered)
-            limit = delivered;
-        if (una_advanced)
-            limit += seg;
-        sndcnt = (int64_t)tcb->ssthresh - pipe;
-        if (sndcnt > limit)
-            sndcnt = limit;
-    }
-    if (sndcnt < 0)
-        sndcnt = 0;
-    if (tcb->prr_out == 0 && sndcnt < seg)
-        sndcnt = seg; /* the fast retransmission itself always goes */
-    tcb->cwnd = pipe + (uint32_t)sndcnt; /* what the loop below may fill */
-    /* Send while the count allows a segment (or what is left of one). */
     while (budget-- > 0 && tcb->cwnd > pipe) {
         uint32_t seq, len, room, queued;
         if (tcb->rtx_head) { /* recovery's first segment: the head */
@@ -227,7 +205,8 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
             len = (uint32_t)pp__tcp_eor_clip(tcb, tcb->snd_max, len);
             if (len && !tcb->fin_sent && (uint32_t)tcb->sndq.len >= tcb->snd_max - tcb->snd_una) {
                 seq = tcb->snd_max;
-                pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, seq - tcb->snd_una, len);
+                pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK | (new_segs++ ? PP_TCP_PSH : 0),
+                                     seq - tcb->snd_una, len);
                 tcb->snd_nxt = tcb->snd_max;
                 pipe += len;
                 tcb->prr_out += len;
@@ -240,8 +219,63 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
         }
         pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, seq - tcb->snd_una, len);
         CNT(st, tcp, sack_retransmits);
-        tcb->rtx_next = seq + len;
+        if (SEQ_GT(seq + len, tcb->rtx_next))
+            tcb->rtx_next = seq + len;
         pipe += len;
         tcb->prr_out += len;
     }
+}
+
+/* One ACK in recovery: RFC 6937's sndcnt says how much may go. */
+void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered,
+                                int una_advanced)
+{
+    uint32_t pipe = pp__tcp_sack_pipe(tcb), seg = pp__tcp_seg_room(tcb);
+    int64_t sndcnt;
+
+    tcb->prr_delivered += delivered;
+    if (pipe > tcb->ssthresh) {
+        /* Proportional: ceil(prr_delivered * ssthresh / RecoverFS) - prr_out. */
+        uint64_t fs = tcb->recover_fs ? tcb->recover_fs : 1;
+        sndcnt = (int64_t)(((uint64_t)tcb->prr_delivered * tcb->ssthresh + fs - 1) / fs) - tcb->prr_out;
+    } else {
+        /* Slow start back to ssthresh (PRR-SSRB), with the extra segment
+         * only on an ACK that moved SND.UNA, as Linux and RFC 6937bis
+         * have it: SACKs alone release what they delivered. */
+        int64_t limit = (int64_t)tcb->prr_delivered - tcb->prr_out;
+        if (limit < (int64_t)delivered)
+            limit = delivered;
+        if (una_advanced)
+            limit += seg;
+        sndcnt = (int64_t)tcb->ssthresh - pipe;
+        if (sndcnt > limit)
+            sndcnt = limit;
+    }
+    if (sndcnt < 0)
+        sndcnt = 0;
+    if (tcb->prr_out == 0 && sndcnt < seg)
+        sndcnt = seg; /* the fast retransmission itself always goes */
+    tcb->cwnd = pipe + (uint32_t)sndcnt; /* what the loop below may fill */
+    recovery_fill(st, tcb, pipe);
+}
+
+void pp__tcp_sack_recovery_resume(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    recovery_fill(st, tcb, pp__tcp_sack_pipe(tcb));
+}
+
+void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered)
+{
+    tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
+    tcb->in_recovery = 1;
+    tcb->recover = tcb->snd_max;
+    if (tcb->tlp_armed) { /* no probe in recovery: the timer is the RTO again */
+        tcb->tlp_armed = 0;
+        tcb->rtx_deadline = st->now_ms + tcb->rto;
+    }
+    CNT(st, tcp, fast_retransmits);
+    pp__tcp_sack_recovery_start(st, tcb);
+    tcb->rtx_next = tcb->snd_una;
+    tcb->rtx_head = 1;
+    pp__tcp_sack_recovery_send(st, tcb, delivered, 0);
 }

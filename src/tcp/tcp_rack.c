@@ -1,0 +1,234 @@
+/* tcp_rack.c - RACK, time-based loss detection (RFC 8985 6) for SACK
+ * connections: every transmission of a range is logged with its time; an
+ * ACK or SACK that delivers a segment tells the newest delivered transmit
+ * time, and anything sent before it that is still outstanding a
+ * reordering window (min RTT / 4) later is lost - first transmissions and
+ * retransmissions alike, which is how a lost retransmission is found
+ * without waiting for the RTO.  The log is an array of ranges in sequence
+ * order from SND.UNA; RFC 6675's rules in tcp_sack.c still run beside it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp_internal.h"
+
+#define TX_MAX (1u << 16)         /* ranges logged at most; past that RACK rests */
+#define RACK_TIMER_SLACK_MS 2     /* as Linux's TCP_TIMEOUT_MIN on the REO timer */
+
+void pp__tcp_tx_free(struct pp_tcb *tcb)
+{
+    free(tcb->tx);
+    tcb->tx = NULL;
+    tcb->tx_n = tcb->tx_cap = 0;
+}
+
+static int tx_reserve(struct pp_tcb *tcb, uint32_t n)
+{
+    struct pp_txseg *t;
+    uint32_t cap;
+
+    if (n <= tcb->tx_cap)
+        return 0;
+    if (n > TX_MAX)
+        return -1;
+    cap = tcb->tx_cap ? tcb->tx_cap * 2 : 16;
+    while (cap < n)
+        cap *= 2;
+    t = pp__fault_alloc() ? NULL : realloc(tcb->tx, cap * sizeof *t);
+    if (!t)
+        return -1;
+    tcb->tx = t;
+    tcb->tx_cap = cap;
+    return 0;
+}
+
+/* Splits the range holding seq so that one starts there; index of it, or
+ * tx_n when no logged range holds seq. */
+static uint32_t tx_split(struct pp_tcb *tcb, uint32_t seq)
+{
+    uint32_t i;
+
+    for (i = 0; i < tcb->tx_n; i++) {
+        struct pp_txseg *r = &tcb->tx[i];
+        if (r->seq == seq)
+            return i;
+        if (SEQ_LT(r->seq, seq) && SEQ_LT(seq, r->end)) {
+            if (tx_reserve(tcb, tcb->tx_n + 1) < 0)
+                return tcb->tx_n;
+            r = &tcb->tx[i];
+            memmove(r + 1, r, (tcb->tx_n - i) * sizeof *r);
+            tcb->tx_n++;
+            r[0].end = seq;
+            r[1].seq = seq;
+            return i + 1;
+        }
+        if (SEQ_GT(r->seq, seq))
+            break;
+    }
+    return tcb->tx_n;
+}
+
+void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint32_t len)
+{
+    uint32_t end = seq + len, i;
+
+    if (!tcb->sack_ok || !len || tcb->tx_off)
+        return;
+    if (!tcb->tx_n || SEQ_GEQ(seq, tcb->tx[tcb->tx_n - 1].end)) { /* new data */
+        if (tx_reserve(tcb, tcb->tx_n + 1) < 0) {
+            tcb->tx_off = 1; /* out of room: RACK rests until the log drains */
+            return;
+        }
+        tcb->tx[tcb->tx_n++] = (struct pp_txseg){seq, end, st->now_ms, 0};
+        return;
+    }
+    /* A retransmission: the ranges it covers get the new time. */
+    i = tx_split(tcb, seq);
+    tx_split(tcb, end);
+    for (; i < tcb->tx_n && SEQ_LT(tcb->tx[i].seq, end); i++) {
+        tcb->tx[i].xmit_ms = st->now_ms;
+        tcb->tx[i].flags = (uint8_t)((tcb->tx[i].flags | PP_TX_RTX) & ~PP_TX_LOST);
+    }
+    if (SEQ_GT(end, tcb->tx[tcb->tx_n - 1].end)) /* it also carried new bytes */
+        pp__tcp_tx_log(st, tcb, tcb->tx[tcb->tx_n - 1].end, end - tcb->tx[tcb->tx_n - 1].end);
+}
+
+int pp__tcp_tx_lost(const struct pp_tcb *tcb, uint32_t seq)
+{
+    uint32_t i;
+    for (i = 0; i < tcb->tx_n; i++) {
+        const struct pp_txseg *r = &tcb->tx[i];
+        if (SEQ_GT(r->seq, seq))
+            break;
+        if (SEQ_LT(seq, r->end))
+            return (r->flags & PP_TX_LOST) != 0;
+    }
+    return 0;
+}
+
+/* RFC 8985 6.2 step 2: a delivered range updates RACK's newest delivered
+ * transmission, unless it was retransmitted and its RTT is too short to
+ * tell which copy arrived; step 3: delivered below the highest delivered
+ * byte (and never retransmitted) means reordering. */
+static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_txseg *r)
+{
+    uint32_t rtt = (uint32_t)(st->now_ms - r->xmit_ms);
+
+    if (tcb->rack_fack_set && !(r->flags & PP_TX_RTX) && SEQ_LT(r->end, tcb->rack_fack))
+        tcb->rack_reord = 1;
+    if (!tcb->rack_fack_set || SEQ_GT(r->end, tcb->rack_fack))
+        tcb->rack_fack = r->end;
+    tcb->rack_fack_set = 1;
+    if ((r->flags & PP_TX_RTX) && rtt < tcb->min_rtt)
+        return;
+    tcb->rack_rtt = rtt;
+    if (r->xmit_ms > tcb->rack_xmit || (r->xmit_ms == tcb->rack_xmit && SEQ_GT(r->end, tcb->rack_end))) {
+        tcb->rack_xmit = r->xmit_ms;
+        tcb->rack_end = r->end;
+    }
+}
+
+void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack)
+{
+    uint32_t i, k;
+    int b;
+
+    if (!tcb->tx_n)
+        return;
+    if (SEQ_GT(ack, tcb->tx[0].seq))
+        tx_split(tcb, ack);
+    /* SACKed ranges: split at the block edges, mark and take them in. */
+    for (b = 0; b < tcb->sb_n; b++) {
+        tx_split(tcb, tcb->sb[b].left);
+        tx_split(tcb, tcb->sb[b].right);
+    }
+    for (i = 0, b = 0; i < tcb->tx_n; i++) {
+        struct pp_txseg *r = &tcb->tx[i];
+        if (SEQ_LEQ(r->end, ack)) {
+            if (!(r->flags & PP_TX_SACKED))
+                delivered(st, tcb, r);
+            continue;
+        }
+        while (b < tcb->sb_n && SEQ_LEQ(tcb->sb[b].right, r->seq))
+            b++;
+        if (b < tcb->sb_n && SEQ_LEQ(tcb->sb[b].left, r->seq) && SEQ_LEQ(r->end, tcb->sb[b].right) &&
+            !(r->flags & PP_TX_SACKED)) {
+            r->flags = (uint8_t)((r->flags | PP_TX_SACKED) & ~PP_TX_LOST);
+            delivered(st, tcb, r);
+        }
+    }
+    /* Forget what SND.UNA passes. */
+    for (k = 0; k < tcb->tx_n && SEQ_LEQ(tcb->tx[k].end, ack); k++)
+        ;
+    if (k) {
+        memmove(tcb->tx, tcb->tx + k, (tcb->tx_n - k) * sizeof *tcb->tx);
+        tcb->tx_n -= k;
+    }
+    if (!tcb->tx_n)
+        tcb->tx_off = 0; /* drained: logging may start again */
+}
+
+/* RFC 8985 6.2 step 4: the reordering window, in Linux's form - none while
+ * no reordering was seen and recovery is on or DupThresh segments are
+ * SACKed (then RACK acts as fast as the three-duplicate rule); else min
+ * RTT / 4, never above SRTT. */
+static uint32_t reo_wnd(const struct pp_tcb *tcb)
+{
+    uint32_t w;
+
+    if (!tcb->rack_reord) {
+        uint32_t sacked = 0, i;
+        if (tcb->in_recovery)
+            return 0;
+        for (i = 0; i < tcb->tx_n && sacked < 3; i++)
+            sacked += (tcb->tx[i].flags & PP_TX_SACKED) != 0;
+        if (sacked >= 3)
+            return 0;
+    }
+    w = tcb->min_rtt / 4;
+    return tcb->srtt && w > tcb->srtt ? tcb->srtt : w;
+}
+
+int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t i, wnd = reo_wnd(tcb);
+    int64_t timeout = 0;
+    int lost = 0;
+
+    tcb->rack_deadline = 0;
+    if (!tcb->rack_xmit)
+        return 0;
+    for (i = 0; i < tcb->tx_n; i++) {
+        struct pp_txseg *r = &tcb->tx[i];
+        int64_t remaining;
+        if (r->flags & (PP_TX_SACKED | PP_TX_LOST))
+            continue;
+        if (!(r->xmit_ms < tcb->rack_xmit ||
+              (r->xmit_ms == tcb->rack_xmit && SEQ_LT(r->end, tcb->rack_end))))
+            continue; /* sent after the newest delivered one: no news yet */
+        remaining = (int64_t)r->xmit_ms + tcb->rack_rtt + wnd - (int64_t)st->now_ms;
+        if (remaining <= 0) {
+            r->flags |= PP_TX_LOST;
+            lost++;
+            /* A lost retransmission is resent: recovery must look below
+             * where it last resent (RFC 8985 6.2, "RACK ... detects lost
+             * retransmissions"). */
+            if (SEQ_LT(r->seq, tcb->rtx_next))
+                tcb->rtx_next = r->seq;
+        } else if (remaining > timeout) {
+            timeout = remaining;
+        }
+    }
+    if (timeout)
+        tcb->rack_deadline = st->now_ms + (uint64_t)timeout + RACK_TIMER_SLACK_MS;
+    if (lost)
+        CNT(st, tcp, rack_lost);
+    return lost;
+}
+
+void pp__tcp_rack_reset(struct pp_tcb *tcb)
+{
+    uint32_t i;
+    for (i = 0; i < tcb->tx_n; i++)
+        tcb->tx[i].flags &= (uint8_t)~PP_TX_LOST;
+    tcb->rack_deadline = 0;
+}
