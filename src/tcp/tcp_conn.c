@@ -184,7 +184,7 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
     if (tcb->snd_max == max_before) {
         uint32_t seq = tcb->snd_una, len = 0;
         uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
-        if (SEQ_LT(tcb->snd_una, data_end)) {
+        if (SEQ_LT(tcb->snd_una, data_end) && !(tcb->fin_sent && tcb->fin_alone)) {
             seq = tcb->snd_una + ((data_end - tcb->snd_una - 1) / room) * room;
             len = data_end - seq;
         } else if (tcb->fin_sent) {
@@ -218,8 +218,17 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * probe is a segment the peer must answer but cannot take - no data,
      * SEG.SEQ = SND.UNA - 1 - so its ACK brings the current window and
      * no byte is ever sent beyond the window the peer offered. */
-    if (!syn && tcb->snd_wnd == 0 && flight == 0 && tcb->sndq.len) {
-        pp__tcp_send_segment(st, tcb, tcb->snd_una - 1, PP_TCP_ACK, 0, 0);
+    if (!syn && (tcb->snd_wnd == 0 || tcb->sws_held) && flight == 0 && tcb->sndq.len) {
+        if (tcb->snd_wnd) { /* a window too small to fill: send what fits (Linux's
+                             * tcp_write_wakeup), the SWS override of 3.8.6.2.1 */
+            size_t n = tcb->snd_wnd < tcb->sndq.len ? tcb->snd_wnd : tcb->sndq.len;
+            if (n > pp__tcp_seg_room(tcb))
+                n = pp__tcp_seg_room(tcb);
+            pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, n);
+            tcb->snd_nxt = tcb->snd_una + (uint32_t)n;
+        } else {
+            pp__tcp_send_segment(st, tcb, tcb->snd_una - 1, PP_TCP_ACK, 0, 0);
+        }
         CNT(st, tcp, window_probes);
         tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
         pp__tcp_timer_arm(st, tcb);

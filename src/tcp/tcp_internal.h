@@ -75,6 +75,8 @@ struct pp_tcb {
     /* Send sequence space (RFC 9293 3.3.1). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
     uint32_t snd_sml;  /* end of the last short segment sent (Nagle/Minshall) */
+    uint32_t max_snd_wnd; /* the largest window the peer offered (SWS avoidance) */
+    uint8_t sws_held;  /* output held data back for a window too small to use */
     uint8_t sml_valid;
     uint8_t snd_wscale, rcv_wscale, ws_ok;
     /* Timestamps (RFC 7323): both sides offered them in their SYNs. */
@@ -141,6 +143,7 @@ struct pp_tcb {
     int fin_pending;              /* the application closed or shut down writing */
     int fin_sent, fin_rcvd;
     uint32_t fin_seq;
+    int fin_alone;                /* the FIN went in a segment of its own */
     int linger_zero;              /* SO_LINGER {1, 0}: abort with RST */
     int detached;                 /* the descriptor is gone: free at CLOSED */
     int err;                      /* errno to report, then CLOSED */

@@ -241,7 +241,7 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
 
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    int sent = 0, run = 0, sent_new = 0;
+    int sent = 0, run = 0, sent_new = 0, wnd_cut, was_idle;
 
     if (tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED) {
         if (tcb->snd_nxt == tcb->iss) {
@@ -263,6 +263,10 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
     if (tcb->state < PP_TCP_ESTABLISHED)
         return;
     idle_restart(st, tcb);
+    tcb->sws_held = 0;
+    was_idle = tcb->snd_max == tcb->snd_una;
+    if (tcb->snd_wnd > tcb->max_snd_wnd)
+        tcb->max_snd_wnd = tcb->snd_wnd;
     for (;;) {
         uint32_t inflight;
         /* After a timeout, skip what the peer already holds (SACKed). */
@@ -291,13 +295,24 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
          * is not a multiple of the MSS never cuts a runt segment from the
          * middle of the queue (sender SWS avoidance, RFC 9293 3.8.6.2.1).
          * The peer's window is a hard limit in bytes. */
-        if (inflight >= tcb->cwnd || inflight >= tcb->snd_wnd)
+        wnd_cut = 0;
+        if (inflight >= tcb->cwnd || inflight >= tcb->snd_wnd) {
             len = 0;
-        else if (len > tcb->snd_wnd - inflight)
+        } else if (len > tcb->snd_wnd - inflight) {
             len = tcb->snd_wnd - inflight;
+            wnd_cut = 1;
+        }
         if (len == 0 && !(tcb->fin_pending && !tcb->fin_sent && off == queued &&
                           inflight <= wnd))
             break;
+        /* Sender SWS avoidance (RFC 9293 3.8.6.2.1): new data goes in a
+         * full segment, or all that is queued, or at least half the largest
+         * window the peer ever offered; a smaller window waits for the
+         * persist timer (rtx_timeout) or a window update. */
+        if (wnd_cut && len < room && len < tcb->max_snd_wnd / 2 && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
+            tcb->sws_held = 1;
+            break;
+        }
         /* Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux: the
          * tail of the queue, shorter than a segment, is held back only
          * while an earlier short segment is unacknowledged, so one write
@@ -311,6 +326,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             flags |= PP_TCP_FIN;
             tcb->fin_sent = 1;
             tcb->fin_seq = tcb->snd_nxt + (uint32_t)len;
+            tcb->fin_alone = len == 0;
         }
         if (len)
             tcb->last_data_sent = st->now_ms ? st->now_ms : 1;
@@ -350,7 +366,11 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
     }
     if (!sent && tcb->ack_now)
         pp__tcp_send_ack(st, tcb);
-    if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && tcb->snd_wnd == 0))
+    /* Data after nothing in flight: the RTO counts from now, not from a
+     * persist timer left running while the window was shut (RFC 6298 5.1). */
+    if (was_idle && sent_new && tcb->snd_max != tcb->snd_una)
+        tcb->rtx_deadline = 0;
+    if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && (tcb->snd_wnd == 0 || tcb->sws_held)))
         pp__tcp_timer_arm(st, tcb);
     if (sent_new)
         pp__tcp_schedule_pto(st, tcb);
