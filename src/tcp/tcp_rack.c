@@ -136,11 +136,10 @@ void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack)
         return;
     if (SEQ_GT(ack, tcb->tx[0].seq))
         tx_split(tcb, ack);
-    /* SACKed ranges: split at the block edges, mark and take them in. */
-    for (b = 0; b < tcb->sb_n; b++) {
-        tx_split(tcb, tcb->sb[b].left);
-        tx_split(tcb, tcb->sb[b].right);
-    }
+    /* SACKed ranges: a transmission counts as delivered when a block
+     * covers all of it.  Ranges are not cut at block edges: a block that
+     * covers part of a segment (a byte, say) proves nothing about the rest,
+     * as Linux only takes SACKs in whole segments. */
     for (i = 0, b = 0; i < tcb->tx_n; i++) {
         struct pp_txseg *r = &tcb->tx[i];
         if (SEQ_LEQ(r->end, ack)) {
