@@ -251,6 +251,10 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     tcb->cwnd = tcb->mss;
     tcb->in_recovery = 0;
+    if (!syn) {
+        tcb->in_loss = 1;
+        tcb->loss_high = tcb->snd_max;
+    }
     tcb->dupacks = 0;
     tcb->rtt_start = 0; /* Karn: no sample from a retransmission */
     if (syn) {
@@ -304,7 +308,7 @@ void pp__tcp_timers(struct pp_stack *st)
         if (tcb->sock->keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
             continue;
         if (tcb->rack_deadline && st->now_ms >= tcb->rack_deadline && tcb->state >= PP_TCP_ESTABLISHED &&
-            pp__tcp_rack_detect(st, tcb) > 0) {
+            !tcb->in_loss && pp__tcp_rack_detect(st, tcb) > 0) {
             /* RFC 8985 6.3: the reordering timer found losses. */
             if (!tcb->in_recovery)
                 pp__tcp_sack_recovery_enter(st, tcb, 0);

@@ -428,7 +428,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                   ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd;
         if (dup)
             tcb->dupacks++;
-        if (!tcb->in_recovery && t->ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
+        if (!tcb->in_recovery && !tcb->in_loss && t->ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
             (tcb->dupacks == 3 || (tcb->sack_ok && pp__tcp_sack_lost(tcb, tcb->snd_una)))) {
             if (tcb->sack_ok) {
                 /* The head goes first, as part of what PRR releases for
@@ -484,6 +484,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             delivered = 0;
         tcb->dupacks = 0;
         tcb->retries = 0;
+        if (tcb->in_loss && SEQ_GEQ(t->ack, tcb->loss_high))
+            tcb->in_loss = 0; /* everything outstanding at the RTO is in */
         if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&
             (int32_t)(pp__tcp_ts_now(st) - t->opts.tsecr) >= 0) {
             /* RFC 7323 4.1: every ACK of new data is a sample, even after a
@@ -508,7 +510,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
                 tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked + tcb->mss : tcb->mss;
             }
-        } else if (tcb->sack_ok && tcb->snd_una != tcb->snd_max &&
+        } else if (tcb->sack_ok && !tcb->in_loss && tcb->snd_una != tcb->snd_max &&
                    (rack_lost || pp__tcp_sack_lost(tcb, tcb->snd_una))) {
             /* Progress, but RACK or the scoreboard says a segment is lost. */
             pp__tcp_sack_recovery_enter(st, tcb, (uint32_t)delivered);

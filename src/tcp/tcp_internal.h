@@ -93,6 +93,10 @@ struct pp_tcb {
     /* Congestion control (RFC 5681; NewReno recovery RFC 6582). */
     uint32_t cwnd, ssthresh, dupacks, recover;
     int in_recovery;
+    /* After an RTO, until SND.UNA passes loss_high, retransmission goes
+     * back-N from SND.UNA (Linux's Loss state): no fast recovery meanwhile. */
+    uint8_t in_loss;
+    uint32_t loss_high;
     const struct pp_cc_ops *cc;
     /* SACK scoreboard (RFC 6675): ranges above SND.UNA the peer holds. */
     struct { uint32_t left, right; } sb[8];
