@@ -62,7 +62,8 @@ struct ooo_seg { /* out-of-order data, sorted by seq */
 struct pp_txseg {
     uint32_t seq, end;
     uint64_t xmit_ms;
-    uint8_t flags; /* PP_TX_* */
+    uint32_t xmit_no; /* the connection's transmission count: the order sent */
+    uint8_t flags;    /* PP_TX_* */
 };
 #define PP_TX_RTX 1u    /* retransmitted at least once */
 #define PP_TX_LOST 2u   /* deemed lost, not resent since */
@@ -142,6 +143,7 @@ struct pp_tcb {
     uint8_t tx_off, rack_reord, rack_fack_set;
     uint64_t rack_xmit, rack_deadline;
     uint32_t rack_end, rack_rtt, rack_fack, min_rtt;
+    uint32_t tx_count, rack_xmit_no;
     uint32_t tlp_high_seq;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */

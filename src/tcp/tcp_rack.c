@@ -78,14 +78,16 @@ void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint3
             tcb->tx_off = 1; /* out of room: RACK rests until the log drains */
             return;
         }
-        tcb->tx[tcb->tx_n++] = (struct pp_txseg){seq, end, st->now_ms, 0};
+        tcb->tx[tcb->tx_n++] = (struct pp_txseg){seq, end, st->now_ms, ++tcb->tx_count, 0};
         return;
     }
     /* A retransmission: the ranges it covers get the new time. */
     i = tx_split(tcb, seq);
     tx_split(tcb, end);
+    tcb->tx_count++;
     for (; i < tcb->tx_n && SEQ_LT(tcb->tx[i].seq, end); i++) {
         tcb->tx[i].xmit_ms = st->now_ms;
+        tcb->tx[i].xmit_no = tcb->tx_count;
         tcb->tx[i].flags = (uint8_t)((tcb->tx[i].flags | PP_TX_RTX) & ~PP_TX_LOST);
     }
     if (SEQ_GT(end, tcb->tx[tcb->tx_n - 1].end)) /* it also carried new bytes */
@@ -121,8 +123,12 @@ static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
     if ((r->flags & PP_TX_RTX) && rtt < tcb->min_rtt)
         return;
     tcb->rack_rtt = rtt;
-    if (r->xmit_ms > tcb->rack_xmit || (r->xmit_ms == tcb->rack_xmit && SEQ_GT(r->end, tcb->rack_end))) {
+    /* Transmission order by the connection's count: the clock's
+     * millisecond cannot order a retransmission after its original. */
+    if (!tcb->rack_xmit_no || (int32_t)(r->xmit_no - tcb->rack_xmit_no) > 0 ||
+        (r->xmit_no == tcb->rack_xmit_no && SEQ_GT(r->end, tcb->rack_end))) {
         tcb->rack_xmit = r->xmit_ms;
+        tcb->rack_xmit_no = r->xmit_no;
         tcb->rack_end = r->end;
     }
 }
@@ -184,7 +190,11 @@ static uint32_t reo_wnd(const struct pp_tcb *tcb)
             return 0;
     }
     w = tcb->min_rtt / 4;
-    return tcb->srtt && w > tcb->srtt ? tcb->srtt : w;
+    if (tcb->srtt && w > tcb->srtt)
+        w = tcb->srtt;
+    /* Our clock ticks in milliseconds: below one, a segment sent in the
+     * same tick as a SACKed one would be lost at once on any sub-ms path. */
+    return w ? w : 1;
 }
 
 int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
@@ -194,15 +204,15 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
     int lost = 0;
 
     tcb->rack_deadline = 0;
-    if (!tcb->rack_xmit)
+    if (!tcb->rack_xmit_no)
         return 0;
     for (i = 0; i < tcb->tx_n; i++) {
         struct pp_txseg *r = &tcb->tx[i];
         int64_t remaining;
         if (r->flags & (PP_TX_SACKED | PP_TX_LOST))
             continue;
-        if (!(r->xmit_ms < tcb->rack_xmit ||
-              (r->xmit_ms == tcb->rack_xmit && SEQ_LT(r->end, tcb->rack_end))))
+        if (!((int32_t)(r->xmit_no - tcb->rack_xmit_no) < 0 ||
+              (r->xmit_no == tcb->rack_xmit_no && SEQ_LT(r->end, tcb->rack_end))))
             continue; /* sent after the newest delivered one: no news yet */
         remaining = (int64_t)r->xmit_ms + tcb->rack_rtt + wnd - (int64_t)st->now_ms;
         if (remaining <= 0) {

@@ -66,8 +66,10 @@ TEST(zero_window_is_probed)
     pp_stack_poll(st, now += 1100);
     ASSERT_EQ(cap.n, n + 1);
     t = last();
-    ASSERT_EQ(t.payload_len, 1); /* the probe */
-    ASSERT_EQ(t.seq, iss + 1);
+    /* The probe, as Linux sends it: no data, SEG.SEQ = SND.UNA - 1, so
+     * the peer must answer with its window and no byte goes beyond it. */
+    ASSERT_EQ(t.payload_len, 0);
+    ASSERT_EQ(t.seq, iss);
     ASSERT_EQ(pp_stack_counter(st, "tcp.window_probes"), 1);
     /* The window opens: everything goes. */
     seg(5001, iss + 1, PP_TCP_ACK, 1000, NULL);
@@ -90,6 +92,10 @@ TEST(rst_exact_resets_in_window_challenges)
     ASSERT_EQ(t.flags, PP_TCP_ACK); /* challenge ACK (RFC 5961 3.2) */
     ASSERT_EQ(t.ack, 5001);
     ASSERT_EQ(pp_stack_counter(st, "tcp.challenge_acks"), 1);
+    seg(5001 + 100, 0, PP_TCP_RST, 0, NULL); /* again at once: limited (RFC 5961 7) */
+    ASSERT_EQ(cap.n, n + 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.challenge_acks_limited"), 1);
+    pp_stack_poll(st, now += 600); /* one challenge ACK per 500 ms */
     seg(5001 + 10, iss + 1, PP_TCP_SYN, 1000, NULL); /* SYN in the window */
     ASSERT_EQ(pp_stack_counter(st, "tcp.challenge_acks"), 2);
     ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), -EAGAIN); /* still alive */
@@ -456,24 +462,27 @@ TEST(icmp_errors_about_tcp_are_checked_before_believed)
     ASSERT_EQ(pp_send(st, fd, "more", 4, 0), 4);
 }
 
-/* Regression (found by the soak): a peer whose window opened takes the
- * probe's byte and acknowledges it; that ACK is beyond what output had
- * sent, and was ignored as "data never sent", so the connection waited
- * for ever with backed-off probes. */
-TEST(zero_window_probe_byte_acknowledged)
+/* The answer to a probe that still shows a shut window re-arms the
+ * probe timer from that answer, backed off (as Linux); an answer that
+ * opens the window lets the queued data go at once. */
+TEST(zero_window_probe_answer_rearms_then_opens)
 {
     struct pp_tcp_hdr t;
+    int n;
     established(0);
     ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
     pp_stack_poll(st, now += 1100);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.window_probes"), 1);
+    seg(5001, iss + 1, PP_TCP_ACK, 0, NULL); /* still shut */
+    n = cap.n;
+    pp_stack_poll(st, now += 300); /* the RTO, doubled by the first probe, is >= 400 ms */
+    ASSERT_EQ(cap.n, n);
+    pp_stack_poll(st, now += 1000);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.window_probes"), 2);
+    seg(5001, iss + 1, PP_TCP_ACK, 1000, NULL); /* open */
     t = last();
-    ASSERT_EQ(t.payload_len, 1);
-    ASSERT_MEMEQ(t.payload, "h", 1);
-    seg(5001, iss + 2, PP_TCP_ACK, 1000, NULL); /* the probe byte taken, window open */
-    t = last();
-    ASSERT_EQ(t.seq, iss + 2);
-    ASSERT_EQ(t.payload_len, 4);
-    ASSERT_MEMEQ(t.payload, "ello", 4);
+    ASSERT_EQ(t.seq, iss + 1);
+    ASSERT_EQ(t.payload_len, 5);
     pp_stack_free(st);
 }
 
