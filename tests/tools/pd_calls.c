@@ -215,6 +215,10 @@ long long pd_run_call(char *call, int *err)
     errno = 0;
     fd = n > 0 && strcmp(name, "socket") && strcmp(name, "epoll_create") && strcmp(name, "poll")
              ? live_fd(args[0]) : -1;
+    /* packetdrill follows any number of connections one after the other,
+     * each with its own ports and ISNs; pd_play follows one. */
+    if ((!strcmp(name, "listen") || !strcmp(name, "connect")) && pd_conn.saw_peer)
+        pd_unsupported("a second connection (pd_play follows one)");
     if (!strcmp(name, "socket")) {
         if (strcmp(args[0], "...") && pd_value(args[0]) != AF_INET)
             pd_unsupported("a socket that is not AF_INET");

@@ -215,6 +215,9 @@ void pd_inbound(char *spec)
     uint16_t c;
 
     parse_seg(spec, &g, pd_conn.local_isn, 0);
+    if ((g.flags & F_SYN) && g.end != g.start)
+        pd_unsupported("a SYN with data (TCP Fast Open)");
+    pd_conn.saw_peer = 1;
     if (g.win < 0)
         pd_unsupported("an inbound packet without a window");
     if (!pd_conn.remote_port)
@@ -392,6 +395,8 @@ long long pd_outbound(char *spec, long long script_us, long long end_us, long lo
     }
     if (!pd_conn.local_port && (l.flags & F_SYN))
         pd_conn.local_port = l.sport;
+    if ((l.flags & F_SYN) && l.sport != pd_conn.local_port)
+        pd_unsupported("a second connection (pd_play follows one)");
     if (l.sport != pd_conn.local_port || l.dport != pd_conn.remote_port)
         pd_fail("a packet from port %u to %u; the script's connection is %u -> %u", l.sport,
                 l.dport, pd_conn.local_port, pd_conn.remote_port);

@@ -24,6 +24,7 @@ struct pd_conn {
     uint32_t local_isn;
     int have_local_isn;
     int fd_map[PD_MAX_FD]; /* script fd -> live fd, -1 none */
+    int saw_peer;   /* a packet of the connection went in */
 };
 extern struct pd_conn pd_conn;
 
