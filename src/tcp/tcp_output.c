@@ -161,6 +161,10 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     if (!p)
         return;
     if (len) {
+        /* Karn (RFC 6298 3): no RTT sample from data sent more than once -
+         * a fast retransmission or a loss probe as much as an RTO. */
+        if (SEQ_LT(seq, tcb->snd_max))
+            tcb->rtt_start = 0;
         pp__tcp_tx_log(st, tcb, seq, (uint32_t)len);
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
         /* Whatever path sent them, these bytes have been sent: SND.MAX
