@@ -260,7 +260,7 @@ static FILE *open_out(const char *path, char *err)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
     if (!f)
-        snprintf(err, 256, "cannot write '%s': %s", path, strerror(errno));
+        snprintf(err, 256, "cannot write '%.200s': %s", path, strerror(errno)); /* long paths cut */
     return f;
 }
 
