@@ -186,16 +186,15 @@ static int ppfd(struct shim *s, int fd)
     return fd >= 0 && fd < MAX_FDS && s->map[fd] > 0 ? s->map[fd] - 1 : -1;
 }
 
-/* A net.ipv4 sysctl as an integer, or dflt when it cannot be read.
- * PD_SYSCTL_DIR replaces /proc/sys/net/ipv4 (for tests). */
-static int sysctl_int(const char *name, int dflt)
+/* A sysctl of dir (under /proc/sys/net) as an integer, or dflt when it
+ * cannot be read.  PD_SYSCTL_DIR replaces /proc/sys/net/ipv4 (for tests). */
+static int sysctl_in(const char *dir, const char *name, int dflt)
 {
-    const char *dir = getenv("PD_SYSCTL_DIR");
     char path[256];
     FILE *f;
     int v;
 
-    snprintf(path, sizeof path, "%s/%s", dir ? dir : "/proc/sys/net/ipv4", name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     if (!(f = fopen(path, "r")))
         return dflt;
     if (fscanf(f, "%d", &v) != 1)
@@ -204,20 +203,15 @@ static int sysctl_int(const char *name, int dflt)
     return v;
 }
 
-/* A net.core sysctl as an integer (for the buffer size limits). */
+static int sysctl_int(const char *name, int dflt)
+{
+    const char *dir = getenv("PD_SYSCTL_DIR");
+    return sysctl_in(dir ? dir : "/proc/sys/net/ipv4", name, dflt);
+}
+
 static int sysctl_core_int(const char *name, int dflt)
 {
-    char path[128];
-    FILE *f;
-    int v;
-
-    snprintf(path, sizeof path, "/proc/sys/net/core/%s", name);
-    if (!(f = fopen(path, "r")))
-        return dflt;
-    if (fscanf(f, "%d", &v) != 1)
-        v = dflt;
-    fclose(f);
-    return v;
+    return sysctl_in("/proc/sys/net/core", name, dflt);
 }
 
 /* The scripts set Linux's switches for the options a connection offers and

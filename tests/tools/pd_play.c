@@ -54,26 +54,26 @@ double pd_tolerance_pct = 12.5;
 long pd_ts_tick_us;
 static long long cli_tolerance_us = -1;
 
+static _Noreturn void vexit(int code, const char *what, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s:%d: %s", pd_script, pd_line, what);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    exit(code);
+}
+
 _Noreturn void pd_fail(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s:%d: ", pd_script, pd_line);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
+    vexit(1, "", fmt, ap);
 }
 
 _Noreturn void pd_unsupported(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s:%d: not played by pd_play: ", pd_script, pd_line);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
+    vexit(2, "not played by pd_play: ", fmt, ap);
 }
 
 char *pd_skip_ws(char *p)

@@ -5,8 +5,10 @@
 
 #include "tcp_fixture.h"
 
-/* A segment from the peer 192.0.2.1:80 to us. */
-static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const char *data)
+/* A segment from the peer 192.0.2.1:80 to us, with a TS option when tsval
+ * is not 0. */
+static void seg_opt(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, uint32_t tsval,
+                    const char *data)
 {
     struct pp_tcp_hdr t;
     memset(&t, 0, sizeof t);
@@ -16,11 +18,21 @@ static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const 
     t.ack = ack;
     t.flags = flags;
     t.window = win;
+    if (tsval) {
+        t.opts.has_ts = 1;
+        t.opts.tsval = tsval;
+        t.opts.tsecr = 1;
+    }
     if (flags & PP_TCP_SYN) {
         t.opts.has_mss = 1;
         t.opts.mss = 1000;
     }
     send_from_peer(&t, data);
+}
+
+static void seg(uint32_t seq, uint32_t ack, uint16_t flags, uint16_t win, const char *data)
+{
+    seg_opt(seq, ack, flags, win, 0, data);
 }
 
 /* Connects to 192.0.2.1:80 and completes the handshake with window win;
@@ -513,25 +525,9 @@ TEST(fast_retransmit_resends_only_what_was_sent)
     pp_stack_free(st);
 }
 
-/* A timestamped segment from the peer 192.0.2.1:80. */
 static void seg_ts(uint32_t seq, uint32_t ack, uint16_t flags, uint32_t tsval, const char *data)
 {
-    struct pp_tcp_hdr t;
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = seq;
-    t.ack = ack;
-    t.flags = flags;
-    t.window = 20000;
-    t.opts.has_ts = 1;
-    t.opts.tsval = tsval;
-    t.opts.tsecr = 1;
-    if (flags & PP_TCP_SYN) {
-        t.opts.has_mss = 1;
-        t.opts.mss = 1000;
-    }
-    send_from_peer(&t, data);
+    seg_opt(seq, ack, flags, 20000, tsval, data);
 }
 
 /* Regression (packetdrill ts_recent/invalid_ack): a FIN that acknowledges
