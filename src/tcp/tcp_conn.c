@@ -146,6 +146,12 @@ void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
     }
 }
 
+void pp__tcp_timer_restart(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    tcb->rtx_deadline = 0;
+    pp__tcp_timer_arm(st, tcb);
+}
+
 /* RFC 8985 7.2-7.3, in Linux's form: PTO = 2 * SRTT, plus the worst-case
  * delayed ACK (200 ms) when one segment is in flight (or 2 ms otherwise),
  * never later than the RTO would fire. */
@@ -170,18 +176,10 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
  * the last segment sent again; then the RTO, from now. */
 static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    uint32_t room = pp__tcp_seg_room(tcb), unsent = 0, max_before = tcb->snd_max;
+    uint32_t room = pp__tcp_seg_room(tcb);
     uint32_t data_end = tcb->fin_sent ? tcb->fin_seq : tcb->snd_max;
 
-    if (!tcb->fin_sent && tcb->sndq.len > tcb->snd_max - tcb->snd_una)
-        unsent = (uint32_t)tcb->sndq.len - (tcb->snd_max - tcb->snd_una);
-    if (unsent && SEQ_LT(tcb->snd_max, tcb->snd_una + tcb->snd_wnd)) {
-        uint32_t cwnd = tcb->cwnd;
-        tcb->cwnd = tcb->snd_max - tcb->snd_una + room; /* room for one more */
-        pp__tcp_output(st, tcb);
-        tcb->cwnd = cwnd;
-    }
-    if (tcb->snd_max == max_before) {
+    if (!pp__tcp_output_one_more(st, tcb)) {
         uint32_t seq = tcb->snd_una, len = 0;
         uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
         if (SEQ_LT(tcb->snd_una, data_end) && !(tcb->fin_sent && tcb->fin_alone)) {
@@ -195,7 +193,7 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
     CNT(st, tcp, loss_probes);
     tcb->tlp_out = 1;
     tcb->tlp_high_seq = tcb->snd_max;
-    tcb->rtx_deadline = st->now_ms + tcb->rto;
+    pp__tcp_timer_restart(st, tcb);
 }
 
 static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)

@@ -355,14 +355,8 @@ static size_t rtx_len(const struct pp_tcb *tcb)
  * window still gets the three duplicates fast retransmit needs. */
 static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    uint32_t flight = tcb->snd_max - tcb->snd_una, cwnd = tcb->cwnd;
-
-    if (tcb->fin_sent || tcb->sndq.len <= flight || SEQ_GEQ(tcb->snd_max, tcb->snd_una + tcb->snd_wnd))
-        return;
-    tcb->cwnd = flight + pp__tcp_seg_room(tcb);
-    pp__tcp_output(st, tcb);
-    tcb->cwnd = cwnd;
-    CNT(st, tcp, limited_transmits);
+    if (pp__tcp_output_one_more(st, tcb))
+        CNT(st, tcp, limited_transmits);
 }
 
 /* ACK processing for synchronized states: 1 to go on, 0 to stop (but still
@@ -370,7 +364,7 @@ static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
  * drop the segment silently. */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
-    uint32_t acked, sacked_before, sacked_now;
+    uint32_t acked, sacked_before, sacked_now, newly_sacked;
     int64_t delivered;
     int rack_lost = 0;
 
@@ -417,6 +411,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
     if (tcb->sack_ok && t->opts.sack_count)
         pp__tcp_sack_update(tcb, &t->opts);
     sacked_now = pp__tcp_sacked_bytes(tcb);
+    newly_sacked = SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0;
     /* RFC 8985: what this ACK delivered dates the newest delivered
      * transmission; anything sent well before it and still missing is lost. */
     if (tcb->sack_ok) {
@@ -433,7 +428,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             if (tcb->sack_ok) {
                 /* The head goes first, as part of what PRR releases for
                  * this ACK (at least one segment), not on top of it. */
-                pp__tcp_sack_recovery_enter(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0);
+                pp__tcp_sack_recovery_enter(st, tcb, newly_sacked);
             } else {
                 tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
                 tcb->in_recovery = 1;
@@ -446,7 +441,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         } else if (dup && !tcb->in_recovery && tcb->dupacks <= 2) {
             limited_transmit(st, tcb);
         } else if (tcb->in_recovery && tcb->sack_ok) {
-            pp__tcp_sack_recovery_send(st, tcb, SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0, 0);
+            pp__tcp_sack_recovery_send(st, tcb, newly_sacked, 0);
         } else if (tcb->in_recovery && dup && tcb->dupacks > 3) {
             tcb->cwnd += tcb->mss;
         }
@@ -501,10 +496,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                 tcb->in_recovery = 0; /* full ACK: deflate (RFC 6582 3.2 step 3) */
                 tcb->cwnd = tcb->ssthresh;
             } else if (tcb->sack_ok) {
-                uint32_t sacked_after = pp__tcp_sacked_bytes(tcb);
-                /* DeliveredData: newly acknowledged plus newly SACKed bytes. */
-                int64_t d = (int64_t)acked + (int64_t)sacked_after - (int64_t)sacked_before;
-                pp__tcp_sack_recovery_send(st, tcb, d > 0 ? (uint32_t)d : 0, 1);
+                pp__tcp_sack_recovery_send(st, tcb, (uint32_t)delivered, 1);
             } else {
                 /* Partial ACK: resend the next hole at once (RFC 6582). */
                 pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, rtx_len(tcb));
@@ -536,10 +528,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
          * to a probe.  The next probe is one (backed-off) RTO from now, as
          * Linux re-arms it. */
         if (tcb->snd_wnd == 0 && tcb->sndq.len && tcb->snd_max == tcb->snd_una &&
-            tcb->rtx_deadline) {
-            tcb->rtx_deadline = st->now_ms + tcb->rto;
-            tcb->tlp_armed = 0;
-        }
+            tcb->rtx_deadline)
+            pp__tcp_timer_restart(st, tcb);
     }
     /* Our FIN acknowledged? */
     if (tcb->fin_sent && SEQ_GT(t->ack, tcb->fin_seq)) {

@@ -380,29 +380,47 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         pp__tcp_schedule_pto(st, tcb);
 }
 
-void pp__tcp_send_rst(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq)
+/* Sends the bare segment r (a RST) from src to dst. */
+static void emit_rst(struct pp_stack *st, const struct pp_tcp_hdr *r, uint32_t src, uint32_t dst)
 {
-    struct pp_sock *s = tcb->sock;
-    struct pp_tcp_hdr r;
     struct pp_pbuf *out = pp_pbuf_alloc(PP_TCP_HDR_LEN);
 
     if (!out)
         return;
+    pp_tcp_emit(out->data, out->len, r, 0, src, dst);
+    CNT(st, tcp, out_rsts);
+    pp__ip_output(st, out, src, dst, PP_IP_PROTO_TCP, 0, 1);
+}
+
+int pp__tcp_output_one_more(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t flight = tcb->snd_max - tcb->snd_una, cwnd = tcb->cwnd, before = tcb->snd_max;
+
+    if (tcb->fin_sent || tcb->sndq.len <= flight || SEQ_GEQ(tcb->snd_max, tcb->snd_una + tcb->snd_wnd))
+        return 0;
+    tcb->cwnd = flight + pp__tcp_seg_room(tcb);
+    pp__tcp_output(st, tcb);
+    tcb->cwnd = cwnd;
+    return tcb->snd_max != before;
+}
+
+void pp__tcp_send_rst(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq)
+{
+    struct pp_sock *s = tcb->sock;
+    struct pp_tcp_hdr r;
+
     memset(&r, 0, sizeof r);
     r.sport = s->dmx.t.lport;
     r.dport = s->dmx.t.rport;
     r.seq = seq;
     r.flags = PP_TCP_RST;
-    pp_tcp_emit(out->data, out->len, &r, 0, s->dmx.t.laddr, s->dmx.t.raddr);
-    CNT(st, tcp, out_rsts);
-    pp__ip_output(st, out, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, 0, 1);
+    emit_rst(st, &r, s->dmx.t.laddr, s->dmx.t.raddr);
 }
 
 void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
                           const struct pp_tcp_hdr *t)
 {
     struct pp_tcp_hdr r;
-    struct pp_pbuf *out;
 
     /* Never answer a RST, nor a segment sent to a broadcast address. */
     if ((t->flags & PP_TCP_RST) || pp__ip_is_broadcast(st, ip->dst))
@@ -419,10 +437,5 @@ void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
                 !!(t->flags & PP_TCP_FIN);
         r.flags = PP_TCP_RST | PP_TCP_ACK;
     }
-    out = pp_pbuf_alloc(PP_TCP_HDR_LEN);
-    if (!out)
-        return;
-    pp_tcp_emit(out->data, out->len, &r, 0, ip->dst, ip->src);
-    CNT(st, tcp, out_rsts);
-    pp__ip_output(st, out, ip->dst, ip->src, PP_IP_PROTO_TCP, 0, 1);
+    emit_rst(st, &r, ip->dst, ip->src);
 }

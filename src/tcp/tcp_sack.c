@@ -178,7 +178,7 @@ static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe
     int new_segs = 0; /* new data sent on this ACK: PSH on all but the first, as output does */
 
     while (budget-- > 0 && tcb->cwnd > pipe) {
-        uint32_t seq, len, room, queued;
+        uint32_t seq, len = 0, room, queued;
         if (tcb->rtx_head) { /* recovery's first segment: the head */
             tcb->rtx_head = 0;
             seq = tcb->snd_una;
@@ -186,16 +186,9 @@ static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe
             if (len > (uint32_t)tcb->sndq.len)
                 len = (uint32_t)tcb->sndq.len;
             len = (uint32_t)pp__tcp_eor_clip(tcb, seq, len < seg ? len : seg);
-            if (len) {
-                pp__tcp_send_segment(st, tcb, seq, PP_TCP_ACK, 0, len);
-                CNT(st, tcp, sack_retransmits);
-                tcb->rtx_next = seq + len;
-                pipe += len;
-                tcb->prr_out += len;
-                continue;
-            }
         }
-        seq = next_hole(tcb, 1, &len); /* rule 1: a hole deemed lost */
+        if (!len)
+            seq = next_hole(tcb, 1, &len); /* rule 1: a hole deemed lost */
         if (!len) { /* rule 2: new data, as far as the peer's window allows */
             queued = (uint32_t)tcb->sndq.len - (tcb->snd_max - tcb->snd_una);
             room = SEQ_LT(tcb->snd_max, tcb->snd_una + tcb->snd_wnd) ? tcb->snd_una + tcb->snd_wnd - tcb->snd_max : 0;
@@ -269,10 +262,8 @@ void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32
     tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     tcb->in_recovery = 1;
     tcb->recover = tcb->snd_max;
-    if (tcb->tlp_armed) { /* no probe in recovery: the timer is the RTO again */
-        tcb->tlp_armed = 0;
-        tcb->rtx_deadline = st->now_ms + tcb->rto;
-    }
+    if (tcb->tlp_armed) /* no probe in recovery: the timer is the RTO again */
+        pp__tcp_timer_restart(st, tcb);
     CNT(st, tcp, fast_retransmits);
     pp__tcp_sack_recovery_start(st, tcb);
     tcb->rtx_next = tcb->snd_una;
