@@ -20,6 +20,7 @@
 #include "link/link.h"
 #include "pd_interface.h"
 #include "thread_state.h"
+#include "tun_qdisc.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 #include "wire/ipv4.h"
@@ -141,9 +142,12 @@ static void tick(struct shim *s)
 static int link_send(struct pp_link *l, const uint8_t *pkt, size_t len)
 {
     struct shim *s = l->priv;
-    struct outpkt *o = malloc(sizeof *o + len);
+    struct outpkt *o;
     struct timespec ts;
 
+    if (pp_pd_tun0_drops_all()) /* the script's qdisc on tun0 refuses it */
+        return -ENOBUFS;
+    o = malloc(sizeof *o + len);
     if (!o)
         return -ENOBUFS;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -775,14 +779,37 @@ static int sh_netdev_receive(void *ud, void *buf, size_t *n, long long *usecs)
 }
 
 /* Sleeps by warping the clock, once every other thread in a call is
- * asleep or done (settle). */
+ * asleep or done (settle).  Timers due during the sleep fire at their own
+ * times, one jump per deadline, as they would in real time: a run of
+ * probes half a second apart is a run of probes, not one late timer. */
 static int sh_usleep(void *ud, useconds_t usec)
 {
     struct shim *s = ud;
+    long long target;
+    int rounds;
+
     settle(s);
-    pthread_mutex_lock(&s->lock);
-    s->offset_us += usec;
-    pthread_mutex_unlock(&s->lock);
+    target = now_us(s) + (long long)usec;
+    for (rounds = 0; rounds < 100000; rounds++) {
+        uint64_t next = pp_stack_poll(s->st, (uint64_t)(now_us(s) / 1000));
+        long long now = now_us(s), want;
+        if (next == UINT64_MAX || (long long)next * 1000 >= target)
+            break;
+        want = (long long)next * 1000;
+        if (want > now) {
+            pthread_mutex_lock(&s->lock);
+            s->offset_us += want - now;
+            pthread_mutex_unlock(&s->lock);
+        }
+    }
+    {
+        long long now = now_us(s);
+        if (target > now) {
+            pthread_mutex_lock(&s->lock);
+            s->offset_us += target - now;
+            pthread_mutex_unlock(&s->lock);
+        }
+    }
     tick(s);
     return 0;
 }

@@ -59,6 +59,9 @@
     X(tcp, fast_retransmits, "fast retransmits")                                         \
     X(tcp, timeouts, "connections dropped after too many retransmissions")               \
     X(tcp, window_probes, "zero-window probes sent")                                     \
+    X(tcp, resource_probes, "new data retried after the link refused it (queue full)")   \
+    X(tcp, link_refused, "segments of new data the link refused: not sent, retried")      \
+    X(tcp, user_timeouts, "connections ended by their user timeout (RFC 5482)")           \
     X(tcp, ooo_segs, "segments queued out of order")                                     \
     X(tcp, time_waits, "connections into TIME_WAIT")                                     \
     X(tcp, delayed_acks, "ACKs delayed (sent later or with data)")                       \

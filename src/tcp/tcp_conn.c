@@ -77,6 +77,7 @@ void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state)
     if (state == PP_TCP_ESTABLISHED && tcb->state < PP_TCP_ESTABLISHED) {
         tcb->cwnd = pp__tcp_initial_window(tcb);
         tcb->quickacks = TCP_QUICKACKS;
+        tcb->rtx_since = 0; /* the handshake's wait is over */
     }
     tcb->state = state;
 }
@@ -138,12 +139,55 @@ uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t)
     return (uint32_t)(st->now_ms * 250u) + (uint32_t)h;
 }
 
+/* The user timeout's end for a wait that began at since (RFC 5482), or
+ * 0 when none applies. */
+static uint64_t user_deadline(const struct pp_tcb *tcb, uint64_t since)
+{
+    uint32_t ut = tcb->sock ? tcb->sock->user_timeout_ms : 0;
+    return ut && since ? since + ut : 0;
+}
+
+/* A timer due at `at`, but never past the user timeout (Linux's
+ * tcp_clamp_rto_to_user_timeout): the connection ends on time. */
+static uint64_t clamp_to_user(struct pp_stack *st, const struct pp_tcb *tcb, uint64_t at,
+                              uint64_t since)
+{
+    uint64_t end = user_deadline(tcb, since);
+    if (end && end < at)
+        at = end > st->now_ms ? end : st->now_ms + 1;
+    return at;
+}
+
 void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
 {
     if (!tcb->rtx_deadline) {
-        tcb->rtx_deadline = st->now_ms + tcb->rto;
+        int waiting = tcb->snd_max != tcb->snd_una;
+        tcb->rtx_deadline = clamp_to_user(st, tcb, st->now_ms + tcb->rto,
+                                          waiting ? tcb->rtx_since : tcb->probe_since);
         tcb->tlp_armed = 0;
     }
+}
+
+/* One more probe of a run (window or resource); -1 when the run has lasted
+ * the user timeout or TCP_DATA_RETRIES probes, as Linux's tcp_probe_timer
+ * judges before it sends: then the connection is dropped. */
+static int probe_run(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint64_t end;
+
+    if (!tcb->probe_since)
+        tcb->probe_since = st->now_ms ? st->now_ms : 1;
+    end = user_deadline(tcb, tcb->probe_since);
+    if ((end && st->now_ms >= end) || tcb->probes >= TCP_DATA_RETRIES) {
+        if (end && st->now_ms >= end)
+            CNT(st, tcp, user_timeouts);
+        else
+            CNT(st, tcp, timeouts);
+        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        return -1;
+    }
+    tcb->probes++;
+    return 0;
 }
 
 void pp__tcp_timer_restart(struct pp_stack *st, struct pp_tcb *tcb)
@@ -179,6 +223,7 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
     uint32_t room = pp__tcp_seg_room(tcb);
     uint32_t data_end = tcb->fin_sent ? tcb->fin_seq : tcb->snd_max;
 
+    tcb->tlp_sending = 1;
     if (!pp__tcp_output_one_more(st, tcb)) {
         uint32_t seq = tcb->snd_una, len = 0;
         uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
@@ -193,6 +238,7 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
     CNT(st, tcp, loss_probes);
     tcb->tlp_out = 1;
     tcb->tlp_high_seq = tcb->snd_max;
+    tcb->tlp_sending = 0;
     pp__tcp_timer_restart(st, tcb);
 }
 
@@ -217,6 +263,8 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * SEG.SEQ = SND.UNA - 1 - so its ACK brings the current window and
      * no byte is ever sent beyond the window the peer offered. */
     if (!syn && (tcb->snd_wnd == 0 || tcb->sws_held) && flight == 0 && tcb->sndq.len) {
+        if (tcb->sock && tcb->sock->user_timeout_ms && probe_run(st, tcb) < 0)
+            return;
         if (tcb->snd_wnd) { /* a window too small to fill: send what fits (Linux's
                              * tcp_write_wakeup), the SWS override of 3.8.6.2.1 */
             size_t n = tcb->snd_wnd < tcb->sndq.len ? tcb->snd_wnd : tcb->sndq.len;
@@ -232,8 +280,30 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         pp__tcp_timer_arm(st, tcb);
         return;
     }
+    /* The link refused new data with nothing in flight: try again, every
+     * half second after the first (Linux's TCP_RESOURCE_PROBE_INTERVAL),
+     * without backing off - the path is not at fault, our queue is. */
+    if (!syn && flight == 0 && tcb->link_stalled && tcb->sndq.len) {
+        if (probe_run(st, tcb) < 0)
+            return;
+        CNT(st, tcp, resource_probes);
+        pp__tcp_output(st, tcb);
+        if (tcb->link_stalled && tcb->snd_nxt == tcb->snd_una)
+            tcb->rtx_deadline = clamp_to_user(st, tcb, st->now_ms + TCP_RESOURCE_PROBE_MS,
+                                              tcb->probe_since);
+        return;
+    }
     if (flight == 0 && !syn)
         return;
+    /* RFC 5482: data unacknowledged for the user timeout ends the
+     * connection (RFC 9293 3.10.8, USER TIMEOUT), SYNs included; judged
+     * before resending, from the first retransmission as Linux's
+     * tcp_write_timeout does. */
+    if (user_deadline(tcb, tcb->rtx_since) && st->now_ms >= user_deadline(tcb, tcb->rtx_since)) {
+        CNT(st, tcp, user_timeouts);
+        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        return;
+    }
     if (++tcb->retries > (syn ? TCP_SYN_RETRIES : TCP_DATA_RETRIES)) {
         CNT(st, tcp, timeouts);
         pp__tcp_drop(st, tcb, ETIMEDOUT);

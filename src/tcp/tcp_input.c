@@ -479,6 +479,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             delivered = 0;
         tcb->dupacks = 0;
         tcb->retries = 0;
+        tcb->rtx_since = 0; /* progress: a retransmission episode starts afresh */
         if (tcb->in_loss && SEQ_GEQ(t->ack, tcb->loss_high))
             tcb->in_loss = 0; /* everything outstanding at the RTO is in */
         if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&

@@ -41,6 +41,7 @@ const char *pp_tcp_state_name(int state);
                                      net.ipv4.tcp_syn_linear_timeouts) */
 #define TCP_CHALLENGE_MS 500      /* one challenge ACK per this (tcp_invalid_ratelimit) */
 #define TCP_DATA_RETRIES 15
+#define TCP_RESOURCE_PROBE_MS 500 /* retry after the link refused new data (Linux's) */
 #define TCP_BUF_DEFAULT (256 * 1024)
 /* What we offer: 256-byte units, windows up to 16 MB.  Linux offers 8 when
  * tcp_rmem allows 15 MB, as packetdrill's defaults.sh sets it, so its
@@ -124,10 +125,23 @@ struct pp_tcb {
     uint64_t rtt_start;           /* 0 = nothing timed (Karn) */
     uint64_t rtx_deadline;        /* 0 = timer off */
     int retries;
+    /* User timeout (RFC 5482, PP_TCP_USER_TIMEOUT), counted as Linux
+     * counts it: rtx_since is when the first retransmission (or the SYN)
+     * of the current episode went - a tail loss probe does not count -
+     * 0 = none since the last progress (Linux's retrans_stamp, measured
+     * against Linux 6.18 with packetdrill); probe_since when the
+     * current run of window or resource probes began (Linux's
+     * icsk_probes_tstamp); probes counts them (tcpi_probes). */
+    uint64_t rtx_since, probe_since;
+    int probes;
+    /* The link refused new data (its queue full: -ENOBUFS/-EAGAIN): it was
+     * never sent, so it is not in flight; a resource probe retries it. */
+    uint8_t link_stalled;
     /* Tail loss probe (RFC 8985 7): rtx_deadline is a probe timeout (PTO)
      * rather than the RTO while tlp_armed; tlp_high_seq is SND.MAX when a
      * probe went out, and no second probe goes before it is acknowledged. */
     uint8_t tlp_armed, tlp_out;
+    uint8_t tlp_sending;          /* the probe goes now: not a retransmission episode */
     /* ECN (RFC 3168): ecn_ok once both ends agreed in the handshake;
      * ecn_echo while we owe the peer ECE (a CE mark seen, no CWR yet);
      * ecn_cwr while our next new data must carry CWR; no second
@@ -234,7 +248,7 @@ void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint
                         uint8_t code, uint16_t mtu);
 /* Sends one segment with these flags and up to len bytes from offset off of
  * the send queue, at sequence seq. */
-void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
+int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
                           size_t off, size_t len);
 /* RST for a segment that found no connection (RFC 9293 3.10.7.1). */
 void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,

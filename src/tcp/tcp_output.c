@@ -1,6 +1,7 @@
 /* tcp_output.c - building and sending segments: data within the peer's
  * window and the congestion window, SYN and FIN in sequence space, ACKs,
  * and RSTs for segments that found no connection. */
+#include <errno.h>
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -59,14 +60,15 @@ static int ends_record(const struct pp_tcb *tcb, uint32_t end)
     return 0;
 }
 
-void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
-                          size_t off, size_t len)
+int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
+                         size_t off, size_t len)
 {
     struct pp_sock *s = tcb->sock;
     struct pp_tcp_hdr h;
     struct pp_pbuf *p;
     size_t hl;
     uint8_t tos = 0;
+    int rc, fresh = len && SEQ_GEQ(seq, tcb->snd_max);
 
     memset(&h, 0, sizeof h);
     h.sport = s->dmx.t.lport;
@@ -159,30 +161,48 @@ void pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq,
     }
     p = pp_pbuf_alloc(hl + len);
     if (!p)
-        return;
-    if (len) {
-        /* Karn (RFC 6298 3): no RTT sample from data sent more than once -
-         * a fast retransmission or a loss probe as much as an RTO. */
-        if (SEQ_LT(seq, tcb->snd_max))
-            tcb->rtt_start = 0;
-        pp__tcp_tx_log(st, tcb, seq, (uint32_t)len);
+        return -ENOBUFS;
+    if (len)
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
-        /* Whatever path sent them, these bytes have been sent: SND.MAX
-         * must cover them or their acknowledgment would be ignored. */
-        if (SEQ_GT(seq + (uint32_t)len, tcb->snd_max))
-            tcb->snd_max = seq + (uint32_t)len;
-    }
     pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
+    CNT(st, tcp, out_segs);
+    if (len > pp__tcp_seg_room(tcb))
+        rc = pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));
+    else
+        rc = pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, !s->no_df);
+    /* New data the link refused for want of room (its queue, a qdisc) was
+     * never sent: it stays unsent, as Linux's tcp_write_xmit leaves an skb
+     * whose transmit failed, and a resource probe tries again (rtx_timeout).
+     * Anything else the link says is a loss on the wire, for recovery. */
+    if (fresh && (rc == -ENOBUFS || rc == -EAGAIN)) {
+        CNT(st, tcp, link_refused);
+        tcb->link_stalled = 1;
+        return rc;
+    }
     if (h.flags & PP_TCP_ACK) { /* this segment carries the ACK we owed */
         tcb->ack_now = 0;
         tcb->unacked_segs = 0;
         tcb->delack_deadline = 0;
     }
-    CNT(st, tcp, out_segs);
-    if (len > pp__tcp_seg_room(tcb))
-        pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));
-    else
-        pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, !s->no_df);
+    if (len) {
+        /* Karn (RFC 6298 3): no RTT sample from data sent more than once -
+         * a fast retransmission or a loss probe as much as an RTO. */
+        if (SEQ_LT(seq, tcb->snd_max))
+            tcb->rtt_start = 0;
+        if (SEQ_LT(seq, tcb->snd_max) && !tcb->rtx_since && !tcb->tlp_sending) /* an episode's first resend */
+            tcb->rtx_since = st->now_ms ? st->now_ms : 1;
+        pp__tcp_tx_log(st, tcb, seq, (uint32_t)len);
+        /* Whatever path sent them, these bytes have been sent: SND.MAX
+         * must cover them or their acknowledgment would be ignored. */
+        if (SEQ_GT(seq + (uint32_t)len, tcb->snd_max))
+            tcb->snd_max = seq + (uint32_t)len;
+    } else if ((flags & PP_TCP_SYN) || ((flags & PP_TCP_FIN) && SEQ_LT(seq, tcb->snd_max))) {
+        if (!tcb->rtx_since && !tcb->tlp_sending) /* a SYN counts from the first; a FIN from its resend */
+            tcb->rtx_since = st->now_ms ? st->now_ms : 1;
+    }
+    if (fresh)
+        tcb->link_stalled = 0;
+    return 0;
 }
 
 void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb)
@@ -273,6 +293,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->max_snd_wnd = tcb->snd_wnd;
     for (;;) {
         uint32_t inflight;
+        int fresh;
         /* After a timeout, skip what the peer already holds (SACKed). */
         if (tcb->sb_n && !tcb->fin_sent) {
             uint32_t skip = pp__tcp_sack_skip(tcb, tcb->snd_nxt);
@@ -326,8 +347,23 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
             SEQ_GT(tcb->snd_sml, tcb->snd_una))
             break;
-        if (off + len == queued && tcb->fin_pending && !tcb->fin_sent) {
+        if (off + len == queued && tcb->fin_pending && !tcb->fin_sent)
             flags |= PP_TCP_FIN;
+        /* PSH as Linux 6.x sets it on new data: every segment of a burst
+         * but the first, and any multi-segment (TSO) packet - so the last
+         * segment of each burst carries it, and a lone segment in the middle
+         * of the queue (limited transmit, PRR) does not.  Retransmissions
+         * carry it only where the written data ends (send_segment). */
+        fresh = SEQ_GEQ(tcb->snd_nxt, tcb->snd_max);
+        if (len && fresh && (run || len > room))
+            flags |= PP_TCP_PSH;
+        if (pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len) < 0)
+            break; /* the link refused it: unsent, a resource probe retries */
+        if (len && fresh)
+            run++;
+        if ((len || (flags & PP_TCP_FIN)) && fresh)
+            sent_new = 1;
+        if (flags & PP_TCP_FIN) {
             tcb->fin_sent = 1;
             tcb->fin_seq = tcb->snd_nxt + (uint32_t)len;
             tcb->fin_alone = len == 0;
@@ -338,20 +374,6 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
             tcb->rtt_start = st->now_ms ? st->now_ms : 1;
             tcb->rtt_seq = tcb->snd_nxt;
         }
-        /* PSH as Linux 6.x sets it on new data: every segment of a burst
-         * but the first, and any multi-segment (TSO) packet - so the last
-         * segment of each burst carries it, and a lone segment in the middle
-         * of the queue (limited transmit, PRR) does not.  Retransmissions
-         * carry it only where the written data ends (send_segment). */
-        if (len && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
-            if (run || len > room)
-                flags |= PP_TCP_PSH;
-            run++;
-            sent_new = 1;
-        } else if ((flags & PP_TCP_FIN) && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max)) {
-            sent_new = 1;
-        }
-        pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len);
         if (len && len < room) {
             tcb->snd_sml = tcb->snd_nxt + (uint32_t)len;
             tcb->sml_valid = 1;
@@ -374,7 +396,12 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
      * persist timer left running while the window was shut (RFC 6298 5.1). */
     if (was_idle && sent_new && tcb->snd_max != tcb->snd_una)
         tcb->rtx_deadline = 0;
-    if (tcb->snd_nxt != tcb->snd_una || (tcb->sndq.len && (tcb->snd_wnd == 0 || tcb->sws_held)))
+    if (sent_new) { /* data moves again: no probe run is under way */
+        tcb->probe_since = 0;
+        tcb->probes = 0;
+    }
+    if (tcb->snd_nxt != tcb->snd_una ||
+        (tcb->sndq.len && (tcb->snd_wnd == 0 || tcb->sws_held || tcb->link_stalled)))
         pp__tcp_timer_arm(st, tcb);
     if (sent_new)
         pp__tcp_schedule_pto(st, tcb);

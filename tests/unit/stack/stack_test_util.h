@@ -4,6 +4,7 @@
 #define PP_STACK_TEST_UTIL_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "link/link.h"
@@ -22,6 +23,7 @@
 
 struct capture {
     struct pp_link link;
+    int refuse;  /* as a full queue: every send fails with -ENOBUFS, nothing kept */
     int n;
     size_t len[64];
     uint8_t pkt[64][2048];
@@ -30,6 +32,8 @@ struct capture {
 static int capture_send(struct pp_link *l, const uint8_t *pkt, size_t len)
 {
     struct capture *c = l->priv;
+    if (c->refuse)
+        return -ENOBUFS;
     if (c->n < 64) {
         c->len[c->n] = len;
         memcpy(c->pkt[c->n], pkt, len < 2048 ? len : 2048);

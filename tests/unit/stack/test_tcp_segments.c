@@ -560,3 +560,112 @@ TEST(unacceptable_ack_leaves_ts_recent)
     ASSERT_EQ(t.opts.tsecr, 101); /* TS.Recent from the real segment */
     pp_stack_free(st);
 }
+
+/* Sets the user timeout (RFC 5482) of the connecting socket. */
+static void user_timeout(int ms)
+{
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_TCP_USER_TIMEOUT, &ms, sizeof ms), 0);
+}
+
+/* Regression (packetdrill user_timeout/user-timeout-probe, the user timeout
+ * was stored and ignored): data that stays unacknowledged ends the
+ * connection with ETIMEDOUT exactly when the user timeout runs out -
+ * counted from the first retransmission, as Linux counts it - even where
+ * the backed-off RTO would fire later. */
+TEST(user_timeout_ends_unacknowledged_data)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    uint64_t first;
+    established(1000);
+    user_timeout(1500);
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    while (!pp_stack_counter(st, "tcp.retransmits"))
+        pp_stack_poll(st, ++now);
+    first = now;
+    while (now < first + 1499) {
+        pp_stack_poll(st, ++now);
+        ASSERT_EQ(pp_stack_counter(st, "tcp.user_timeouts"), 0);
+    }
+    ASSERT_GT(pp_stack_counter(st, "tcp.retransmits"), 1); /* it did retry meanwhile */
+    pp_stack_poll(st, now = first + 1500);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.user_timeouts"), 1);
+    ASSERT_EQ(pp_getsockopt(st, fd, PP_SO_ERROR, &err, &len), 0);
+    ASSERT_EQ(err, ETIMEDOUT);
+    pp_stack_free(st);
+}
+
+/* Without a user timeout the retry count rules: 1.5 s of silence ends
+ * nothing (the control for the test above). */
+TEST(no_user_timeout_keeps_retrying)
+{
+    uint64_t sent;
+    established(1000);
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    sent = now;
+    while (now < sent + 5000)
+        pp_stack_poll(st, ++now);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.user_timeouts"), 0);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.timeouts"), 0);
+    ASSERT_EQ(pp_send(st, fd, "more", 4, 0), 4);
+    pp_stack_free(st);
+}
+
+/* New data the link refuses (its queue full) was never sent: it is not
+ * counted as in flight or lost, it is retried every 500 ms without backoff
+ * (Linux's resource probe), and once the link takes packets again it goes
+ * with the sequence number it would have had. */
+TEST(link_refusal_is_retried_not_lost)
+{
+    struct pp_tcp_hdr t;
+    int n;
+    established(1000);
+    cap.refuse = 1;
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.link_refused"), 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 0);
+    pp_stack_poll(st, now += 1000); /* the first retry: one RTO later */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 1);
+    pp_stack_poll(st, now += 499);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 1);
+    pp_stack_poll(st, now += 1); /* then every half second, no backoff */
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 2);
+    pp_stack_poll(st, now += 500);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 3);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.retransmits"), 0);
+    cap.refuse = 0;
+    n = cap.n;
+    pp_stack_poll(st, now += 500);
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.seq, iss + 1); /* the bytes never left: same sequence number */
+    ASSERT_EQ(t.flags & PP_TCP_ACK, PP_TCP_ACK);
+    seg(peer_isn, iss + 6, PP_TCP_ACK, 1000, NULL);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.retransmits"), 0);
+    pp_stack_free(st);
+}
+
+/* A run of resource probes ends at the user timeout counted from the first
+ * probe, as Linux's tcp_probe_timer judges (user-timeout-probe.pkt: alive
+ * 3.25 s after the write, dead 0.1 s later, with 3 s). */
+TEST(user_timeout_ends_a_run_of_resource_probes)
+{
+    uint64_t first;
+    established(1000);
+    user_timeout(3000);
+    cap.refuse = 1;
+    ASSERT_EQ(pp_send(st, fd, "hello", 5, 0), 5);
+    while (!pp_stack_counter(st, "tcp.resource_probes"))
+        pp_stack_poll(st, ++now);
+    first = now;
+    while (now < first + 2999) {
+        pp_stack_poll(st, ++now);
+        ASSERT_EQ(pp_stack_counter(st, "tcp.user_timeouts"), 0);
+    }
+    ASSERT_EQ(pp_send(st, fd, "x", 1, 0), 1); /* still alive */
+    pp_stack_poll(st, now = first + 3000);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.user_timeouts"), 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.resource_probes"), 6);
+    ASSERT_EQ(pp_send(st, fd, "x", 1, 0), -ETIMEDOUT);
+    pp_stack_free(st);
+}
