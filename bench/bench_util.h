@@ -3,7 +3,7 @@
 #ifndef PP_BENCH_UTIL_H
 #define PP_BENCH_UTIL_H
 
-#include "mono_clock.h"
+#include "scan/mono_clock.h"
 
 /* Keeps the compiler from discarding a result. */
 static volatile unsigned long bench_sink;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "bench_util.h"
-#include "wire/checksum.h"
+#include "portplex/wire/checksum.h"
 
 typedef uint16_t (*csum_fn)(const void *, size_t);
 

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 
 #include "bench_util.h"
-#include "demux/demux.h"
+#include "portplex/demux.h"
 
 static uint32_t rng = 2463534242u;
 static uint32_t xorshift(void)

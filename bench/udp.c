@@ -16,7 +16,7 @@
 
 #include "bench_net.h"
 #include "bench_util.h"
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 

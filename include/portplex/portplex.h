@@ -3,6 +3,8 @@
 #ifndef PORTPLEX_H
 #define PORTPLEX_H
 
+#include "portplex/export.h"
+
 #define PORTPLEX_VERSION_MAJOR 0
 #define PORTPLEX_VERSION_MINOR 1
 #define PORTPLEX_VERSION_PATCH 0
@@ -10,6 +12,6 @@
 
 /* The library's version string, which may differ from the header's when the
  * shared library was upgraded under a program. */
-const char *pp_version(void);
+PP_API const char *pp_version(void);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef PORTPLEX_SOCKET_H
 #define PORTPLEX_SOCKET_H
 
+#include "portplex/export.h"
+
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -56,52 +58,52 @@ enum pp_sockopt {
 #define PP_CC_CUBIC_ID 1
 
 /* Creates a socket; returns its descriptor (>= 0) or -EINVAL, -EMFILE, -ENOMEM. */
-int pp_socket(struct pp_stack *st, int type);
+PP_API int pp_socket(struct pp_stack *st, int type);
 /* Binds to a local address; port 0 picks an ephemeral port.  -EADDRINUSE,
  * -EADDRNOTAVAIL (not one of the stack's addresses), -EINVAL (already bound,
  * bad length), -EAFNOSUPPORT, -EBADF. */
-int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+PP_API int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
 /* UDP: sets the default destination and filters arrivals to it.  TCP: opens
  * the connection (blocking until established, or -EINPROGRESS when
  * non-blocking); -ECONNREFUSED, -ETIMEDOUT, -EISCONN, -EALREADY.  Both:
  * -ENETUNREACH, -EADDRNOTAVAIL (no ephemeral port left). */
-int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+PP_API int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
 /* Sends one datagram (UDP) or appends to the stream (TCP); returns the bytes
  * sent.  -EFAULT for a NULL buf with len > 0.  -EMSGSIZE over 65507 bytes,
  * -EDESTADDRREQ unconnected without to, -EISCONN-free (to overrides),
  * -ECONNREFUSED when an ICMP error was reported for a connected socket,
  * -ENOBUFS when the link refuses it. */
-ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
+PP_API ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
                   const struct sockaddr *to, socklen_t tolen);
-ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int flags);
+PP_API ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int flags);
 /* Receives one datagram (truncated to len) and its source address; TCP:
  * stream bytes, 0 at end of stream or after shutdown(PP_SHUT_RD) once the
  * queue is empty.  -EFAULT for a NULL buf with len > 0.  Blocks
  * unless non-blocking or PP_MSG_DONTWAIT (-EAGAIN); -ETIMEDOUT after
  * SO_RCVTIMEO; -ECONNREFUSED for a pending ICMP error; -EBADF if the socket
  * is closed while waiting. */
-ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flags,
+PP_API ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flags,
                     struct sockaddr *from, socklen_t *fromlen);
-ssize_t pp_recv(struct pp_stack *st, int fd, void *buf, size_t len, int flags);
-int pp_getsockname(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len);
-int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len);
+PP_API ssize_t pp_recv(struct pp_stack *st, int fd, void *buf, size_t len, int flags);
+PP_API int pp_getsockname(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+PP_API int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+PP_API int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len);
+PP_API int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len);
 /* Closes the descriptor; threads blocked on it return -EBADF.  A TCP
  * connection then closes gracefully on its own (FIN, TIME_WAIT), or with RST
  * under SO_LINGER 0 or when received data was left unread. */
-int pp_close(struct pp_stack *st, int fd);
+PP_API int pp_close(struct pp_stack *st, int fd);
 
 /* TCP: listen with a queue of backlog connections (1..4096). */
-int pp_listen(struct pp_stack *st, int fd, int backlog);
+PP_API int pp_listen(struct pp_stack *st, int fd, int backlog);
 /* TCP: the next established connection's descriptor; blocks unless
  * non-blocking (-EAGAIN).  addr gets the peer. */
-int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+PP_API int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 #define PP_SHUT_RD 0
 #define PP_SHUT_WR 1
 #define PP_SHUT_RDWR 2
 /* TCP: stop sending (FIN after the queued data) and/or receiving. */
-int pp_shutdown(struct pp_stack *st, int fd, int how);
+PP_API int pp_shutdown(struct pp_stack *st, int fd, int how);
 
 /* poll(2) for portplex sockets. */
 #define PP_POLLIN 0x1
@@ -115,6 +117,6 @@ struct pp_pollfd {
 };
 /* Waits up to timeout_ms (-1 forever, 0 not at all) for an event; returns the
  * number of entries with revents set. */
-int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms);
+PP_API int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef PORTPLEX_STACK_H
 #define PORTPLEX_STACK_H
 
+#include "portplex/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,29 +26,29 @@ struct pp_stack_config {
 };
 
 /* Creates a stack; NULL on a bad config (prefix 0 or > 32, address 0) or no memory. */
-struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg);
+PP_API struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg);
 /* Closes every socket and frees the stack; the link is not closed.  Accepts NULL. */
-void pp_stack_free(struct pp_stack *st);
+PP_API void pp_stack_free(struct pp_stack *st);
 
 /* Attaches the link the stack sends on (one per stack). */
-void pp_stack_attach(struct pp_stack *st, struct pp_link *link);
+PP_API void pp_stack_attach(struct pp_stack *st, struct pp_link *link);
 
 /* Hands the stack one received IPv4 packet (copied).  Thread-safe; never
  * call it while holding a socket call in progress on the same thread. */
-void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len);
+PP_API void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len);
 /* The same for n packets at once (a receive burst): one lock, and each
  * socket is woken once at the end rather than per packet. */
-void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const size_t *lens,
+PP_API void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const size_t *lens,
                          size_t n);
 /* Runs timers (reassembly timeouts, TIME_WAIT, ICMP token refill) up to now,
  * a monotonic time in ms.  Returns the next deadline in ms (UINT64_MAX if none). */
-uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
+PP_API uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
 
 /* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */
-uint64_t pp_now_ms(void);
+PP_API uint64_t pp_now_ms(void);
 
-uint32_t pp_stack_addr(const struct pp_stack *st);
-const char *pp_stack_name(const struct pp_stack *st);
+PP_API uint32_t pp_stack_addr(const struct pp_stack *st);
+PP_API const char *pp_stack_name(const struct pp_stack *st);
 
 /* The TCP options new connections offer and accept (all by default), the
  * switches Linux has as net.ipv4.tcp_timestamps, tcp_sack and
@@ -55,28 +57,28 @@ const char *pp_stack_name(const struct pp_stack *st);
 #define PP_TCP_OFFER_SACK 2u
 #define PP_TCP_OFFER_WSCALE 4u
 #define PP_TCP_OFFER_ALL 7u
-void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers);
+PP_API void pp_stack_set_tcp_offers(struct pp_stack *st, unsigned offers);
 /* Whether a connection that sent nothing for longer than its RTO starts
  * again from the initial window (RFC 5681 4.1; on by default, as Linux's
  * net.ipv4.tcp_slow_start_after_idle). */
-void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
+PP_API void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
 /* Whether SACK connections send tail loss probes (RFC 8985 7; on by
  * default, as Linux's net.ipv4.tcp_early_retrans 3 or 4). */
-void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
+PP_API void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
 /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
  * PP_TCP_ECN_OFF, PP_TCP_ECN_ON (ask for it when connecting, accept it when
  * asked) or PP_TCP_ECN_PASSIVE (accept it when asked; the default). */
 #define PP_TCP_ECN_OFF 0
 #define PP_TCP_ECN_ON 1
 #define PP_TCP_ECN_PASSIVE 2
-void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode);
+PP_API void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode);
 
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
-void pp_stack_trace_to(struct pp_stack *st, FILE *f);
+PP_API void pp_stack_trace_to(struct pp_stack *st, FILE *f);
 
 /* Records every packet the stack receives or sends into a pcap file (raw
  * IPv4).  0, or -1 with a message in err (>= 256 bytes). */
-int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err);
+PP_API int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err);
 
 /* One demultiplexing decision, for observers (the lab, tracing tools). */
 struct pp_demux_event {
@@ -89,26 +91,26 @@ struct pp_demux_event {
 };
 /* Calls fn for every decision (NULL: stop).  fn runs with the stack's lock
  * held: it must not call back into the stack. */
-void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct pp_demux_event *ev),
+PP_API void pp_stack_on_demux(struct pp_stack *st, void (*fn)(void *arg, const struct pp_demux_event *ev),
                        void *arg);
 
 /* A tap on received packets: fn sees each packet handed to the stack just
  * before the stack processes it (NULL: stop).  It runs with the stack's
  * lock held: it must copy what it keeps and not call back into the stack. */
-void pp_stack_on_input(struct pp_stack *st, void (*fn)(void *arg, const uint8_t *pkt, size_t len),
+PP_API void pp_stack_on_input(struct pp_stack *st, void (*fn)(void *arg, const uint8_t *pkt, size_t len),
                        void *arg);
 /* Sends a whole IPv4 packet the caller built (a scanner's probe) out of the
  * stack's link, as a raw socket would; its source must be the stack's
  * address.  0, -EINVAL, or the link's -errno. */
-int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len);
+PP_API int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len);
 
 /* For tests: from now on every n-th allocation on the packet and
  * connection paths (packet buffers, fragments, reassembly, TCP control
  * blocks and queues, sockets, TIME_WAIT records, table pages) fails as if
  * memory had run out; 0 turns this off.  Process-wide. */
-void pp_debug_fail_allocations(unsigned n);
+PP_API void pp_debug_fail_allocations(unsigned n);
 /* How many allocations have been made to fail so far. */
-unsigned long pp_debug_failed_allocations(void);
+PP_API unsigned long pp_debug_failed_allocations(void);
 
 /* One socket, as `ss -tuna` shows it. */
 struct pp_socket_info {
@@ -119,12 +121,12 @@ struct pp_socket_info {
     int fd;                     /* -1 for connections not (yet) accepted or already closed */
 };
 /* Calls fn for every socket and TIME_WAIT record of the stack. */
-void pp_stack_list_sockets(struct pp_stack *st,
+PP_API void pp_stack_list_sockets(struct pp_stack *st,
                            void (*fn)(void *arg, const struct pp_socket_info *si), void *arg);
 
 /* Prints the counters as `netstat -s` does, per layer. */
-void pp_stack_print_counters(struct pp_stack *st, FILE *f);
+PP_API void pp_stack_print_counters(struct pp_stack *st, FILE *f);
 /* One counter by its name ("ip.in_receives", "udp.no_ports", ...); -1 if unknown. */
-long long pp_stack_counter(struct pp_stack *st, const char *name);
+PP_API long long pp_stack_counter(struct pp_stack *st, const char *name);
 
 #endif

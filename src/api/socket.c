@@ -1,6 +1,6 @@
 /* socket.c - the BSD-like socket API over a stack: descriptors, blocking and
  * non-blocking calls, options and poll.  Each call takes the stack's lock,
- * and a blocking call sleeps on its socket's condition variable (DESIGN.md,
+ * and a blocking call sleeps on its socket's condition variable (docs/architecture.md,
  * "Threads").  A reference count keeps a socket alive while a call uses it,
  * so pp_close from another thread wakes blocked callers with -EBADF. */
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include "api_internal.h"
 #include "tcp/tcp_internal.h"
-#include "wire/udp.h"
+#include "portplex/wire/udp.h"
 
 #define DEFAULT_RCVBUF 212992 /* Linux's net.core.rmem_default */
 #define MAX_UDP_PAYLOAD (65535 - 20 - 8)

@@ -1,5 +1,5 @@
 /* demux.c - the socket table's lookups: which socket gets an arriving
- * segment, by the fixed order of DESIGN.md (most specific match first, as
+ * segment, by the fixed order of docs/architecture.md (most specific match first, as
  * OpenBSD's in_pcblookup does), with stats and an optional trace hook. */
 #include "demux_internal.h"
 

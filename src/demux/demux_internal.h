@@ -3,7 +3,7 @@
 #ifndef PP_DEMUX_INTERNAL_H
 #define PP_DEMUX_INTERNAL_H
 
-#include "demux.h"
+#include "portplex/demux.h"
 
 #define PORT_PAGE_BITS 8
 #define PORT_PAGE_SIZE (1u << PORT_PAGE_BITS)

@@ -1,5 +1,5 @@
 /* htable.c - intrusive chained hash table with incremental rehashing. */
-#include "htable.h"
+#include "portplex/htable.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* siphash.c - SipHash, written from the paper's description. */
-#include "siphash.h"
+#include "portplex/siphash.h"
 
 #include <string.h>
 #include <sys/random.h>

@@ -14,7 +14,7 @@
  * into segments; everything else goes with an empty header.
  * PP_TUN_OFFLOAD=0 in the environment turns both off, PP_TUN_TSO=0 only
  * the transmit side (for comparisons). */
-#include "tun.h"
+#include "portplex/tun.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "link.h"
+#include "portplex/link.h"
 #include "portplex/stack.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
 
 struct pp_tun {
     struct pp_link link;

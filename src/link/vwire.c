@@ -2,7 +2,7 @@
  * queues under the wire's own lock; delivery happens later, from the wire's
  * thread or pp_vwire_step, with no lock held, so stacks never call into each
  * other while locked. */
-#include "vwire.h"
+#include "portplex/vwire.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link.h"
+#include "portplex/link.h"
 #include "stack/pbuf.h"
 #include "portplex/stack.h"
-#include "wire/ipv4.h"
-#include "wire/pcap_file.h"
-#include "wire/bytes.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/pcap_file.h"
+#include "portplex/wire/bytes.h"
 
 #define MAX_PORTS 64
 

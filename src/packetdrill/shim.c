@@ -17,13 +17,13 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "link/link.h"
+#include "portplex/link.h"
 #include "pd_interface.h"
 #include "thread_state.h"
 #include "tun_qdisc.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
-#include "wire/ipv4.h"
+#include "portplex/wire/ipv4.h"
 
 #define MAX_FDS 4096
 #define MAX_EPOLL 64

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "wire/wire_err.h"
+#include "portplex/wire/wire_err.h"
 
 /* X(layer, name, description) */
 #define PP_COUNTERS(X)                                                                   \

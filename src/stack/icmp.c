@@ -7,9 +7,9 @@
 
 #include "stack_internal.h"
 #include "tcp/tcp_internal.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/wire_err.h"
 
 /* Linux marks ICMP errors and echo replies CS6 (DSCP 48). */
 #define ICMP_TOS 0xc0

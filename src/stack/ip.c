@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "stack_internal.h"
-#include "wire/bytes.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/wire_err.h"
 
 #define DEFAULT_TTL 64
 

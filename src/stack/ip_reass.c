@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "stack_internal.h"
-#include "wire/bytes.h"
+#include "portplex/wire/bytes.h"
 
 struct frag {
     struct frag *next; /* sorted by offset */

@@ -7,7 +7,7 @@
 
 #include "portplex/socket.h"
 #include "stack_internal.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/wire_err.h"
 
 uint64_t pp_now_ms(void)
 {

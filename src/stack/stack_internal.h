@@ -7,13 +7,13 @@
 #include <stdio.h>
 
 #include "counters.h"
-#include "demux/demux.h"
-#include "link/link.h"
+#include "portplex/demux.h"
+#include "portplex/link.h"
 #include "pbuf.h"
 #include "portplex/stack.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/pcap_file.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/pcap_file.h"
 
 struct pp_reass; /* ip_reass.c */
 struct pp_tcb;   /* tcp/tcp_internal.h */

@@ -4,8 +4,8 @@
 #include <errno.h>
 
 #include "stack_internal.h"
-#include "wire/udp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/udp.h"
+#include "portplex/wire/wire_err.h"
 
 void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tcp_internal.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/wire_err.h"
 
 static uint32_t seg_len(const struct pp_tcp_hdr *t)
 {

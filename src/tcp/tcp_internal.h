@@ -1,6 +1,6 @@
 /* tcp_internal.h - the TCP control block and the functions the TCP files
  * share (input, output, timers, user requests).  All run with the stack's
- * lock held.  States are ordered so range tests read naturally (STYLE.md 7). */
+ * lock held.  States are ordered so range tests read naturally. */
 #ifndef PP_TCP_INTERNAL_H
 #define PP_TCP_INTERNAL_H
 
@@ -9,7 +9,7 @@
 #include "stack/ring.h"
 #include "tcp_cc.h"
 #include "stack/stack_internal.h"
-#include "wire/tcp.h"
+#include "portplex/wire/tcp.h"
 
 enum pp_tcp_state {
     PP_TCP_CLOSED = 0,

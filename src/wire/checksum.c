@@ -3,7 +3,7 @@
  * Why native order works: the one's complement sum is byte-order independent
  * (RFC 1071, section 2 (B)).  We add 64-bit native words with end-around
  * carry, fold to 16 bits, and swap once at the end on little-endian hosts. */
-#include "checksum.h"
+#include "portplex/wire/checksum.h"
 
 #include <string.h>
 

@@ -1,14 +1,14 @@
 /* describe.c - one-line descriptions of IPv4 packets. */
-#include "describe.h"
+#include "portplex/wire/describe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "icmp.h"
-#include "ipv4.h"
-#include "tcp.h"
-#include "udp.h"
-#include "wire_err.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/udp.h"
+#include "portplex/wire/wire_err.h"
 
 struct out {
     char *p;

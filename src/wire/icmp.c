@@ -1,9 +1,9 @@
 /* icmp.c - ICMPv4 parse and emit. */
-#include "icmp.h"
+#include "portplex/wire/icmp.h"
 
-#include "bytes.h"
-#include "checksum.h"
-#include "wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/wire_err.h"
 
 int pp_icmp_is_error(uint8_t type)
 {

@@ -1,12 +1,12 @@
 /* ipv4.c - IPv4 header parse, validate and emit. */
-#include "ipv4.h"
+#include "portplex/wire/ipv4.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "checksum.h"
-#include "wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/wire_err.h"
 
 /* RFC 791 3.1: option type 0 ends the list, 1 is a one-byte pad; every other
  * option carries a length byte that counts type and length (>= 2). */

@@ -1,12 +1,12 @@
 /* pcap_file.c - pcap capture files through libpcap. */
-#include "pcap_file.h"
+#include "portplex/wire/pcap_file.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "portplex/wire/bytes.h"
 
 #define SNAPLEN 65535
 

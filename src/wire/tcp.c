@@ -1,12 +1,12 @@
 /* tcp.c - TCP header and options parse, validate and emit. */
-#include "tcp.h"
+#include "portplex/wire/tcp.h"
 
 #include <string.h>
 
-#include "bytes.h"
-#include "checksum.h"
-#include "ipv4.h"
-#include "wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/wire_err.h"
 
 /* Lengths a known option must have; 0 for variable (SACK) or unknown. */
 static int fixed_len(uint8_t kind)

@@ -1,10 +1,10 @@
 /* udp.c - UDP header parse, validate and emit. */
-#include "udp.h"
+#include "portplex/wire/udp.h"
 
-#include "bytes.h"
-#include "checksum.h"
-#include "ipv4.h"
-#include "wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/wire_err.h"
 
 int pp_udp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
                  struct pp_udp_hdr *h, unsigned flags)

@@ -1,5 +1,5 @@
 /* wire_err.c - names and texts for the wire parsers' error codes. */
-#include "wire_err.h"
+#include "portplex/wire/wire_err.h"
 
 static const char *const texts[] = {
     "no error",

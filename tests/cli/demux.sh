@@ -1,5 +1,5 @@
 #!/bin/bash
-# demux.sh - `portplex demux` shows each rule of DESIGN.md deciding.
+# demux.sh - `portplex demux` shows each rule of docs/architecture.md deciding.
 set -u
 P=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }

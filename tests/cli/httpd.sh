@@ -77,6 +77,7 @@ sleep 1.1
     || fail "a removed file was still served after 1.1 s"
 
 echo "== 10,000 connections with ab; descriptors back to their start"
+sleep 0.5 # curl's last connection: the server closes its end when it sees the FIN
 fds0=$(ls /proc/$SPID/fd | wc -l)
 ab -q -n 10000 -c 32 "http://127.0.0.1:$PORT/ten.txt" >"$T/ab.txt" 2>&1 || { cat "$T/ab.txt"; fail "ab"; }
 grep -qE '^Complete requests: +10000' "$T/ab.txt" || { cat "$T/ab.txt"; fail "ab did not complete 10000"; }
@@ -85,6 +86,21 @@ sleep 0.5
 fds1=$(ls /proc/$SPID/fd | wc -l)
 [ "$fds1" = "$fds0" ] || fail "descriptors: $fds0 before, $fds1 after 10,000 connections"
 echo "ok: $(grep 'Requests per second' "$T/ab.txt"); $fds0 descriptors before and after"
+
+echo "== HTTP/1.0 keep-alive (RFC 9112 C.2.2): ab -k reuses its connections, curl sees the header"
+start=$(date +%s%N)
+ab -q -k -n 1000 -c 4 "http://127.0.0.1:$PORT/ten.txt" >"$T/abk.txt" 2>&1 || { cat "$T/abk.txt"; fail "ab -k"; }
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+grep -qE '^Keep-Alive requests: +1000' "$T/abk.txt" || { cat "$T/abk.txt"; fail "ab -k: not every request kept alive"; }
+[ "$ms" -lt 1000 ] || fail "ab -k -n 1000 (HTTP/1.0) took $ms ms"
+hdrs=$(curl -s --http1.0 -H 'Connection: keep-alive' -D - -o /dev/null "http://127.0.0.1:$PORT/ten.txt")
+grep -qi '^Connection: keep-alive' <<<"$hdrs" || fail "HTTP/1.0 keep-alive not granted: $hdrs"
+grep -qi '^Keep-Alive: timeout=' <<<"$hdrs" || fail "no Keep-Alive: timeout= for HTTP/1.0: $hdrs"
+hdrs=$(curl -s --http1.0 -D - -o /dev/null "http://127.0.0.1:$PORT/ten.txt")
+grep -qi '^Connection: close' <<<"$hdrs" || fail "HTTP/1.0 without keep-alive not closed: $hdrs"
+hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/ten.txt")
+! grep -qi '^Connection:' <<<"$hdrs" || fail "HTTP/1.1 got a Connection header: $hdrs"
+echo "ok: ab -k -n 1000 over HTTP/1.0 in $ms ms, 1000 kept alive"
 
 echo "== access log: one Combined line per request, goaccess reads it all"
 kill -TERM $SPID

@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/icmp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/wire_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

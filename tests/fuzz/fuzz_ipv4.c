@@ -4,12 +4,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wire/describe.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
-#include "wire/udp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/describe.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/udp.h"
+#include "portplex/wire/wire_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

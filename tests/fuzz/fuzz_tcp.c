@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wire/tcp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/wire_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

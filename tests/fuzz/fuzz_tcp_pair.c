@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "link/link.h"
+#include "portplex/link.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 

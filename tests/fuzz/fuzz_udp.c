@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wire/udp.h"
+#include "portplex/wire/udp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

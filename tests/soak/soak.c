@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 #include "bulk_stream.h"

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/pcap_file.h"
-#include "wire/tcp.h"
-#include "wire/udp.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/pcap_file.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/udp.h"
 
 #define A 0xc0000201u
 #define B 0xc0000202u

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "packetdrill/pd_interface.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
 
 #define CHECK(c)                                                                         \
     do {                                                                                 \

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "pd_play.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
 
 #define F_FIN 0x01
 #define F_SYN 0x02

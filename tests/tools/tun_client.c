@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link/tun.h"
+#include "portplex/tun.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
-#include "wire/ipv4.h"
+#include "portplex/wire/ipv4.h"
 
 static volatile sig_atomic_t stop;
 static struct pp_tun *tun;

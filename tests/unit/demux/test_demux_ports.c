@@ -4,9 +4,9 @@
 #include <errno.h>
 
 #include "test.h"
-#include "demux/demux.h"
-#include "demux/htable.h"
-#include "demux/siphash.h"
+#include "portplex/demux.h"
+#include "portplex/htable.h"
+#include "portplex/siphash.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define A1 IP(10, 0, 0, 1)

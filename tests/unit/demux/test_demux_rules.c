@@ -1,10 +1,10 @@
-/* test_demux_rules.c - the demultiplexing rules of DESIGN.md: UDP by
+/* test_demux_rules.c - the demultiplexing rules of docs/architecture.md: UDP by
  * destination with connected > exact > wildcard, TCP by 4-tuple then
  * listener exact > wildcard, misses, removal, and the web-server case. */
 #include <errno.h>
 
 #include "test.h"
-#include "demux/demux.h"
+#include "portplex/demux.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define SRV IP(10, 0, 0, 1)

@@ -6,19 +6,19 @@
 #include <stdlib.h>
 
 #include "test.h"
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
 #include "scan/engine.h"
 #include "scan/io.h"
 #include "scan/order.h"
 #include "scan/probe.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
-#include "wire/udp.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/udp.h"
 
 TEST(order_is_a_permutation_and_shards_partition_it)
 {

@@ -7,15 +7,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include "link/link.h"
+#include "portplex/link.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
-#include "wire/udp.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/udp.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define HOST_A IP(192, 0, 2, 1)
@@ -104,7 +104,7 @@ static inline size_t build_udp(uint8_t *out, uint32_t src, uint16_t sport, uint3
 
 /* Two stacks, A (192.0.2.1) and B (192.0.2.2), on one virtual wire,
  * delivered by the wire's thread when threaded, else by pp_vwire_step. */
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 struct pair {
     struct pp_stack *a, *b;
     struct pp_vwire *w;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "test.h"
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 #include "stack_test_util.h"
 
 

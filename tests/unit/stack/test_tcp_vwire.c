@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "link/vwire.h"
+#include "portplex/vwire.h"
 #include "bulk_stream.h"
 #include "stack_test_util.h"
 

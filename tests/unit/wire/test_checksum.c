@@ -1,8 +1,8 @@
 /* test_checksum.c - the Internet checksum against a byte-wise reference,
  * RFC 1071's worked example, and RFC 1624 incremental updates. */
 #include "test.h"
-#include "wire/checksum.h"
-#include "wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/bytes.h"
 
 static uint32_t rng = 12345;
 static uint8_t rnd8(void)

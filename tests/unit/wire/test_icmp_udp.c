@@ -2,12 +2,12 @@
  * malformed ones. */
 #include "test.h"
 #include "linux_packets.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
-#include "wire/udp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/icmp.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/udp.h"
+#include "portplex/wire/wire_err.h"
 
 TEST(icmp_parse_linux_echo)
 {

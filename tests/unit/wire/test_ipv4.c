@@ -1,10 +1,10 @@
 /* test_ipv4.c - IPv4 header parse/validate/emit, one test per malformation. */
 #include "test.h"
 #include "linux_packets.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/ipv4.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/wire_err.h"
 
 static void refresh_csum(uint8_t *p)
 {

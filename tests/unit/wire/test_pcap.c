@@ -4,9 +4,9 @@
 
 #include "test.h"
 #include "linux_packets.h"
-#include "wire/describe.h"
-#include "wire/pcap_file.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/describe.h"
+#include "portplex/wire/pcap_file.h"
+#include "portplex/wire/wire_err.h"
 
 TEST(pcap_write_read_back)
 {

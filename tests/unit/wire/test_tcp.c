@@ -2,11 +2,11 @@
  * malformation, and emit round trips over the option combinations. */
 #include "test.h"
 #include "linux_packets.h"
-#include "wire/bytes.h"
-#include "wire/checksum.h"
-#include "wire/ipv4.h"
-#include "wire/tcp.h"
-#include "wire/wire_err.h"
+#include "portplex/wire/bytes.h"
+#include "portplex/wire/checksum.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+#include "portplex/wire/wire_err.h"
 
 TEST(tcp_parse_linux_syn)
 {

@@ -1,0 +1,833 @@
+/* cmd_scan.c - `portplex scan`: nmap's flags and report formats over our
+ * scan engines: raw probes (SYN, ACK, window, FIN, NULL, Xmas, custom
+ * flags, UDP) when the process may open raw sockets, else the connect scan
+ * and socket-UDP scan.  Also --merge, which joins the -oJ files of a
+ * sharded scan into one report. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "portplex/portplex.h"
+#include "scan/connect.h"
+#include "scan/discover.h"
+#include "scan/engine.h"
+#include "scan/io.h"
+#include "scan/output.h"
+#include "scan/ports.h"
+#include "scan/targets.h"
+#include "scan/top_ports.h"
+#include "portplex/wire/ipv4.h"
+#include "portplex/wire/tcp.h"
+
+#define MAX_HOSTS 65536
+
+void pp_cmd_scan_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: portplex scan [SCAN TYPE...] [OPTIONS] TARGET...\n"
+        "       portplex scan --merge FILE.json... [-oN/-oX/-oG/-oJ FILE]\n\n"
+        "Port scan with nmap's flags and report formats.  Scan only hosts you may scan.\n\n"
+        "SCAN TYPES (default -sS when root or CAP_NET_RAW, else -sT):\n"
+        "  -sS  SYN         -sT  connect      -sU  UDP          -sA  ACK\n"
+        "  -sW  window      -sF  FIN          -sN  NULL         -sX  Xmas\n"
+        "  --scanflags FLAGS   custom TCP flags (SYN,ACK,FIN,RST,PSH,URG,ECE,CWR or 'SA'),\n"
+        "                      read as a SYN scan\n"
+        "PORTS:\n"
+        "  -p SPEC             22 / 1-1024 / 80,443 / T:80,U:53 / - (all); default 1-1024\n"
+        "  -F                  our 100 most common ports    --top-ports N   the N most common\n"
+        "TARGETS: 192.0.2.1, 192.0.2.0/24, 192.0.2.1-20, 192.0.2.*, host names\n"
+        "  -iL FILE            targets from FILE ('-': stdin)\n"
+        "  --exclude LIST      --excludefile FILE      -n (no DNS)     -Pn (no host discovery)\n"
+        "TIMING:\n"
+        "  -T0..-T5            paranoid, sneaky, polite, normal (default), aggressive, insane\n"
+        "  --min-rate N        --max-rate N             probes per second\n"
+        "  --max-retries N     --host-timeout TIME      --scan-delay TIME\n"
+        "  --initial-rtt-timeout TIME  --min-rtt-timeout TIME  --max-rtt-timeout TIME\n"
+        "  --max-parallelism N                          TIME: 500ms, 2s, 1m, 1h (bare: seconds)\n"
+        "ORDER:\n"
+        "  --randomize         a keyed random order over (host x port)\n"
+        "  --seed N            the key (same seed, same order)\n"
+        "  --shard I/N         probe only shard I of N (1-based); merge with --merge\n"
+        "OUTPUT:\n"
+        "  -oN FILE  normal   -oG FILE  grepable   -oX FILE  XML (nmap's DTD)\n"
+        "  -oJ FILE  JSON lines, written as results come    -oA BASE  .nmap .gnmap .xml .json\n"
+        "  --reason            why each port has its state (with the answer's TTL)\n"
+        "  --open              only open (or possibly open) ports    -v  more detail\n"
+        "  --notes             notes on services with well-known exposures\n"
+        "  --unprivileged      use kernel sockets only (-sT, socket -sU)\n");
+}
+
+/* Parses nmap-style time: "500ms", "2s", "1m", "1h"; bare numbers are
+ * seconds.  Milliseconds, or -1. */
+static long parse_time(const char *s)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (!*s || errno || v < 0 || end == s)
+        return -1;
+    if (strcmp(end, "ms") == 0)
+        ;
+    else if (*end == 0 || strcmp(end, "s") == 0)
+        v *= 1000;
+    else if (strcmp(end, "m") == 0)
+        v *= 60000;
+    else if (strcmp(end, "h") == 0)
+        v *= 3600000;
+    else
+        return -1;
+    return v > 1e10 ? -1 : (long)v;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtol(s, &end, 10);
+    return !*s || *end || errno || *out < lo || *out > hi ? -1 : 0;
+}
+
+/* --scanflags: "SYNACK", "SYN,ACK", "SA", or a number. */
+static int parse_scanflags(const char *s, uint16_t *flags)
+{
+    static const struct {
+        const char *name;
+        char letter;
+        uint16_t bit;
+    } f[] = {{"FIN", 'F', PP_TCP_FIN}, {"SYN", 'S', PP_TCP_SYN}, {"RST", 'R', PP_TCP_RST},
+             {"PSH", 'P', PP_TCP_PSH}, {"ACK", 'A', PP_TCP_ACK}, {"URG", 'U', PP_TCP_URG},
+             {"ECE", 'E', PP_TCP_ECE}, {"CWR", 'C', PP_TCP_CWR}};
+    long v;
+    size_t i;
+
+    *flags = 0;
+    if (parse_long(s, 0, 255, &v) == 0) {
+        *flags = (uint16_t)v;
+        return 0;
+    }
+    while (*s) {
+        int found = 0;
+        if (*s == ',' || *s == '|') {
+            s++;
+            continue;
+        }
+        for (i = 0; i < sizeof f / sizeof f[0] && !found; i++)
+            if (strncasecmp(s, f[i].name, 3) == 0) {
+                *flags |= f[i].bit;
+                s += 3;
+                found = 1;
+            }
+        for (i = 0; i < sizeof f / sizeof f[0] && !found; i++)
+            if (*s == f[i].letter) {
+                *flags |= f[i].bit;
+                s++;
+                found = 1;
+            }
+        if (!found)
+            return -1;
+    }
+    return 0;
+}
+
+/* Adds one target word: an address expression, or a host name. */
+static int add_target(struct pp_targets *t, const char *spec, int no_dns, char *err)
+{
+    struct addrinfo hints, *ai;
+    char a[16];
+    uint32_t addr;
+    int rc;
+
+    if (pp_targets_add(t, spec, err) == 0)
+        return 0;
+    if (no_dns || strpbrk(spec, "/*,") || !strpbrk(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        return -1; /* err says why */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    rc = getaddrinfo(spec, NULL, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, 256, "failed to resolve '%s': %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    addr = ntohl(((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr);
+    freeaddrinfo(ai);
+    return pp_targets_add(t, pp_ipv4_ntoa(addr, a), err);
+}
+
+/* Reads whitespace-separated target words from a file ('-': stdin). */
+static int add_file(struct pp_targets *t, const char *path, int no_dns, char *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char word[256];
+
+    if (!f) {
+        snprintf(err, 256, "cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    while (fscanf(f, "%255s", word) == 1) {
+        if (word[0] == '#') { /* a comment to the end of the line */
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
+        if (add_target(t, word, no_dns, err) < 0) {
+            if (f != stdin)
+                fclose(f);
+            return -1;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    return 0;
+}
+
+static int in_targets(const struct pp_targets *t, uint32_t a)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++)
+        if (t->r[i].lo <= a && a <= t->r[i].hi)
+            return 1;
+    return 0;
+}
+
+/* The targets minus the exclusions, each address once, as ranges. */
+static int apply_excludes(struct pp_targets *t, const struct pp_targets *ex, char *err)
+{
+    static struct pp_targets out;
+    static uint8_t seen[MAX_HOSTS];
+    uint64_t i;
+    size_t j;
+    uint32_t *addrs = malloc(sizeof *addrs * (size_t)(t->count ? t->count : 1));
+    size_t n = 0;
+
+    if (!addrs) {
+        snprintf(err, 256, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < t->count; i++) {
+        uint32_t a = pp_targets_at(t, i);
+        if (!in_targets(ex, a))
+            addrs[n++] = a;
+    }
+    memset(&out, 0, sizeof out);
+    memset(seen, 0, sizeof seen);
+    (void)seen;
+    for (j = 0; j < n; j++) {
+        /* Coalesce runs of consecutive addresses; drop repeats. */
+        if (out.n && out.r[out.n - 1].hi + 1 == addrs[j] && out.r[out.n - 1].hi != 0xffffffffu) {
+            out.r[out.n - 1].hi = addrs[j];
+        } else if (out.n && in_targets(&out, addrs[j])) {
+            continue;
+        } else {
+            if (out.n == PP_TARGETS_MAX_RANGES) {
+                free(addrs);
+                snprintf(err, 256, "too many separate target ranges (at most %d)", PP_TARGETS_MAX_RANGES);
+                return -1;
+            }
+            out.r[out.n].lo = out.r[out.n].hi = addrs[j];
+            out.n++;
+        }
+        out.count++;
+    }
+    free(addrs);
+    *t = out;
+    return 0;
+}
+
+struct outputs {
+    FILE *normal, *grep, *xml, *json;
+    int screen;
+};
+
+static void on_port(void *arg, const struct pp_scan_host *h, int udp, uint16_t port, int rank)
+{
+    struct outputs *o = arg;
+    if (o->json)
+        pp_scan_json_port(o->json, h->addr, udp, port, h->state[rank], h->reason[rank], h->ttl[rank]);
+}
+
+static FILE *open_out(const char *path, char *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f)
+        snprintf(err, 256, "cannot write '%.200s': %s", path, strerror(errno)); /* long paths cut */
+    return f;
+}
+
+static void close_out(FILE *f)
+{
+    if (f && f != stdout)
+        fclose(f);
+}
+
+/* Opens the -o files (-oA BASE adds the ones not named); "-" is stdout
+ * and silences the screen report. */
+static int open_outputs(struct outputs *out, const char *oN, const char *oG, const char *oX,
+                        const char *oJ, const char *oA, char *err)
+{
+    static char n1[512], n2[512], n3[512], n4[512];
+
+    if (oA) {
+        snprintf(n1, sizeof n1, "%s.nmap", oA);
+        snprintf(n2, sizeof n2, "%s.gnmap", oA);
+        snprintf(n3, sizeof n3, "%s.xml", oA);
+        snprintf(n4, sizeof n4, "%s.json", oA);
+        oN = oN ? oN : n1;
+        oG = oG ? oG : n2;
+        oX = oX ? oX : n3;
+        oJ = oJ ? oJ : n4;
+    }
+    if ((oN && !(out->normal = open_out(oN, err))) || (oG && !(out->grep = open_out(oG, err))) ||
+        (oX && !(out->xml = open_out(oX, err))) || (oJ && !(out->json = open_out(oJ, err))))
+        return -1;
+    if ((oN && !strcmp(oN, "-")) || (oG && !strcmp(oG, "-")) || (oX && !strcmp(oX, "-")) ||
+        (oJ && !strcmp(oJ, "-")))
+        out->screen = 0;
+    return 0;
+}
+
+/* --merge: JSON lines from sharded runs back into one result. */
+static int merge(int nfiles, char **files, struct pp_scan_result *res, struct pp_targets *t,
+                 struct pp_portset *ps, int *tcp, int *udp, char *err)
+{
+    static struct pp_scan_result tmp;
+    int i, pass;
+    char line[512];
+
+    memset(t, 0, sizeof *t);
+    memset(ps, 0, sizeof *ps);
+    *tcp = *udp = 0;
+    /* Pass 0 collects hosts and ports; pass 1 fills states. */
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            if (t->count == 0) {
+                snprintf(err, 256, "no port results in the merged files");
+                return -1;
+            }
+            if (pp_scan_result_init(res, t, ps, *tcp, *udp, err) < 0)
+                return -1;
+        }
+        for (i = 0; i < nfiles; i++) {
+            FILE *f = fopen(files[i], "r");
+            if (!f) {
+                snprintf(err, 256, "cannot read '%s': %s", files[i], strerror(errno));
+                return -1;
+            }
+            while (fgets(line, sizeof line, f)) {
+                char ip[32], proto[8], state[32], reason[32];
+                unsigned port;
+                int ttl, s, r, u;
+                uint32_t addr;
+                if (sscanf(line, "{\"type\":\"port\",\"ip\":\"%31[0-9.]\",\"proto\":\"%7[a-z]\",\"port\":%u,"
+                                 "\"state\":\"%31[a-z|]\",\"reason\":\"%31[a-z-]\",\"ttl\":%d}",
+                           ip, proto, &port, state, reason, &ttl) != 6 ||
+                    port > 65535 || pp_ipv4_aton(ip, &addr) < 0)
+                    continue;
+                u = strcmp(proto, "udp") == 0;
+                if (pass == 0) {
+                    char e2[256];
+                    if (!in_targets(t, addr) && pp_targets_add(t, ip, e2) < 0) {
+                        fclose(f);
+                        snprintf(err, 256, "%s", e2);
+                        return -1;
+                    }
+                    ps->bits[u][port >> 6] |= 1ull << (port & 63);
+                    *tcp |= !u;
+                    *udp |= u;
+                    continue;
+                }
+                for (s = 1; s < PP_PS_COUNT && strcmp(pp_scan_state_name(s), state); s++)
+                    ;
+                for (r = 1; r < PP_R_COUNT && strcmp(pp_scan_reason_name(r), reason); r++)
+                    ;
+                {
+                    uint64_t h;
+                    int rank;
+                    for (h = 0; h < res->nhosts && res->hosts[h].addr != addr; h++)
+                        ;
+                    for (rank = u ? res->ntcp : 0; rank < (u ? res->nports : res->ntcp) && res->port_of[rank] != port; rank++)
+                        ;
+                    if (h == res->nhosts || s == PP_PS_COUNT || pp_scan_host_alloc(res, &res->hosts[h]) < 0)
+                        continue;
+                    res->hosts[h].state[rank] = (uint8_t)s;
+                    res->hosts[h].reason[rank] = (uint8_t)(r < PP_R_COUNT ? r : 0);
+                    res->hosts[h].ttl[rank] = (uint8_t)ttl;
+                    if (s == PP_PS_OPEN || s == PP_PS_CLOSED || s == PP_PS_UNFILTERED)
+                        res->hosts[h].up = 1;
+                }
+            }
+            fclose(f);
+        }
+    }
+    (void)tmp;
+    for (i = 0; i < 2; i++) {
+        int p;
+        ps->count[i] = 0;
+        for (p = 0; p < 65536; p++)
+            ps->count[i] += pp_ports_has(ps, i, (uint16_t)p);
+    }
+    return 0;
+}
+
+/* Host discovery (no -Pn): keeps only the targets that answer a ping. */
+static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct pp_targets *t,
+                          char *err)
+{
+    static struct pp_targets none;
+    uint8_t *up = calloc((size_t)t->count, 1);
+    int rc, wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
+
+    if (!up) {
+        snprintf(err, 256, "out of memory");
+        return -1;
+    }
+    rc = pp_scan_discover(io, &job->probe, t, up, wait);
+    if (rc < 0) {
+        free(up);
+        snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
+        return -1;
+    }
+    {
+        /* Rebuild the targets from the hosts that are up, as ranges. */
+        static struct pp_targets ex;
+        uint64_t i;
+        memset(&ex, 0, sizeof ex);
+        for (i = 0; i < t->count; i++)
+            if (!up[i]) {
+                char a[16], e2[256];
+                if (pp_targets_add(&ex, pp_ipv4_ntoa(pp_targets_at(t, i), a), e2) < 0)
+                    break; /* too many ranges of down hosts: scan them anyway */
+            }
+        (void)none;
+        if (ex.count && apply_excludes(t, &ex, err) < 0) {
+            free(up);
+            return -1;
+        }
+    }
+    free(up);
+    return 0;
+}
+
+int pp_cmd_scan(int argc, char **argv)
+{
+    enum {
+        O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
+        O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
+        O_EXCL, O_EXCLF, O_UNPRIV,
+    };
+    static const struct option opts[] = {
+        {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
+        {"notes", no_argument, NULL, O_NOTES}, {"scanflags", required_argument, NULL, O_SCANFLAGS},
+        {"top-ports", required_argument, NULL, O_TOP}, {"min-rate", required_argument, NULL, O_MINRATE},
+        {"max-rate", required_argument, NULL, O_MAXRATE}, {"max-retries", required_argument, NULL, O_RETRIES},
+        {"host-timeout", required_argument, NULL, O_HOSTTO},
+        {"max-parallelism", required_argument, NULL, O_PAR}, {"scan-delay", required_argument, NULL, O_DELAY},
+        {"initial-rtt-timeout", required_argument, NULL, O_IRTT},
+        {"min-rtt-timeout", required_argument, NULL, O_MINRTT},
+        {"max-rtt-timeout", required_argument, NULL, O_MAXRTT}, {"randomize", no_argument, NULL, O_RANDOM},
+        {"seed", required_argument, NULL, O_SEED}, {"shard", required_argument, NULL, O_SHARD},
+        {"merge", no_argument, NULL, O_MERGE}, {"exclude", required_argument, NULL, O_EXCL},
+        {"excludefile", required_argument, NULL, O_EXCLF}, {"unprivileged", no_argument, NULL, O_UNPRIV},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    static struct pp_portset ports;
+    static struct pp_targets targets, excludes;
+    struct pp_scan_job job;
+    struct pp_scan_result res;
+    struct pp_scan_report rep;
+    struct pp_scan_io io;
+    struct outputs out = {NULL, NULL, NULL, NULL, 1};
+    const char *pspec = NULL, *oN = NULL, *oG = NULL, *oX = NULL, *oJ = NULL, *oA = NULL;
+    char err[256], args[1024] = "portplex scan";
+    int c, i, tcp_kind = -1, udp = 0, explicit_raw = 0, custom = 0, no_dns = 0, top = 0, fast = 0;
+    int unpriv = 0, do_merge = 0, level = 3, rc = PP_EXIT_FAIL, have_io = 0, raw_ok = 0;
+    uint16_t scanflags = 0;
+    long v, retries = -1, host_to = -1, par = -1, delay = -1, irtt = -1, minrtt = -1, maxrtt = -1;
+    double min_rate = 0, max_rate = 0;
+    uint64_t seed = 0, shard = 0, shards = 1;
+    int have_seed = 0, randomize = 0, no_ping = 0;
+    uint64_t asked = 0;
+    uint32_t src = 0;
+
+    memset(&job, 0, sizeof job);
+    memset(&res, 0, sizeof res);
+    memset(&rep, 0, sizeof rep);
+    memset(&targets, 0, sizeof targets);
+    memset(&excludes, 0, sizeof excludes);
+    for (i = 1; i < argc; i++) {
+        size_t l = strlen(args);
+        snprintf(args + l, sizeof args - l, " %s", argv[i]);
+    }
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:nvFh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': pspec = optarg; break;
+        case 's':
+            if (strlen(optarg) != 1 || !strchr("STUAWFNX", optarg[0]))
+                return pp_cli_usage_error("scan", "unknown scan type -s%s (known: -sS -sT -sU -sA "
+                                                  "-sW -sF -sN -sX)", optarg);
+            if (optarg[0] == 'U') {
+                udp = 1;
+                break;
+            }
+            if (tcp_kind >= 0)
+                return pp_cli_usage_error("scan", "one TCP scan type at a time (-s%s after another)", optarg);
+            switch (optarg[0]) {
+            case 'S': tcp_kind = PP_SCAN_SYN; break;
+            case 'T': tcp_kind = PP_SCAN_CONNECT; break;
+            case 'A': tcp_kind = PP_SCAN_ACK; break;
+            case 'W': tcp_kind = PP_SCAN_WINDOW; break;
+            case 'F': tcp_kind = PP_SCAN_FIN; break;
+            case 'N': tcp_kind = PP_SCAN_NULL; break;
+            default: tcp_kind = PP_SCAN_XMAS; break;
+            }
+            explicit_raw = tcp_kind != PP_SCAN_CONNECT;
+            break;
+        case 'T': {
+            static const char *const names[] = {"paranoid", "sneaky", "polite", "normal",
+                                                "aggressive", "insane"};
+            for (level = 0; level < 6 && strcmp(optarg, names[level]) != 0; level++)
+                ;
+            if (level == 6) {
+                if (parse_long(optarg, 0, 5, &v) < 0)
+                    return pp_cli_usage_error("scan", "-T wants 0-5 or a template name, not '%s'", optarg);
+                level = (int)v;
+            }
+            break;
+        }
+        case 'o':
+            if (strlen(optarg) != 1 || !strchr("NGXJA", optarg[0]))
+                return pp_cli_usage_error("scan", "unknown output -o%s (known: -oN -oG -oX -oJ -oA)", optarg);
+            if (optind >= argc)
+                return pp_cli_usage_error("scan", "-o%s needs a file name", optarg);
+            switch (optarg[0]) {
+            case 'N': oN = argv[optind++]; break;
+            case 'G': oG = argv[optind++]; break;
+            case 'X': oX = argv[optind++]; break;
+            case 'J': oJ = argv[optind++]; break;
+            default: oA = argv[optind++];
+            }
+            break;
+        case 'i':
+            if (strcmp(optarg, "L") != 0 || optind >= argc)
+                return pp_cli_usage_error("scan", "-iL needs a file name");
+            if (add_file(&targets, argv[optind++], 0, err) < 0)
+                return pp_cli_usage_error("scan", "%s", err);
+            break;
+        case 'P':
+            if (strcmp(optarg, "n") != 0)
+                return pp_cli_usage_error("scan", "only -Pn is known among the -P options");
+            no_ping = 1;
+            break;
+        case 'n': no_dns = 1; break;
+        case 'v': rep.verbose++; break;
+        case 'F': fast = 1; break;
+        case O_REASON: rep.reason = 1; break;
+        case O_OPEN: rep.only_open = 1; break;
+        case O_NOTES: rep.notes = 1; break;
+        case O_SCANFLAGS:
+            if (parse_scanflags(optarg, &scanflags) < 0)
+                return pp_cli_usage_error("scan", "--scanflags wants flag names (SYN,ACK...), letters "
+                                                  "(SA) or a number, not '%s'", optarg);
+            custom = 1;
+            break;
+        case O_TOP:
+            if (parse_long(optarg, 1, 65535, &v) < 0)
+                return pp_cli_usage_error("scan", "--top-ports wants 1-65535, not '%s'", optarg);
+            top = (int)v;
+            break;
+        case O_MINRATE: case O_MAXRATE: {
+            char *end;
+            double d = strtod(optarg, &end);
+            if (!*optarg || *end || d <= 0 || d > 1e8)
+                return pp_cli_usage_error("scan", "%s wants a positive number of probes per second, not '%s'",
+                                          c == O_MINRATE ? "--min-rate" : "--max-rate", optarg);
+            if (c == O_MINRATE)
+                min_rate = d;
+            else
+                max_rate = d;
+            break;
+        }
+        case O_RETRIES:
+            if (parse_long(optarg, 0, 50, &retries) < 0)
+                return pp_cli_usage_error("scan", "--max-retries wants 0-50, not '%s'", optarg);
+            break;
+        case O_PAR:
+            if (parse_long(optarg, 1, 65536, &par) < 0)
+                return pp_cli_usage_error("scan", "--max-parallelism wants 1-65536, not '%s'", optarg);
+            break;
+        case O_HOSTTO: case O_DELAY: case O_IRTT: case O_MINRTT: case O_MAXRTT:
+            v = parse_time(optarg);
+            if (v < 0)
+                return pp_cli_usage_error("scan", "--%s wants a time like 500ms, 2s, 1m, not '%s'",
+                                          c == O_HOSTTO ? "host-timeout" : c == O_DELAY ? "scan-delay"
+                                          : c == O_IRTT ? "initial-rtt-timeout"
+                                          : c == O_MINRTT ? "min-rtt-timeout" : "max-rtt-timeout",
+                                          optarg);
+            if (c == O_HOSTTO) host_to = v;
+            else if (c == O_DELAY) delay = v;
+            else if (c == O_IRTT) irtt = v;
+            else if (c == O_MINRTT) minrtt = v;
+            else maxrtt = v;
+            break;
+        case O_RANDOM: randomize = 1; break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            seed = strtoull(optarg, &end, 0);
+            if (!*optarg || *end || errno)
+                return pp_cli_usage_error("scan", "--seed wants a number, not '%s'", optarg);
+            have_seed = 1;
+            break;
+        }
+        case O_SHARD: {
+            unsigned long long a, b;
+            char x;
+            if (sscanf(optarg, "%llu/%llu%c", &a, &b, &x) != 2 || b < 1 || a < 1 || a > b || b > 1000000)
+                return pp_cli_usage_error("scan", "--shard wants I/N with 1 <= I <= N, not '%s'", optarg);
+            shard = a - 1;
+            shards = b;
+            break;
+        }
+        case O_MERGE: do_merge = 1; break;
+        case O_EXCL:
+            if (add_target(&excludes, optarg, 1, err) < 0)
+                return pp_cli_usage_error("scan", "--exclude: %s", err);
+            break;
+        case O_EXCLF:
+            if (add_file(&excludes, optarg, 1, err) < 0)
+                return pp_cli_usage_error("scan", "--excludefile: %s", err);
+            break;
+        case O_UNPRIV: unpriv = 1; break;
+        case 'h': pp_cmd_scan_usage(stdout); return PP_EXIT_OK;
+        case ':': return pp_cli_usage_error("scan", "option '%s' needs a value", argv[optind - 1]);
+        default: return pp_cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    rep.tcp = rep.udp = 0;
+    if (do_merge) {
+        if (optind == argc)
+            return pp_cli_usage_error("scan", "--merge needs the -oJ files of the shards");
+        if (merge(argc - optind, argv + optind, &res, &targets, &ports, &rep.tcp, &rep.udp, err) < 0 ||
+            open_outputs(&out, oN, oG, oX, oJ, oA, err) < 0) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            goto done;
+        }
+        if (out.json)
+            pp_scan_json_begin(out.json, &rep);
+        for (c = 0; (uint64_t)c < res.nhosts; c++) {
+            int k;
+            for (k = 0; out.json && res.hosts[c].state && k < res.nports; k++)
+                if (res.hosts[c].state[k])
+                    pp_scan_json_port(out.json, res.hosts[c].addr, k >= res.ntcp, res.port_of[k],
+                                      res.hosts[c].state[k], res.hosts[c].reason[k], res.hosts[c].ttl[k]);
+        }
+        tcp_kind = PP_SCAN_SYN;
+        goto report;
+    }
+    for (; optind < argc; optind++)
+        if (add_target(&targets, argv[optind], no_dns, err) < 0)
+            return pp_cli_usage_error("scan", "%s", err);
+    if (targets.count == 0)
+        return pp_cli_usage_error("scan", "no target given");
+    if (excludes.count && apply_excludes(&targets, &excludes, err) < 0)
+        return pp_cli_usage_error("scan", "%s", err);
+    if (targets.count == 0)
+        return pp_cli_usage_error("scan", "every target is excluded");
+    if (targets.count > MAX_HOSTS)
+        return pp_cli_usage_error("scan", "%llu targets is more than one run scans (%d); split with "
+                                          "--shard or smaller ranges",
+                                  (unsigned long long)targets.count, MAX_HOSTS);
+    if (custom) {
+        if (tcp_kind >= 0 && tcp_kind != PP_SCAN_SYN)
+            ; /* --scanflags with a base type: read answers like that type */
+        else
+            tcp_kind = PP_SCAN_CUSTOM;
+        explicit_raw = 1;
+    }
+    /* Ports: -p, -F or --top-ports; unprefixed ports go to every protocol scanned. */
+    {
+        int want_tcp = tcp_kind >= 0 || !udp;
+        if ((fast || top) && pspec)
+            return pp_cli_usage_error("scan", "-p and -F/--top-ports do not mix");
+        if (fast || top) {
+            int proto;
+            memset(&ports, 0, sizeof ports);
+            for (proto = 0; proto < 2; proto++) {
+                const uint16_t *list;
+                size_t n = pp_scan_top_ports(proto, (size_t)(top ? top : 100), &list), k;
+                if (!(proto ? udp : want_tcp))
+                    continue;
+                for (k = 0; k < n; k++)
+                    if (!pp_ports_has(&ports, proto, list[k])) {
+                        ports.bits[proto][list[k] >> 6] |= 1ull << (list[k] & 63);
+                        ports.count[proto]++;
+                    }
+            }
+        } else {
+            if (!pspec)
+                pspec = "1-1024";
+            if (pp_ports_parse(pspec, want_tcp ? PP_PROTO_TCP_SET : PP_PROTO_UDP_SET, &ports, err) < 0)
+                return pp_cli_usage_error("scan", "%s", err);
+            if (want_tcp && udp && !strchr(pspec, ':')) {
+                memcpy(ports.bits[1], ports.bits[0], sizeof ports.bits[0]);
+                ports.count[1] = ports.count[0];
+            }
+        }
+        if (!udp && ports.count[1])
+            return pp_cli_usage_error("scan", "UDP ports (U:) need -sU");
+        if (!want_tcp && ports.count[0])
+            return pp_cli_usage_error("scan", "TCP ports (T:) need a TCP scan type (-sS, -sT...)");
+        rep.tcp = want_tcp && ports.count[0];
+        rep.udp = udp && ports.count[1];
+        if (!rep.tcp && !rep.udp)
+            return pp_cli_usage_error("scan", "no ports to scan");
+    }
+    /* Raw sockets if we may; else the kernel-socket scans. */
+    if (!unpriv && (rep.udp || tcp_kind != PP_SCAN_CONNECT)) {
+        int e = pp_scan_io_kernel(&io, pp_targets_at(&targets, 0), &src, err);
+        if (e == 0) {
+            raw_ok = have_io = 1;
+            pp_scan_drop_privileges();
+        } else if (e != -EPERM && e != -EACCES) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            return PP_EXIT_FAIL;
+        }
+    }
+    if (tcp_kind < 0)
+        tcp_kind = raw_ok ? PP_SCAN_SYN : PP_SCAN_CONNECT;
+    if (!raw_ok && explicit_raw) {
+        if (tcp_kind == PP_SCAN_SYN && !custom) {
+            fprintf(stderr, "portplex scan: no raw-socket privilege (root or CAP_NET_RAW) for -sS; "
+                            "doing a connect scan (-sT) instead\n");
+            tcp_kind = PP_SCAN_CONNECT;
+        } else {
+            fprintf(stderr, "portplex scan: the %s scan needs raw sockets: run as root or with "
+                            "CAP_NET_RAW\n", custom ? "--scanflags" : pp_scan_kind_xml((enum pp_scan_kind)tcp_kind));
+            return PP_EXIT_FAIL;
+        }
+    }
+    if (!raw_ok && rep.udp && !unpriv)
+        fprintf(stderr, "portplex scan: no raw-socket privilege: UDP scan with kernel sockets "
+                        "(no ICMP rate-limit handling)\n");
+    if (raw_ok && tcp_kind == PP_SCAN_CONNECT && rep.tcp && rep.udp) {
+        /* -sT -sU as root: connect for TCP, raw for UDP would need two
+         * runs; keep it simple and scan both with kernel sockets. */
+        io.close(io.ctx);
+        have_io = raw_ok = 0;
+    }
+    if (open_outputs(&out, oN, oG, oX, oJ, oA, err) < 0) {
+        fprintf(stderr, "portplex scan: %s\n", err);
+        goto done;
+    }
+    /* The job. */
+    pp_scan_timing_template(level, &job.timing);
+    if (retries >= 0) job.timing.max_retries = (int)retries;
+    if (par > 0) job.timing.max_parallel = (int)par;
+    if (delay >= 0) job.timing.scan_delay_ms = (int)delay;
+    if (irtt >= 0) job.timing.initial_rtt_ms = (int)irtt;
+    if (minrtt >= 0) job.timing.min_rtt_ms = (int)minrtt;
+    if (maxrtt >= 0) job.timing.max_rtt_ms = (int)maxrtt;
+    if (host_to >= 0) job.timing.host_timeout_ms = host_to;
+    job.timing.min_rate = min_rate;
+    job.timing.max_rate = max_rate;
+    if (min_rate > 0 && max_rate > 0 && min_rate > max_rate) {
+        pp_cli_usage_error("scan", "--min-rate is above --max-rate");
+        rc = PP_EXIT_USAGE;
+        goto done;
+    }
+    if (!have_seed && getrandom(&seed, sizeof seed, 0) != sizeof seed)
+        seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+    job.targets = &targets;
+    job.ports = &ports;
+    job.tcp = rep.tcp;
+    job.udp = rep.udp;
+    job.randomize = randomize;
+    job.seed = seed;
+    job.shard = shard;
+    job.shards = shards;
+    job.on_port = on_port;
+    job.arg = &out;
+    job.progress = isatty(STDERR_FILENO) && out.screen;
+    rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
+    rep.args = args;
+    rep.start = time(NULL);
+    if (out.json)
+        pp_scan_json_begin(out.json, &rep);
+    if (out.screen)
+        printf("Starting portplex scan %s at %s", pp_version(), ctime(&rep.start));
+    if (raw_ok) {
+        struct pp_sipkey k;
+        pp_sipkey_random(&k);
+        job.io = &io;
+        job.probe.key = k;
+        job.probe.src = src;
+        job.probe.sport_base = (uint16_t)(40000 + (k.k0 % 20000));
+        job.probe.kind = (enum pp_scan_kind)(tcp_kind == PP_SCAN_CONNECT ? PP_SCAN_SYN : tcp_kind);
+        job.probe.tcp_flags = custom ? scanflags : pp_scan_kind_flags(job.probe.kind);
+        if (!job.tcp)
+            job.probe.kind = PP_SCAN_UDP;
+        asked = targets.count;
+        if (!no_ping && discover_hosts(&io, &job, &targets, err) < 0) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            goto done;
+        }
+        rep.down_hosts = asked - targets.count;
+        if (targets.count == 0) {
+            if (out.screen)
+                printf("Note: Host seems down. If it is really up, but blocking our ping probes, "
+                       "try -Pn\nportplex done: %llu IP address%s (0 hosts up) scanned\n",
+                       (unsigned long long)asked, asked == 1 ? "" : "es");
+            rc = PP_EXIT_OK;
+            goto done;
+        }
+        if (pp_scan_run(&job, &res, err) < 0) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            goto done;
+        }
+    } else {
+        if (job.timing.max_parallel > 1024)
+            job.timing.max_parallel = 256; /* descriptors, not packets */
+        if (pp_scan_connect_run(&job, &res, err) < 0) {
+            fprintf(stderr, "portplex scan: %s\n", err);
+            goto done;
+        }
+    }
+report:
+    rep.res = &res;
+    rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
+    if (!rep.args)
+        rep.args = args;
+    rep.end = time(NULL);
+    if (out.screen)
+        pp_scan_write_normal(stdout, &rep);
+    if (out.normal)
+        pp_scan_write_normal(out.normal, &rep);
+    if (out.grep)
+        pp_scan_write_grepable(out.grep, &rep);
+    if (out.xml)
+        pp_scan_write_xml(out.xml, &rep);
+    if (out.json)
+        pp_scan_json_end(out.json, &rep);
+    rc = PP_EXIT_OK;
+done:
+    close_out(out.normal);
+    close_out(out.grep);
+    close_out(out.xml);
+    close_out(out.json);
+    if (have_io)
+        io.close(io.ctx);
+    pp_scan_result_free(&res);
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* cmd_stack.c - `portplex stack`: a user-space host on a TUN device.  The
+ * kernel side of the device gets --peer; portplex answers as --addr, serves
+ * what --serve names, and on SIGINT/SIGTERM closes, removes the device and
+ * prints its counters. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "portplex/tun.h"
+#include "portplex/socket.h"
+#include "portplex/stack.h"
+#include "services.h"
+#include "portplex/wire/ipv4.h"
+
+#define MAX_SERVICES 16
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+void pp_cmd_stack_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: portplex stack --tun IF --addr A.B.C.D/PREFIX [--peer A.B.C.D] [--mtu N]\n"
+            "                      [--serve SERVICE:PORT]... [--pcap FILE] [--trace]\n\n"
+            "Runs a user-space IPv4 host on a new TUN device IF (needs root or\n"
+            "CAP_NET_ADMIN).  The kernel's side of IF gets --peer (default: the first\n"
+            "host address of the prefix); portplex answers as --addr: ping, its\n"
+            "services, RST for closed TCP ports, ICMP port unreachable for closed UDP ports.\n"
+            "Runs until SIGINT or SIGTERM, then removes IF and prints its counters.\n\n"
+            "  --serve udp-echo:PORT   echo every datagram back (RFC 862)\n"
+            "  --serve tcp-echo:PORT   echo every byte back, one thread per connection\n"
+            "  --serve discard:PORT    swallow datagrams and streams, UDP and TCP (RFC 863)\n"
+            "  --serve dns:PORT:ADDR   answer every DNS A query with ADDR (a tiny responder)\n"
+            "  --serve hello:PORT      a one-page HTTP/1.0 responder: who you are, which socket\n"
+            "  --serve http:PORT:DIR   the static web server on DIR (as 'portplex httpd')\n"
+            "  --mtu N                 68-65535, default 1500\n"
+            "  --pcap FILE             record every packet in and out (tshark reads it)\n"
+            "  --trace                 one line per demultiplexing decision on stderr\n\n"
+            "The device uses segmentation offload both ways: the kernel may hand over up\n"
+            "to 64 KiB of a TCP stream in one packet and our TCP may send as much for the\n"
+            "kernel to cut into segments (the pcap shows them so).  PP_TUN_OFFLOAD=0 in the\n"
+            "environment turns both off, PP_TUN_TSO=0 only the sending side.\n");
+}
+
+/* Parses "A.B.C.D/P". */
+static int parse_prefix(const char *s, uint32_t *addr, int *prefix)
+{
+    char buf[32], *slash, *end;
+    long p;
+
+    if (strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    slash = strchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    if (pp_ipv4_aton(buf, addr) < 0)
+        return -1;
+    p = strtol(slash + 1, &end, 10);
+    if (!slash[1] || *end || p < 1 || p > 32)
+        return -1;
+    *prefix = (int)p;
+    return 0;
+}
+
+int pp_cmd_stack(int argc, char **argv)
+{
+    return pp_cli_stack_main(argc, argv, NULL);
+}
+
+int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
+{
+    static const struct option opts[] = {
+        {"tun", required_argument, NULL, 't'},  {"addr", required_argument, NULL, 'a'},
+        {"peer", required_argument, NULL, 'p'}, {"mtu", required_argument, NULL, 'm'},
+        {"serve", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'w'},
+        {"trace", no_argument, NULL, 'T'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *ifname = NULL, *pcap = NULL;
+    uint32_t addr = 0, peer = 0, mask;
+    int started = 0;
+    int prefix = 0, have_addr = 0, have_peer = 0, trace = 0, c, i, nsvc = 0, rc = PP_EXIT_FAIL;
+    long mtu = 1500;
+    char err[256], a[16], b[16], *end;
+    struct pp_service svc[MAX_SERVICES];
+    struct pp_stack_config cfg;
+    struct pp_stack *st = NULL;
+    struct pp_tun *tun = NULL;
+    struct sigaction sa;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': ifname = optarg; break;
+        case 'a':
+            if (parse_prefix(optarg, &addr, &prefix) < 0)
+                return pp_cli_usage_error("stack", "--addr wants A.B.C.D/PREFIX (prefix 1-32), "
+                                                   "not '%s'", optarg);
+            have_addr = 1;
+            break;
+        case 'p':
+            if (pp_ipv4_aton(optarg, &peer) < 0)
+                return pp_cli_usage_error("stack", "--peer wants an IPv4 address, not '%s'", optarg);
+            have_peer = 1;
+            break;
+        case 'm':
+            errno = 0;
+            mtu = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || mtu < 68 || mtu > 65535)
+                return pp_cli_usage_error("stack", "--mtu must be 68-65535, not '%s'", optarg);
+            break;
+        case 's':
+            if (nsvc == MAX_SERVICES)
+                return pp_cli_usage_error("stack", "at most %d --serve options", MAX_SERVICES);
+            if (pp_service_parse(optarg, &svc[nsvc], err) < 0)
+                return pp_cli_usage_error("stack", "%s", err);
+            nsvc++;
+            break;
+        case 'w': pcap = optarg; break;
+        case 'T': trace = 1; break;
+        case 'h': pp_cmd_stack_usage(stdout); return PP_EXIT_OK;
+        case ':': return pp_cli_usage_error("stack", "option '%s' needs a value", argv[optind - 1]);
+        default: return pp_cli_usage_error("stack", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return pp_cli_usage_error("stack", "unexpected argument '%s'", argv[optind]);
+    if (extra) {
+        if (nsvc == MAX_SERVICES)
+            return pp_cli_usage_error("stack", "at most %d --serve options", MAX_SERVICES);
+        svc[nsvc++] = *extra;
+    }
+    if (!ifname)
+        return pp_cli_usage_error("stack", "--tun IF is required");
+    if (strlen(ifname) < 1 || strlen(ifname) > 15 || strpbrk(ifname, "/ \t\n:"))
+        return pp_cli_usage_error("stack", "'%s' is not a valid interface name (1-15 characters, "
+                                           "no '/', ':' or space)", ifname);
+    if (!have_addr)
+        return pp_cli_usage_error("stack", "--addr A.B.C.D/PREFIX is required");
+    mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+    if (prefix > 30 && prefix != 31)
+        return pp_cli_usage_error("stack", "prefix /%d leaves no address for the kernel's side",
+                                  prefix);
+    if (prefix <= 30 && ((addr & ~mask) == 0 || (addr & ~mask) == ~mask))
+        return pp_cli_usage_error("stack", "%s is the network or broadcast address of /%d",
+                                  pp_ipv4_ntoa(addr, a), prefix);
+    if (!have_peer)
+        peer = prefix == 31 ? (addr ^ 1) : (addr & mask) + 1;
+    if (peer == addr)
+        peer = (addr & mask) + 2;
+    if ((peer & mask) != (addr & mask) || peer == addr)
+        return pp_cli_usage_error("stack", "--peer %s is not another address in %s/%d",
+                                  pp_ipv4_ntoa(peer, a), pp_ipv4_ntoa(addr & mask, b), prefix);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.addr = addr;
+    cfg.prefix_len = (uint8_t)prefix;
+    cfg.mtu = (uint16_t)mtu;
+    cfg.name = ifname;
+    st = pp_stack_new(&cfg);
+    if (!st) {
+        fprintf(stderr, "portplex stack: cannot create the stack\n");
+        return PP_EXIT_FAIL;
+    }
+    if (pcap && pp_stack_pcap_open(st, pcap, err) < 0) {
+        fprintf(stderr, "portplex stack: %s\n", err);
+        goto out;
+    }
+    tun = pp_tun_open(ifname, peer, (uint8_t)prefix, (uint16_t)mtu, err);
+    if (!tun) {
+        fprintf(stderr, "portplex stack: %s\n", err);
+        goto out;
+    }
+    pp_stack_attach(st, pp_tun_link(tun));
+    if (trace)
+        pp_stack_trace_to(st, stderr);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    for (i = 0; i < nsvc; i++) {
+        int e = pp_service_start(&svc[i], st, &stop_flag);
+        started = i + 1;
+        if (e < 0) {
+            fprintf(stderr, "portplex stack: %s on port %u: %s\n", pp_service_name(&svc[i]),
+                    svc[i].port, strerror(-e));
+            stop_flag = 1;
+            goto out;
+        }
+    }
+    printf("portplex stack: %s is up: kernel side %s, portplex %s/%d, MTU %ld\n", ifname,
+           pp_ipv4_ntoa(peer, a), pp_ipv4_ntoa(addr, b), prefix, mtu);
+    for (i = 0; i < nsvc; i++)
+        printf("  serving %s on %s port %u\n", pp_service_name(&svc[i]),
+               svc[i].kind == PP_SVC_UDP_ECHO || svc[i].kind == PP_SVC_DNS ? "udp"
+               : svc[i].kind == PP_SVC_DISCARD                            ? "udp+tcp"
+                                                                          : "tcp",
+               svc[i].port);
+    fflush(stdout);
+    if (pp_tun_run(tun, st, &stop_flag) < 0)
+        fprintf(stderr, "portplex stack: reading %s failed\n", ifname);
+    else
+        rc = PP_EXIT_OK;
+out:
+    stop_flag = 1;
+    for (i = 0; i < started; i++)
+        pp_service_join(&svc[i]);
+    if (st) {
+        struct pp_tun_stats ts;
+        memset(&ts, 0, sizeof ts);
+        pp_stack_attach(st, NULL);
+        if (tun)
+            pp_tun_get_stats(tun, &ts);
+        pp_tun_close(tun);
+        if (tun) {
+            printf("portplex stack: %s: %llu packets read, %llu of them unsegmented TCP "
+                   "(receive offload %s), the largest %llu bytes; %llu large TCP packets "
+                   "sent for the kernel to segment\n",
+                   ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest,
+                   ts.sent_tso);
+            for (i = 0; i < started; i++)
+                printf("portplex stack: %s on port %u: %llu received (%llu bytes)\n",
+                       pp_service_name(&svc[i]), svc[i].port, svc[i].handled, svc[i].bytes);
+            printf("portplex stack: %s removed; counters:\n", ifname);
+            pp_stack_print_counters(st, stdout);
+        }
+        pp_stack_free(st);
+    }
+    return rc;
+}

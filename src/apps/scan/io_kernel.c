@@ -1,0 +1,191 @@
+/* io_kernel.c - scanner I/O on the kernel: a raw socket (IP_HDRINCL) to
+ * send our own packets and libpcap (TPACKET ring on the "any" device, with
+ * a BPF filter) to receive answers. */
+#include "io.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "portplex/wire/bytes.h"
+
+struct kio {
+    int raw;
+    pcap_t *pc;
+    int dlt, pfd;
+};
+
+static int k_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+    struct kio *k = ctx;
+    struct sockaddr_in to;
+
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    memcpy(&to.sin_addr, pkt + 16, 4);
+    if (sendto(k->raw, pkt, len, 0, (struct sockaddr *)&to, sizeof to) < 0)
+        return errno == ENOBUFS || errno == EAGAIN ? -ENOBUFS : -errno;
+    return 0;
+}
+
+/* The IPv4 packet inside a cooked-capture frame, or NULL (outgoing copies,
+ * other protocols). */
+static const uint8_t *ip_of(const struct kio *k, const uint8_t *f, uint32_t caplen, size_t *len)
+{
+    size_t hl;
+    uint16_t proto;
+    int outgoing;
+
+    if (k->dlt == DLT_LINUX_SLL) {
+        if (caplen < 16)
+            return NULL;
+        outgoing = pp_get16(f) == 4; /* PACKET_OUTGOING */
+        proto = pp_get16(f + 14);
+        hl = 16;
+    } else if (k->dlt == DLT_LINUX_SLL2) {
+        if (caplen < 20)
+            return NULL;
+        proto = pp_get16(f);
+        outgoing = f[10] == 4;
+        hl = 20;
+    } else {
+        return NULL;
+    }
+    if (outgoing || proto != 0x0800)
+        return NULL;
+    *len = caplen - hl;
+    return f + hl;
+}
+
+static int k_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
+{
+    struct kio *k = ctx;
+    int waited = 0;
+
+    for (;;) {
+        struct pcap_pkthdr *hdr;
+        const u_char *data;
+        int rc = pcap_next_ex(k->pc, &hdr, &data);
+        if (rc == 1) {
+            size_t n;
+            const uint8_t *ip = ip_of(k, data, hdr->caplen, &n);
+            if (!ip)
+                continue;
+            if (n > cap)
+                n = cap;
+            memcpy(buf, ip, n);
+            return (int)n;
+        }
+        if (rc < 0)
+            return -EIO;
+        if (waited || timeout_ms <= 0)
+            return 0;
+        {
+            struct pollfd p = {k->pfd, POLLIN, 0};
+            if (poll(&p, 1, timeout_ms) <= 0)
+                return 0;
+        }
+        waited = 1;
+    }
+}
+
+static void k_close(void *ctx)
+{
+    struct kio *k = ctx;
+    if (!k)
+        return;
+    if (k->pc)
+        pcap_close(k->pc);
+    if (k->raw >= 0)
+        close(k->raw);
+    free(k);
+}
+
+int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *src, char *err)
+{
+    struct kio *k = calloc(1, sizeof *k);
+    char ebuf[PCAP_ERRBUF_SIZE], filter[128], a[INET_ADDRSTRLEN];
+    struct bpf_program prog;
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    int u, e;
+
+    if (!k) {
+        snprintf(err, 256, "out of memory");
+        return -ENOMEM;
+    }
+    k->raw = -1;
+    /* Our source address: the one the kernel's routing picks for the target. */
+    u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(9);
+    sin.sin_addr.s_addr = htonl(first_target);
+    if (u < 0 || connect(u, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+        getsockname(u, (struct sockaddr *)&sin, &sl) < 0) {
+        e = errno;
+        snprintf(err, 256, "no route to the target: %s", strerror(e));
+        if (u >= 0)
+            close(u);
+        k_close(k);
+        return -e;
+    }
+    close(u);
+    *src = ntohl(sin.sin_addr.s_addr);
+    k->raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+    if (k->raw < 0) {
+        e = errno;
+        snprintf(err, 256, "raw socket: %s", strerror(e));
+        k_close(k);
+        return -e;
+    }
+    k->pc = pcap_create("any", ebuf);
+    if (!k->pc || pcap_set_snaplen(k->pc, 256) || pcap_set_immediate_mode(k->pc, 1) ||
+        pcap_set_buffer_size(k->pc, 16 << 20) || pcap_activate(k->pc) < 0) {
+        snprintf(err, 256, "libpcap on any: %.200s", k->pc ? pcap_geterr(k->pc) : ebuf);
+        k_close(k);
+        return -EPERM;
+    }
+    k->dlt = pcap_datalink(k->pc);
+    snprintf(filter, sizeof filter, "ip dst host %s and (tcp or udp or icmp)",
+             inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a));
+    if (pcap_compile(k->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+        pcap_setfilter(k->pc, &prog) < 0) {
+        snprintf(err, 256, "libpcap filter: %.200s", pcap_geterr(k->pc));
+        k_close(k);
+        return -EINVAL;
+    }
+    pcap_freecode(&prog);
+    if (pcap_setnonblock(k->pc, 1, ebuf) < 0 || (k->pfd = pcap_get_selectable_fd(k->pc)) < 0) {
+        snprintf(err, 256, "libpcap: cannot poll the capture");
+        k_close(k);
+        return -EINVAL;
+    }
+    io->ctx = k;
+    io->send = k_send;
+    io->recv = k_recv;
+    io->close = k_close;
+    return 0;
+}
+
+int pp_scan_drop_privileges(void)
+{
+    cap_t none = cap_init(); /* an empty set */
+    int rc;
+
+    if (!none)
+        return -1;
+    rc = cap_set_proc(none);
+    cap_free(none);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    return rc;
+}

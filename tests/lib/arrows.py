@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""arrows.py SRC_DIR - the include graph against docs/architecture.md.
+
+Each file's #include "..." lines become arrows between the parts of the
+code; an arrow the architecture does not allow fails, unless it is one of
+the KNOWN arrows still to be removed (issue "The core as an engine", part 1
+and 2), each named with the file that makes it.  A KNOWN arrow that no longer
+exists also fails, so the list only shrinks.  Folders must form no cycle
+once the known arrows are set aside."""
+import os
+import re
+import sys
+
+# Public headers belong to the part that implements them.
+PUBLIC = {
+    'portplex/export.h': 'iface', 'portplex/link.h': 'iface',
+    'portplex/demux.h': 'demux', 'portplex/htable.h': 'demux', 'portplex/siphash.h': 'demux',
+    'portplex/vwire.h': 'link', 'portplex/tun.h': 'link',
+    'portplex/stack.h': 'api', 'portplex/socket.h': 'api', 'portplex/portplex.h': 'api',
+}
+# Who may include whom (docs/architecture.md, "Parts and arrows").
+ALLOWED = {
+    'wire': {'iface'},
+    'demux': {'iface'},
+    'link': {'iface', 'wire'},
+    'stack': {'iface', 'wire', 'demux'},
+    'tcp': {'iface', 'wire', 'demux', 'stack'},
+    'api': {'iface', 'wire', 'demux', 'stack', 'tcp'},
+    'packetdrill': {'iface', 'wire', 'api', 'link'},
+    'apps': {'iface', 'wire', 'demux', 'link', 'api'},
+    'top': {'iface', 'api'},
+}
+# Arrows that break the rules today: (from-file, included header).
+KNOWN = {
+    # stack -> tcp: IP and ICMP name TCP's functions instead of a protocol table.
+    ('stack/icmp.c', 'tcp/tcp_internal.h'),
+    # stack -> api: the stack's own entry points are declared in the public headers.
+    ('stack/stack_internal.h', 'portplex/stack.h'),
+    ('stack/stack.c', 'portplex/socket.h'),
+    ('stack/fault.c', 'portplex/stack.h'),
+    # link -> stack: the TUN and vwire drivers feed the stack themselves.
+    ('link/tun.c', 'portplex/stack.h'),
+    ('link/vwire.c', 'portplex/stack.h'),
+    ('link/vwire.c', 'stack/pbuf.h'),
+}
+
+
+def part_of(path):
+    parts = path.split('/')
+    if parts[0] == 'apps':
+        return 'apps'
+    return parts[0] if len(parts) > 1 else 'top'
+
+
+def target_of(inc, here):
+    if inc.startswith('portplex/wire/'):
+        return 'wire'
+    if inc in PUBLIC:
+        return PUBLIC[inc]
+    if '/' not in inc:
+        return here
+    top = inc.split('/')[0]
+    if here == 'apps' and top in ('scan', 'http', 'cli'):
+        return 'apps'
+    return top
+
+
+def main():
+    src = sys.argv[1]
+    seen, bad, edges = set(), [], {}
+    for root, _, files in os.walk(src):
+        for f in sorted(files):
+            if not f.endswith(('.c', '.h')):
+                continue
+            rel = os.path.relpath(os.path.join(root, f), src)
+            here = part_of(rel)
+            with open(os.path.join(root, f), encoding='utf-8') as fh:
+                for inc in re.findall(r'^\s*#\s*include\s+"([^"]+)"', fh.read(), re.M):
+                    to = target_of(inc, here)
+                    if to == here:
+                        continue
+                    if (rel, inc) in KNOWN:
+                        seen.add((rel, inc))
+                        continue
+                    if to not in ALLOWED.get(here, set()):
+                        bad.append(f'{rel}: includes "{inc}" ({here} -> {to} is not an allowed arrow)')
+                    edges.setdefault(here, set()).add(to)
+    for k in sorted(KNOWN - seen):
+        bad.append(f'known arrow {k[0]} -> "{k[1]}" is gone: remove it from KNOWN')
+
+    # No cycle between parts (depth-first search).
+    state = {}
+
+    def visit(n, trail):
+        state[n] = 1
+        for m in sorted(edges.get(n, ())):
+            if state.get(m) == 1:
+                bad.append('cycle: ' + ' -> '.join(trail + [n, m]))
+            elif not state.get(m):
+                visit(m, trail + [n])
+        state[n] = 2
+
+    for n in sorted(edges):
+        if not state.get(n):
+            visit(n, [])
+    for b in bad:
+        print(b)
+    if not bad:
+        print(f'include graph: {sum(len(v) for v in edges.values())} arrows between parts, all allowed, '
+              f'no cycle; {len(KNOWN)} known arrows still to remove')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
