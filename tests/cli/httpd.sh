@@ -46,8 +46,39 @@ usage 2 "timeout must be" --root / --timeout x
 usage 2 "unknown option" --root / --frobnicate
 usage 2 "--stack wants" --root / --stack foo
 usage 1 "cannot serve" --root /nonexistent/dir
-usage 1 "not an IPv4 or IPv6 address" --root / --listen bogus:80
-usage 1 "port '99999' is not 0-65535" --root / --listen 127.0.0.1:99999
+usage 2 "not an IPv4 or IPv6 address" --root / --listen bogus:80
+usage 2 "port '99999' is not 0-65535" --root / --listen 127.0.0.1:99999
+usage 2 "port '99999' is not 0-65535" --root / --listen 99999
+usage 2 "is not a directory" --root /etc/hostname
+usage 2 "wants 'NAME: VALUE'" --root / --header NoColon
+usage 2 "names a header the server sets itself" --root / --header 'Content-Length: 1'
+usage 2 "is not an HTTP token" --root / --header 'Bad Name: x'
+usage 2 "--index wants a file name" --root / --index ../x
+usage 2 "needs a value" --root / --cache-control
+
+echo "== --index (in order), --header, --cache-control"
+mkdir -p "$T/opts/d" "$T/opts/e"
+echo start >"$T/opts/d/start.htm"
+echo index >"$T/opts/d/index.html"
+echo only-index >"$T/opts/e/index.html"
+start_server "$T/opts.out" --root "$T/opts" --listen 127.0.0.1:0 --index start.htm --index index.html \
+    --header 'X-Frame-Options: DENY' --header 'X-Test:  two words' --cache-control 'max-age=60'
+[ "$(curl -s "http://127.0.0.1:$PORT/d/")" = start ] || fail "--index: the first name is not served first"
+[ "$(curl -s "http://127.0.0.1:$PORT/e/")" = only-index ] || fail "--index: the second name is not tried"
+hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/d/start.htm")
+grep -q $'^X-Frame-Options: DENY\r$' <<<"$hdrs" || fail "--header missing: $hdrs"
+grep -q $'^X-Test: two words\r$' <<<"$hdrs" || fail "--header value not as given: $hdrs"
+grep -q $'^Cache-Control: max-age=60\r$' <<<"$hdrs" || fail "--cache-control missing on 200: $hdrs"
+etag=$(sed -n 's/^ETag: \(.*\)\r$/\1/p' <<<"$hdrs")
+hdrs=$(curl -s -D - -o /dev/null -H "If-None-Match: $etag" "http://127.0.0.1:$PORT/d/start.htm")
+grep -q '^HTTP/1.1 304' <<<"$hdrs" && grep -q '^Cache-Control: max-age=60' <<<"$hdrs" \
+    || fail "--cache-control missing on 304: $hdrs"
+hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/missing")
+grep -q '^HTTP/1.1 404' <<<"$hdrs" && ! grep -q '^Cache-Control' <<<"$hdrs" \
+    || fail "a 404 carries Cache-Control: $hdrs"
+kill -TERM $SPID
+wait $SPID
+echo "ok: index files tried in order; added headers and Cache-Control where they belong"
 
 echo "== the suite"
 $PY "$SUITE" make-root "$T" || fail "fixture"

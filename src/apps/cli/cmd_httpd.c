@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,7 +29,8 @@ void pp_cmd_httpd_usage(FILE *f)
     fprintf(f,
             "usage: portplex httpd --root DIR [--listen [ADDR:]PORT] [--max-conns N]\n"
             "                      [--timeout S] [--grace S] [--log FILE|-] [--no-listing]\n"
-            "                      [--follow-symlinks] [--no-cache]\n"
+            "                      [--follow-symlinks] [--no-cache] [--index NAME]...\n"
+            "                      [--header 'NAME: VALUE']... [--cache-control VALUE]\n"
             "                      [--stack kernel|tun:IF:ADDR/PREFIX]\n\n"
             "Serves the files under DIR over HTTP/1.1 (GET and HEAD, keep-alive and\n"
             "pipelining, single byte ranges, ETag and Last-Modified conditionals,\n"
@@ -45,10 +48,76 @@ void pp_cmd_httpd_usage(FILE *f)
             "  --follow-symlinks   serve symlinks that point outside DIR (refused by default)\n"
             "  --no-cache          files up to 16 KiB are cached for 1 s by default (a change\n"
             "                      shows within a second); this turns that off\n"
+            "  --index NAME        a directory's index file; repeat to try several in order\n"
+            "                      (default index.html)\n"
+            "  --header 'N: V'     a header line added to every response (repeatable; not\n"
+            "                      the ones that frame a response, such as Content-Length)\n"
+            "  --cache-control V   Cache-Control of 200, 206 and 304 responses, e.g.\n"
+            "                      'max-age=3600' or 'no-cache'\n"
             "  --stack kernel      the kernel's sockets (default)\n"
             "  --stack tun:IF:ADDR/PREFIX\n"
             "                      portplex's own stack on a new TUN device IF (root), as\n"
             "                      'portplex stack --tun IF --addr ADDR/PREFIX --serve http:...'\n");
+}
+
+#define MAX_INDEX 16
+#define HEADERS_MAX 4096
+
+/* RFC 9110 5.6.2: a token character (what a header name is made of). */
+static int tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* A header value: visible characters, spaces and tabs (RFC 9110 5.5), and
+ * never a CR or LF, which would let an option split the response. */
+static int field_value_ok(const char *v)
+{
+    for (; *v; v++)
+        if ((unsigned char)*v < 0x20 ? *v != '\t' : *v == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Appends "NAME: VALUE" from --header to buf as a CRLF-ended line; 0, or -1
+ * with the reason in why. */
+static int add_header_opt(char *buf, size_t *len, const char *arg, const char **why)
+{
+    static const char *const framing[] = {"content-length", "transfer-encoding", "connection",
+                                          "keep-alive", "content-range", "date", "server"};
+    const char *colon = strchr(arg, ':'), *v;
+    size_t i, nl;
+    int n;
+
+    if (!colon || colon == arg) {
+        *why = "wants 'NAME: VALUE'";
+        return -1;
+    }
+    for (i = 0; arg + i < colon; i++)
+        if (!tchar((unsigned char)arg[i])) {
+            *why = "has a name that is not an HTTP token";
+            return -1;
+        }
+    nl = (size_t)(colon - arg);
+    for (i = 0; i < sizeof framing / sizeof framing[0]; i++)
+        if (strlen(framing[i]) == nl && strncasecmp(arg, framing[i], nl) == 0) {
+            *why = "names a header the server sets itself";
+            return -1;
+        }
+    for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+        ;
+    if (!field_value_ok(v)) {
+        *why = "has a control character in its value";
+        return -1;
+    }
+    n = snprintf(buf + *len, HEADERS_MAX - *len, "%.*s: %s\r\n", (int)nl, arg, v);
+    if (n < 0 || (size_t)n >= HEADERS_MAX - *len) {
+        *why = "makes the added headers longer than 4 KiB";
+        return -1;
+    }
+    *len += (size_t)n;
+    return 0;
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -67,9 +136,15 @@ int pp_cmd_httpd(int argc, char **argv)
         {"grace", required_argument, NULL, 'g'},     {"log", required_argument, NULL, 'L'},
         {"no-listing", no_argument, NULL, 'N'},      {"follow-symlinks", no_argument, NULL, 'F'},
         {"stack", required_argument, NULL, 's'},     {"help", no_argument, NULL, 'h'},
-        {"no-cache", no_argument, NULL, 'C'},
+        {"no-cache", no_argument, NULL, 'C'},        {"index", required_argument, NULL, 'i'},
+        {"header", required_argument, NULL, 'H'},    {"cache-control", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
+    static const char *index_names[MAX_INDEX];
+    static char headers[HEADERS_MAX];
+    size_t headers_len = 0;
+    const char *why;
+    struct stat rst;
     struct pp_httpd_config cfg = {.max_conns = 256, .timeout_s = 10, .grace_s = 10, .listing = 1,
                                   .log_fd = -1};
     const char *listen_spec = "8080", *log_path = NULL, *stack = "kernel";
@@ -109,6 +184,26 @@ int pp_cmd_httpd(int argc, char **argv)
         case 'F': cfg.follow_symlinks = 1; break;
         case 'C': cfg.no_cache = 1; break;
         case 's': stack = optarg; break;
+        case 'i':
+            if (cfg.n_index == MAX_INDEX)
+                return pp_cli_usage_error("httpd", "at most %d --index names", MAX_INDEX);
+            if (!*optarg || strchr(optarg, '/') || !strcmp(optarg, ".") || !strcmp(optarg, "..") ||
+                strlen(optarg) > 255)
+                return pp_cli_usage_error("httpd", "--index wants a file name, not '%s'", optarg);
+            index_names[cfg.n_index++] = optarg;
+            cfg.index = index_names;
+            break;
+        case 'H':
+            if (add_header_opt(headers, &headers_len, optarg, &why) < 0)
+                return pp_cli_usage_error("httpd", "--header '%s' %s", optarg, why);
+            cfg.headers = headers;
+            break;
+        case 'c':
+            if (!*optarg || !field_value_ok(optarg))
+                return pp_cli_usage_error("httpd", "--cache-control wants a header value, not '%s'",
+                                          optarg);
+            cfg.cache_control = optarg;
+            break;
         case 'h': pp_cmd_httpd_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("httpd", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("httpd", "unknown option '%s'", argv[optind - 1]);
@@ -121,6 +216,8 @@ int pp_cmd_httpd(int argc, char **argv)
     if (strcmp(stack, "kernel") != 0 && strncmp(stack, "tun:", 4) != 0)
         return pp_cli_usage_error("httpd", "--stack wants 'kernel' or 'tun:IF:ADDR/PREFIX', not '%s'",
                                   stack);
+    if (stat(cfg.root, &rst) == 0 && !S_ISDIR(rst.st_mode))
+        return pp_cli_usage_error("httpd", "--root '%s' is not a directory", cfg.root);
     if (access(cfg.root, R_OK | X_OK) < 0) {
         fprintf(stderr, "portplex httpd: cannot serve '%s': %s\n", cfg.root, strerror(errno));
         return PP_EXIT_FAIL;
@@ -165,7 +262,9 @@ int pp_cmd_httpd(int argc, char **argv)
             close(cfg.log_fd);
         return rc;
     }
-    if (pp_httpd_net_kernel(listen_spec, &net, err) < 0) {
+    if ((rc = pp_httpd_net_kernel(listen_spec, &net, err)) < 0) {
+        if (rc == -2)
+            return pp_cli_usage_error("httpd", "%s", err);
         fprintf(stderr, "portplex httpd: %s\n", err);
         return PP_EXIT_FAIL;
     }

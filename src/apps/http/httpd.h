@@ -45,6 +45,11 @@ struct pp_httpd_config {
     int follow_symlinks; /* serve symlinks that leave the root */
     int log_fd;          /* access log (Combined Log Format), -1 for none */
     int no_cache;        /* do not cache small files (changes show at once) */
+    /* A directory's index files, tried in order (NULL: "index.html"). */
+    const char *const *index;
+    int n_index;
+    const char *headers;       /* lines ("Name: value\r\n" each) added to every response, or NULL */
+    const char *cache_control; /* Cache-Control of 200, 206 and 304 responses, or NULL */
 };
 
 struct pp_httpd_stats {
@@ -69,7 +74,8 @@ void pp_httpd_free(struct pp_httpd *h);
 
 /* The kernel backend: listens on spec ("PORT", "ADDR:PORT", "[V6ADDR]:PORT";
  * without an address, on all IPv6 and IPv4 addresses) with sendfile(2).
- * 0, or -1 with a message in err. */
+ * 0; -2 with a message in err when spec is malformed (a usage error); -1
+ * with a message when listening failed. */
 int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err);
 
 /* The port the kernel backend listens on (useful after --listen 0), or -1. */

@@ -149,13 +149,13 @@ int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err)
 
     if (has_host < 0) {
         snprintf(err, 256, "--listen wants PORT, ADDR:PORT or [IPV6]:PORT, not '%s'", spec);
-        return -1;
+        return -2;
     }
     errno = 0;
     p = strtol(port, &end, 10);
     if (!*port || *end || errno || p < 0 || p > 65535) {
-        snprintf(err, 256, "port '%s' is not 0-65535", port);
-        return -1;
+        snprintf(err, 256, "--listen: port '%s' is not 0-65535", port);
+        return -2;
     }
     memset(&ss, 0, sizeof ss);
     if (!has_host || host[0] == 0) {
@@ -187,8 +187,8 @@ int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err)
             s6->sin6_port = htons((uint16_t)p);
             sl = sizeof *s6;
         } else {
-            snprintf(err, 256, "'%s' is not an IPv4 or IPv6 address", host);
-            return -1;
+            snprintf(err, 256, "--listen: '%s' is not an IPv4 or IPv6 address", host);
+            return -2;
         }
         fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd >= 0 && ss.ss_family == AF_INET6)

@@ -182,6 +182,11 @@ static int format_head(struct pp_httpd_conn *c, const struct reply *r)
                      r->extra);
     if (r->type)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Type: %s\r\n", r->type);
+    if (c->h->cfg.cache_control && (r->status == 200 || r->status == 206 || r->status == 304))
+        n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Cache-Control: %s\r\n",
+                      c->h->cfg.cache_control);
+    if (c->h->cfg.headers)
+        n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "%s", c->h->cfg.headers);
     if (r->status != 304)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Length: %llu\r\n",
                       r->length);
@@ -387,6 +392,12 @@ static int serve_opened(struct pp_httpd_conn *c, const struct pp_http_request *r
     return serve_file(c, req, r, fd, st, path, NULL);
 }
 
+/* The i-th index file name of a directory (--index; index.html by default). */
+static const char *index_name(const struct pp_httpd *h, int i)
+{
+    return h->cfg.n_index ? h->cfg.index[i] : "index.html";
+}
+
 /* The request's framing and version rules; 0 when it may be served, else
  * the status to refuse it with. */
 static int check_request(const struct pp_http_request *req, int *keep)
@@ -468,8 +479,8 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
         r->keep = 0;
     if (h->cache) {
         size_t pl = strlen(path);
-        if (dir_form) /* the directory's index.html, if that is what was served */
-            snprintf(path + pl, 16, "%sindex.html", pl ? "/" : "");
+        if (dir_form) /* the directory's first index file, if that is what was served */
+            snprintf(path + pl, sizeof path - pl, "%s%s", pl ? "/" : "", index_name(h, 0));
         if (pp_file_cache_get(h->cache, path, pp__httpd_now_ms(), &st, c->cbuf))
             return serve_file(c, req, r, -1, &st, path, c->cbuf);
         path[pl] = 0;
@@ -487,7 +498,7 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
     if (S_ISDIR(st.st_mode)) {
         size_t pl = strlen(path), need;
         char *listing;
-        int ifd;
+        int ifd, i;
         if (!dir_form) {
             /* RFC 9110 15.4.2; the Location is rebuilt from the normalized
              * path, so nothing of the request's bytes reaches a header. */
@@ -504,16 +515,20 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
             error_page(r, 301, page, sizeof page);
             return send_reply(c, r);
         }
-        snprintf(path + pl, 16, "%sindex.html", pl ? "/" : "");
-        ifd = open_beneath(h, path);
-        if (ifd >= 0 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
-            close(fd);
-            rc = serve_opened(c, req, r, ifd, &st, path);
-            close(ifd);
-            return rc;
+        for (i = 0; i < (h->cfg.n_index ? h->cfg.n_index : 1); i++) {
+            if ((size_t)snprintf(path + pl, sizeof path - pl, "%s%s", pl ? "/" : "",
+                                 index_name(h, i)) >= sizeof path - pl)
+                continue;
+            ifd = open_beneath(h, path);
+            if (ifd >= 0 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
+                close(fd);
+                rc = serve_opened(c, req, r, ifd, &st, path);
+                close(ifd);
+                return rc;
+            }
+            if (ifd >= 0)
+                close(ifd);
         }
-        if (ifd >= 0)
-            close(ifd);
         path[pl] = 0;
         if (!h->cfg.listing) {
             close(fd);
