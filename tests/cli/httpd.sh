@@ -80,6 +80,70 @@ kill -TERM $SPID
 wait $SPID
 echo "ok: index files tried in order; added headers and Cache-Control where they belong"
 
+echo "== precompressed files (app.js.gz, app.js.br) and several ranges"
+mkdir -p "$T/pre"
+for i in $(seq 1 40); do echo "console.log('line $i of a script worth compressing');"; done >"$T/pre/app.js"
+gzip -9 -k "$T/pre/app.js"
+printf 'not really brotli, but the server only sends the bytes' >"$T/pre/app.js.br"
+seq 1 3000 >"$T/pre/nums.txt"
+start_server "$T/pre.out" --root "$T/pre" --listen 127.0.0.1:0
+U="http://127.0.0.1:$PORT"
+curl -s --compressed -H 'Accept-Encoding: gzip' "$U/app.js" | cmp -s - "$T/pre/app.js" \
+    || fail "curl --compressed did not get app.js back from app.js.gz"
+hdrs=$(curl -s -D - -o "$T/got.gz" -H 'Accept-Encoding: gzip' "$U/app.js")
+cmp -s "$T/got.gz" "$T/pre/app.js.gz" || fail "the .gz bytes were not sent as they are"
+grep -q $'^Content-Encoding: gzip\r$' <<<"$hdrs" && grep -q $'^Vary: Accept-Encoding\r$' <<<"$hdrs" &&
+    grep -q $'^Content-Type: text/javascript' <<<"$hdrs" || fail "gzip response headers: $hdrs"
+gz_etag=$(sed -n 's/^ETag: \(.*\)\r$/\1/p' <<<"$hdrs")
+plain=$(curl -s -D - -o /dev/null "$U/app.js")
+plain_etag=$(sed -n 's/^ETag: \(.*\)\r$/\1/p' <<<"$plain")
+! grep -qi '^Content-Encoding' <<<"$plain" || fail "no Accept-Encoding, yet encoded: $plain"
+[ -n "$gz_etag" ] && [ "$gz_etag" != "$plain_etag" ] || fail "the .gz shares the plain ETag ($gz_etag)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $gz_etag" "$U/app.js")
+[ "$code" = 304 ] || fail "If-None-Match with the .gz ETag gave $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $gz_etag" "$U/app.js")
+[ "$code" = 200 ] || fail "the .gz ETag matched the plain representation ($code)"
+curl -s -o "$T/part" -H 'Accept-Encoding: gzip' -H 'Range: bytes=10-19' "$U/app.js"
+cmp -s "$T/part" <(dd if="$T/pre/app.js.gz" bs=1 skip=10 count=10 2>/dev/null) \
+    || fail "a range of the gzip representation is not bytes 10-19 of app.js.gz"
+enc=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip, br' "$U/app.js" | sed -n 's/^Content-Encoding: \(.*\)\r$/\1/p')
+[ "$enc" = br ] || fail "gzip and br weigh the same: br wanted, got '$enc'"
+enc=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip;q=1, br;q=0.5' "$U/app.js" | sed -n 's/^Content-Encoding: \(.*\)\r$/\1/p')
+[ "$enc" = gzip ] || fail "gzip weighs more: gzip wanted, got '$enc'"
+enc=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip;q=0, br;q=0' "$U/app.js" | sed -n 's/^Content-Encoding: \(.*\)\r$/\1/p')
+[ -z "$enc" ] || fail "q=0 refuses both codings, got '$enc'"
+# Several ranges: multipart/byteranges, read back by Python's MIME parser.
+curl -s -D "$T/mr.h" -o "$T/mr.body" -H 'Range: bytes=0-9,5000-5099,-5' "$U/nums.txt"
+$PY - "$T/mr.h" "$T/mr.body" "$T/pre/nums.txt" <<'PYEOF' || fail "multipart/byteranges"
+import email.parser, re, sys
+head = open(sys.argv[1], "rb").read().decode()
+body = open(sys.argv[2], "rb").read()
+data = open(sys.argv[3], "rb").read()
+assert head.startswith("HTTP/1.1 206"), head
+ctype = re.search(r"(?im)^Content-Type: (.*)\r$", head).group(1)
+assert ctype.startswith("multipart/byteranges; boundary="), ctype
+assert int(re.search(r"(?im)^Content-Length: (\d+)", head).group(1)) == len(body)
+msg = email.parser.BytesParser().parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+parts = msg.get_payload()
+want = [(0, 9), (5000, 5099), (len(data) - 5, len(data) - 1)]
+assert len(parts) == 3, len(parts)
+for p, (a, b) in zip(parts, want):
+    assert p["Content-Range"] == "bytes %d-%d/%d" % (a, b, len(data)), p["Content-Range"]
+    assert p["Content-Type"] == "text/plain", p["Content-Type"]
+    assert p.get_payload(decode=True) == data[a:b + 1]
+print("ok: 3 parts, each with its Content-Range and the right bytes")
+PYEOF
+# Range amplification (CVE-2011-3192): overlapping ranges or too many of them get the file once.
+many="bytes=0-"; for i in $(seq 1 50); do many="$many,$i-$((i + 1000))"; done
+out=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Range: $many" "$U/nums.txt")
+[ "$out" = "200 $(stat -c %s "$T/pre/nums.txt")" ] || fail "overlapping ranges: got '$out', wanted the file once"
+many="bytes=0-0"; for i in $(seq 1 40); do many="$many,$((i * 300))-$((i * 300))"; done
+out=$(curl -s -o /dev/null -w '%{http_code}' -H "Range: $many" "$U/nums.txt")
+[ "$out" = 200 ] || fail "41 ranges: got '$out', wanted 200"
+kill -TERM $SPID
+wait $SPID
+echo "ok: .gz/.br served by weight with their own ETag, ranges and 304; multipart ranges; amplification refused"
+
 echo "== the suite"
 $PY "$SUITE" make-root "$T" || fail "fixture"
 start_server "$T/main.out" --root "$T/root" --listen 127.0.0.1:0 --log "$T/access.log" --timeout 5

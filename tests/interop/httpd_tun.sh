@@ -3,6 +3,7 @@
 # in a fresh network namespace, asked by the Linux kernel's TCP: the same
 # raw-socket suite as the kernel backend (tests/tools/httpd_suite.py), curl
 # fetching a 3 MiB file with SHA-256 compared, ab with 2,000 connections,
+# ab -k (HTTP/1.0 keep-alive), a precompressed file,
 # slowloris with more connections than --max-conns while a probe is served,
 # and the same server as `portplex stack --serve http:PORT:DIR`.
 set -u
@@ -37,6 +38,18 @@ IN ab -q -n 2000 -c 16 http://192.0.2.2/ten.txt >"$T/ab.txt" 2>&1 || { cat "$T/a
 grep -qE '^Failed requests: +0' "$T/ab.txt" && grep -qE '^Complete requests: +2000' "$T/ab.txt" \
     || { cat "$T/ab.txt"; fail "ab over portplex"; }
 echo "ok: ab, 2000 connections: $(grep 'Requests per second' "$T/ab.txt")"
+
+IN ab -q -k -n 500 -c 4 http://192.0.2.2/ten.txt >"$T/abk.txt" 2>&1 || { cat "$T/abk.txt"; fail "ab -k"; }
+grep -qE '^Keep-Alive requests: +500' "$T/abk.txt" || { cat "$T/abk.txt"; fail "ab -k (HTTP/1.0 keep-alive) over portplex"; }
+echo "ok: ab -k, 500 HTTP/1.0 requests on kept-alive connections: $(grep 'Requests per second' "$T/abk.txt")"
+
+for i in $(seq 1 40); do echo "console.log('line $i');"; done >"$T/root/app.js"
+gzip -9 -k "$T/root/app.js"
+IN curl -s --compressed -H 'Accept-Encoding: gzip' http://192.0.2.2/app.js | cmp -s - "$T/root/app.js" \
+    || fail "precompressed app.js.gz over portplex"
+IN curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' http://192.0.2.2/app.js | grep -q '^Content-Encoding: gzip' \
+    || fail "no Content-Encoding: gzip over portplex"
+echo "ok: app.js.gz served for Accept-Encoding: gzip over portplex"
 
 # Slowloris: 24 connections that never finish their head, against 8 threads.
 IN $PY - <<'PY' || fail "slowloris over portplex"

@@ -1,4 +1,7 @@
-/* range.h - the Range request header (RFC 9110 14.1-14.2), single ranges. */
+/* range.h - the Range request header (RFC 9110 14.1-14.2): one range or
+ * several, with the limits that keep a request from making the server send
+ * more than the file (CVE-2011-3192, the Apache "killer" of many
+ * overlapping ranges). */
 #ifndef PP_HTTP_RANGE_H
 #define PP_HTTP_RANGE_H
 
@@ -6,19 +9,29 @@
 
 #include "request.h"
 
+#define PP_HTTP_MAX_RANGES 32   /* more range-specs than this: the Range is ignored */
+#define PP_HTTP_RANGE_GAP 80    /* ranges closer than this are sent as one part */
+
 enum pp_http_range_result {
     PP_RANGE_IGNORE,        /* no usable Range: send the whole representation (200) */
-    PP_RANGE_OK,            /* send bytes [*first, *last] (206) */
+    PP_RANGE_OK,            /* send the spans (206; multipart when more than one) */
     PP_RANGE_UNSATISFIABLE, /* 416 with Content-Range: bytes * / size */
 };
 
-/* Interprets a Range value against a representation of size bytes.
- * Syntax errors, other units and multiple ranges give PP_RANGE_IGNORE (RFC
- * 9110 14.2: a server MAY ignore Range; we serve multipart never).  Numbers
- * too large for 64 bits saturate, so "bytes=0-99999999999999999999" is the
- * whole file and a first position past the end is unsatisfiable.  Every range
- * of an empty representation is unsatisfiable (RFC 9110 14.1.1). */
-enum pp_http_range_result pp_http_range_parse(struct pp_http_str value, uint64_t size,
-                                              uint64_t *first, uint64_t *last);
+struct pp_http_span {
+    uint64_t first, last; /* inclusive byte positions */
+};
+
+/* Interprets a Range value against a representation of size bytes; on
+ * PP_RANGE_OK fills out[0..*n) (n <= PP_HTTP_MAX_RANGES) in ascending
+ * order, overlapping and nearby ranges merged (RFC 9110 14.6 allows it).
+ * Ignored (200): syntax errors and other units, more than
+ * PP_HTTP_MAX_RANGES range-specs, or ranges that together ask for more
+ * bytes than the representation has.  Range-specs past the end are
+ * dropped; if none is left the result is unsatisfiable, as is every range
+ * of an empty representation (RFC 9110 14.1.1).  Numbers too large for 64
+ * bits saturate. */
+enum pp_http_range_result pp_http_ranges_parse(struct pp_http_str value, uint64_t size,
+                                               struct pp_http_span *out, int *n);
 
 #endif

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "encoding.h"
 #include "file_cache.h"
 #include "path.h"
 #include "portplex/portplex.h"
@@ -324,6 +326,69 @@ static int status_of_errno(int e)
     return e == -ENOENT || e == -ENOTDIR || e == -ENAMETOOLONG ? 404 : 403;
 }
 
+/* The head of part i of a multipart/byteranges body (RFC 9110 14.6) into
+ * buf; its length. */
+static int part_head(char *buf, size_t cap, const char *boundary, const char *type,
+                     const struct pp_http_span *s, unsigned long long size)
+{
+    int n = snprintf(buf, cap, "\r\n--%s\r\n", boundary);
+    if (type)
+        n += snprintf(buf + n, cap - (size_t)n, "Content-Type: %s\r\n", type);
+    n += snprintf(buf + n, cap - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n\r\n",
+                  (unsigned long long)s->first, (unsigned long long)s->last, size);
+    return n;
+}
+
+/* 206 with several ranges: multipart/byteranges, each part with its own
+ * Content-Type and Content-Range, data from memory or the file.  The
+ * boundary is random, so no file can hold it by design. */
+static int send_multipart(struct pp_httpd_conn *c, struct reply *r, const struct pp_http_span *s,
+                          int n, unsigned long long size)
+{
+    char boundary[24], head[512], type[256];
+    const char *part_type = r->type;
+    unsigned char rnd[8];
+    unsigned long long total;
+    int i, hl, e;
+
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        memset(rnd, 0x5a, sizeof rnd);
+    for (i = 0; i < 8; i++)
+        snprintf(boundary + 2 * i, 3, "%02x", rnd[i]);
+    total = strlen(boundary) + 8; /* "\r\n--B--\r\n" */
+    for (i = 0; i < n; i++)
+        total += (unsigned long long)part_head(head, sizeof head, boundary, part_type, &s[i], size) +
+                 (s[i].last - s[i].first + 1);
+    snprintf(type, sizeof type, "multipart/byteranges; boundary=%s", boundary);
+    r->type = type;
+    r->length = total;
+    c->status = r->status;
+    c->body_sent = 0;
+    if ((hl = format_head(c, r)) < 0)
+        return -EIO;
+    if ((e = pp__httpd_send_all(c, c->out, (size_t)hl, 1)) < 0)
+        return e;
+    for (i = 0; i < n; i++) {
+        unsigned long long len = s[i].last - s[i].first + 1;
+        int ph = part_head(head, sizeof head, boundary, part_type, &s[i], size);
+        if ((e = pp__httpd_send_all(c, head, (size_t)ph, 1)) < 0)
+            return e;
+        c->body_sent += (unsigned long long)ph;
+        if (r->body) {
+            if ((e = pp__httpd_send_all(c, r->body + s[i].first, len, 1)) < 0)
+                return e;
+            c->body_sent += len;
+        } else if ((e = send_file(c, r->file, (off_t)s[i].first, len)) < 0) {
+            return e;
+        }
+    }
+    hl = snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
+    if ((e = pp__httpd_send_all(c, head, (size_t)hl, 0)) < 0)
+        return e;
+    c->body_sent += (unsigned long long)hl;
+    return 0;
+}
+
 /* Applies preconditions and Range to an open regular file and sends it. */
 static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req,
                       struct reply *r, int fd, const struct stat *st, const char *name,
@@ -332,8 +397,8 @@ static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req
     char etag[PP_HTTP_ETAG_MAX], lm[PP_HTTP_DATE_BUF], page[512], cr[96];
     const struct pp_http_header *range = pp_http_header_find(req, "Range", NULL);
     /* RFC 9110 14.2: Range is defined for GET only; HEAD ignores it. */
-    int use_range = range != NULL && !r->head_only;
-    uint64_t first = 0, last = 0;
+    int use_range = range != NULL && !r->head_only, nspans = 0;
+    struct pp_http_span spans[PP_HTTP_MAX_RANGES];
     enum pp_http_precondition pc;
 
     pp_http_etag(st, etag);
@@ -356,13 +421,15 @@ static int serve_file(struct pp_httpd_conn *c, const struct pp_http_request *req
     r->first = 0;
     r->length = (unsigned long long)st->st_size;
     if (use_range && range) {
-        switch (pp_http_range_parse(range->value, (uint64_t)st->st_size, &first, &last)) {
+        switch (pp_http_ranges_parse(range->value, (uint64_t)st->st_size, spans, &nspans)) {
         case PP_RANGE_OK:
             r->status = 206;
-            r->first = first;
-            r->length = last - first + 1;
-            snprintf(cr, sizeof cr, "%llu-%llu/%llu", (unsigned long long)first,
-                     (unsigned long long)last, (unsigned long long)st->st_size);
+            if (nspans > 1)
+                return send_multipart(c, r, spans, nspans, (unsigned long long)st->st_size);
+            r->first = spans[0].first;
+            r->length = spans[0].last - spans[0].first + 1;
+            snprintf(cr, sizeof cr, "%llu-%llu/%llu", (unsigned long long)spans[0].first,
+                     (unsigned long long)spans[0].last, (unsigned long long)st->st_size);
             add_header(r, "Content-Range: bytes %s\r\n", cr);
             break;
         case PP_RANGE_UNSATISFIABLE:
@@ -390,6 +457,43 @@ static int serve_opened(struct pp_httpd_conn *c, const struct pp_http_request *r
         return serve_file(c, req, r, fd, st, path, c->cbuf);
     }
     return serve_file(c, req, r, fd, st, path, NULL);
+}
+
+/* Precompressed files (nginx's gzip_static, for br too): when the client
+ * accepts a coding and F.br or F.gz sits beside F, that file is the
+ * representation sent - Content-Encoding, Vary: Accept-Encoding, its own
+ * ETag (from its own inode, size and time), ranges and conditionals on its
+ * bytes (RFC 9110 8.4, 8.8.3) - with F's Content-Type.  br first when the
+ * weights tie.  1 when one was served (its result in *rc), else 0. */
+static int serve_precompressed(struct pp_httpd_conn *c, const struct pp_http_request *req,
+                               struct reply *r, const char *path, int *rc)
+{
+    static const struct {
+        const char *coding, *ext;
+    } enc[] = {{"br", ".br"}, {"gzip", ".gz"}};
+    int q[2], i;
+
+    q[0] = pp_http_accept_q(req, "br");
+    q[1] = pp_http_accept_q(req, "gzip");
+    for (i = 0; i < 2; i++) {
+        int k = q[1] > q[0] ? 1 - i : i, fd;
+        char vpath[PATH_MAX];
+        struct stat st;
+        if (q[k] <= 0 || (size_t)snprintf(vpath, sizeof vpath, "%s%s", path, enc[k].ext) >= sizeof vpath)
+            continue;
+        fd = open_beneath(c->h, vpath);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            continue;
+        }
+        add_header(r, "Content-Encoding: %s\r\nVary: Accept-Encoding\r\n", enc[k].coding);
+        *rc = serve_file(c, req, r, fd, &st, path, NULL);
+        close(fd);
+        return 1;
+    }
+    return 0;
 }
 
 /* The i-th index file name of a directory (--index; index.html by default). */
@@ -477,6 +581,8 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
     }
     if (h->stopping)
         r->keep = 0;
+    if (!dir_form && *path && serve_precompressed(c, req, r, path, &rc))
+        return rc;
     if (h->cache) {
         size_t pl = strlen(path);
         if (dir_form) /* the directory's first index file, if that is what was served */
