@@ -55,6 +55,8 @@ usage 2 "names a header the server sets itself" --root / --header 'Content-Lengt
 usage 2 "is not an HTTP token" --root / --header 'Bad Name: x'
 usage 2 "--index wants a file name" --root / --index ../x
 usage 2 "needs a value" --root / --cache-control
+usage 2 "go together" --root / --tls-cert /etc/hostname
+usage 1 "cannot load the certificate" --root / --tls-cert /etc/hostname --tls-key /etc/hostname --listen 127.0.0.1:0
 
 echo "== --index (in order), --header, --cache-control"
 mkdir -p "$T/opts/d" "$T/opts/e"
@@ -144,10 +146,88 @@ kill -TERM $SPID
 wait $SPID
 echo "ok: .gz/.br served by weight with their own ETag, ranges and 304; multipart ranges; amplification refused"
 
+echo "== HTTPS: TLS 1.2 and 1.3, ALPN http/1.1, stalled handshakes bounded by --timeout"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl req"
+start_server "$T/tls.out" --root "$T/pre" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+    --timeout 2 --max-conns 4
+U="https://127.0.0.1:$PORT"
+curl -s --cacert "$T/cert.pem" "$U/nums.txt" | cmp -s - "$T/pre/nums.txt" || fail "HTTPS GET"
+curl -sv --cacert "$T/cert.pem" --tlsv1.3 -o /dev/null "$U/nums.txt" 2>&1 | grep -q 'SSL connection using TLSv1.3' \
+    || fail "no TLS 1.3"
+curl -sv --cacert "$T/cert.pem" --tlsv1.2 --tls-max 1.2 -o /dev/null "$U/nums.txt" 2>&1 \
+    | grep -q 'SSL connection using TLSv1.2' || fail "no TLS 1.2"
+! curl -s --cacert "$T/cert.pem" --tlsv1 --tls-max 1.1 -o /dev/null "$U/nums.txt" || fail "TLS 1.1 was accepted"
+alpn=$(echo | openssl s_client -connect "127.0.0.1:$PORT" -alpn h2,http/1.1 -CAfile "$T/cert.pem" 2>/dev/null \
+    | sed -n 's/^ALPN protocol: //p')
+[ "$alpn" = http/1.1 ] || fail "ALPN chose '$alpn'"
+[ "$(curl -s --cacert "$T/cert.pem" --http2 -o /dev/null -w '%{http_version}' "$U/nums.txt")" = 1.1 ] \
+    || fail "curl --http2 did not fall back to HTTP/1.1"
+# Keep-alive, ranges and the encodings work the same inside TLS.
+out=$(curl -s --cacert "$T/cert.pem" -w '%{num_connects}' -o /dev/null -o /dev/null "$U/nums.txt" "$U/nums.txt")
+[ "$out" = 01 ] || [ "$out" = 10 ] || [ "$out" = 1 ] || fail "two requests over one TLS connection: connects '$out'"
+curl -s --cacert "$T/cert.pem" -H 'Range: bytes=10-19' "$U/nums.txt" | cmp -s - <(head -c 20 "$T/pre/nums.txt" | tail -c 10) \
+    || fail "a range over TLS"
+curl -s --cacert "$T/cert.pem" --compressed -H "Accept-Encoding: gzip" "$U/app.js" | cmp -s - "$T/pre/app.js" || fail "app.js.gz over TLS"
+# Plain HTTP to the TLS port gets no answer in clear and the server goes on.
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/nums.txt")
+[ "$code" = 000 ] || fail "plain HTTP on the TLS port got '$code'"
+# Stalled handshakes: 12 connections that send nothing or half a ClientHello,
+# against 4 threads; each is closed within --timeout (2 s) and a real client is served meanwhile.
+$PY - "$PORT" "$T/cert.pem" <<'PYEOF' || fail "stalled TLS handshakes"
+import socket, ssl, sys, time
+port, cafile = int(sys.argv[1]), sys.argv[2]
+stalled = []
+for i in range(12):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if i % 2:
+        s.sendall(b"\x16\x03\x01\x02\x00\x01")  # a record header and one byte of a ClientHello
+    stalled.append(s)
+time.sleep(0.3)
+t0 = time.time()
+ctx = ssl.create_default_context(cafile=cafile)
+with socket.create_connection(("127.0.0.1", port), timeout=15) as raw:
+    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        tls.sendall(b"GET /nums.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            b = tls.recv(65536)
+            if not b:
+                break
+            data += b
+probe = time.time() - t0
+assert data.startswith(b"HTTP/1.1 200"), data[:40]
+closed = 0
+for s in stalled:
+    s.settimeout(6)
+    try:
+        if s.recv(100) == b"":
+            closed += 1
+    except ConnectionResetError:
+        closed += 1
+    except socket.timeout:
+        pass
+held = time.time() - t0
+assert closed == 12, closed
+assert probe < 8, probe
+print("ok: a TLS client served in %.1f s while 12 stalled handshakes held 4 threads; all 12 closed within %.1f s" % (probe, held))
+PYEOF
+kill -TERM $SPID
+wait $SPID
+echo "ok: HTTPS with TLS 1.2/1.3 and ALPN http/1.1; ranges, keep-alive and .gz inside TLS"
+
 echo "== the suite"
 $PY "$SUITE" make-root "$T" || fail "fixture"
 start_server "$T/main.out" --root "$T/root" --listen 127.0.0.1:0 --log "$T/access.log" --timeout 5
 $PY "$SUITE" run 127.0.0.1 "$PORT" "$T" || fail "httpd suite failed on the kernel backend"
+MAIN_PORT=$PORT MAIN_SPID=$SPID
+echo "== the same suite over TLS"
+start_server "$T/suite-tls.out" --root "$T/root" --listen 127.0.0.1:0 --timeout 5 \
+    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+PP_SUITE_TLS_CA="$T/cert.pem" $PY "$SUITE" run 127.0.0.1 "$PORT" "$T" || fail "httpd suite failed over TLS"
+kill -TERM $SPID
+wait $SPID
+PORT=$MAIN_PORT SPID=$MAIN_SPID
 
 echo "== traversal with curl --path-as-is"
 for t in /../secret.txt /..%2fsecret.txt /%2e%2e/secret.txt /%2e%2e%2fsecret.txt /sub/../../secret.txt \

@@ -3,7 +3,7 @@
 # in a fresh network namespace, asked by the Linux kernel's TCP: the same
 # raw-socket suite as the kernel backend (tests/tools/httpd_suite.py), curl
 # fetching a 3 MiB file with SHA-256 compared, ab with 2,000 connections,
-# ab -k (HTTP/1.0 keep-alive), a precompressed file,
+# ab -k (HTTP/1.0 keep-alive), a precompressed file, HTTPS (TLS through a BIO on our TCP),
 # slowloris with more connections than --max-conns while a probe is served,
 # and the same server as `portplex stack --serve http:PORT:DIR`.
 set -u
@@ -12,7 +12,7 @@ PORTPLEX=$1
 SUITE="$(cd "$(dirname "$0")" && pwd)/../tools/httpd_suite.py"
 
 need_root
-need_tools ip curl ab sha256sum
+need_tools ip curl ab sha256sum openssl
 need_python
 need_tun
 
@@ -90,4 +90,24 @@ code=$(IN curl -s -o /dev/null -w '%{http_code}' --max-time 5 --path-as-is http:
 kill -TERM $STACK_PID
 wait $STACK_PID || fail "stack exited $?"
 echo "ok: stack --serve http:8080:DIR serves the same tree"
+
+# HTTPS on portplex's TCP: OpenSSL through a BIO over our sockets.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -days 2 -subj /CN=pp -addext subjectAltName=IP:203.0.113.2 >/dev/null 2>&1 || fail "openssl req"
+ip netns exec "$NS" "$PORTPLEX" httpd --root "$T/root" --stack tun:pph2:203.0.113.2/24 --listen 443 --timeout 5 \
+    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/tls.out" 2>"$T/tls.err" &
+HPID=$!
+wait_for "$T/tls.out" "is up"
+got=$(IN curl -s --max-time 30 --cacert "$T/cert.pem" https://203.0.113.2/big.bin | sha256sum | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "3 MiB over TLS over portplex TCP: SHA-256 differs"
+for v in 1.2 1.3; do
+    IN curl -sv --max-time 10 --cacert "$T/cert.pem" --tlsv$v --tls-max $v -o /dev/null https://203.0.113.2/ten.txt 2>&1 \
+        | grep -q "SSL connection using TLSv$v" || fail "TLS $v over portplex"
+done
+alpn=$(echo | IN timeout 10 openssl s_client -connect 203.0.113.2:443 -alpn http/1.1 -CAfile "$T/cert.pem" 2>/dev/null \
+    | sed -n 's/^ALPN protocol: //p')
+[ "$alpn" = http/1.1 ] || fail "ALPN over portplex chose '$alpn'"
+kill -TERM $HPID
+wait $HPID || fail "httpd (TLS) on tun exited $? on SIGTERM"
+echo "ok: HTTPS over portplex's TCP: 3 MiB with SHA-256 equal, TLS 1.2 and 1.3, ALPN http/1.1"
 echo PASS

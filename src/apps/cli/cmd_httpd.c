@@ -31,6 +31,7 @@ void pp_cmd_httpd_usage(FILE *f)
             "                      [--timeout S] [--grace S] [--log FILE|-] [--no-listing]\n"
             "                      [--follow-symlinks] [--no-cache] [--index NAME]...\n"
             "                      [--header 'NAME: VALUE']... [--cache-control VALUE]\n"
+            "                      [--tls-cert FILE --tls-key FILE]\n"
             "                      [--stack kernel|tun:IF:ADDR/PREFIX]\n\n"
             "Serves the files under DIR over HTTP/1.1 (GET and HEAD, keep-alive and\n"
             "pipelining, single byte ranges, ETag and Last-Modified conditionals,\n"
@@ -54,6 +55,8 @@ void pp_cmd_httpd_usage(FILE *f)
             "                      the ones that frame a response, such as Content-Length)\n"
             "  --cache-control V   Cache-Control of 200, 206 and 304 responses, e.g.\n"
             "                      'max-age=3600' or 'no-cache'\n"
+            "  --tls-cert FILE     HTTPS (TLS 1.2 and 1.3, ALPN http/1.1) with this PEM\n"
+            "  --tls-key FILE      certificate chain and private key; on either backend\n"
             "  --stack kernel      the kernel's sockets (default)\n"
             "  --stack tun:IF:ADDR/PREFIX\n"
             "                      portplex's own stack on a new TUN device IF (root), as\n"
@@ -138,6 +141,7 @@ int pp_cmd_httpd(int argc, char **argv)
         {"stack", required_argument, NULL, 's'},     {"help", no_argument, NULL, 'h'},
         {"no-cache", no_argument, NULL, 'C'},        {"index", required_argument, NULL, 'i'},
         {"header", required_argument, NULL, 'H'},    {"cache-control", required_argument, NULL, 'c'},
+        {"tls-cert", required_argument, NULL, 'T'},  {"tls-key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     static const char *index_names[MAX_INDEX];
@@ -204,6 +208,8 @@ int pp_cmd_httpd(int argc, char **argv)
                                           optarg);
             cfg.cache_control = optarg;
             break;
+        case 'T': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
         case 'h': pp_cmd_httpd_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("httpd", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("httpd", "unknown option '%s'", argv[optind - 1]);
@@ -213,6 +219,8 @@ int pp_cmd_httpd(int argc, char **argv)
         return pp_cli_usage_error("httpd", "unexpected argument '%s'", argv[optind]);
     if (!cfg.root)
         return pp_cli_usage_error("httpd", "--root DIR is required");
+    if (!cfg.tls_cert != !cfg.tls_key)
+        return pp_cli_usage_error("httpd", "--tls-cert and --tls-key go together");
     if (strcmp(stack, "kernel") != 0 && strncmp(stack, "tun:", 4) != 0)
         return pp_cli_usage_error("httpd", "--stack wants 'kernel' or 'tun:IF:ADDR/PREFIX', not '%s'",
                                   stack);

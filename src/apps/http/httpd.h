@@ -25,6 +25,10 @@ struct pp_httpd_net {
     ssize_t (*recv)(void *ctx, int fd, void *buf, size_t n);
     /* Like recv but leaves the bytes queued and never waits (-EAGAIN). */
     ssize_t (*peek)(void *ctx, int fd, void *buf, size_t n);
+    /* Optional (NULL: the server looks for a request head with peek): 1 when
+     * the connection's first message has arrived whole, so a thread will
+     * not wait on it; 0 not yet; -1 at its end or an error. */
+    int (*ready)(void *ctx, int fd);
     /* Some of buf (a partial count is fine); more: the rest of the response follows at once. */
     ssize_t (*send)(void *ctx, int fd, const void *buf, size_t n, int more);
     /* Some of file[*off, *off + n), advancing *off; NULL when the backend
@@ -50,6 +54,7 @@ struct pp_httpd_config {
     int n_index;
     const char *headers;       /* lines ("Name: value\r\n" each) added to every response, or NULL */
     const char *cache_control; /* Cache-Control of 200, 206 and 304 responses, or NULL */
+    const char *tls_cert, *tls_key; /* PEM files: HTTPS on whatever backend, or NULL */
 };
 
 struct pp_httpd_stats {
@@ -80,6 +85,12 @@ int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err);
 
 /* The port the kernel backend listens on (useful after --listen 0), or -1. */
 int pp_httpd_net_kernel_port(const struct pp_httpd_net *net);
+
+/* TLS 1.2/1.3 around net (net_tls.c, OpenSSL): net becomes a backend that
+ * speaks HTTPS over the one it was, with the certificate chain and key in
+ * the PEM files cert and key.  0; -1 with a message in err, net unchanged.
+ * pp_httpd_new does this itself when the config names a certificate. */
+int pp_httpd_net_tls(struct pp_httpd_net *net, const char *cert, const char *key, char *err);
 
 /* The portplex backend: listens on port of the user-space stack st. */
 struct pp_stack;

@@ -38,6 +38,7 @@ struct pp_httpd {
     int qlen, qcap;
     int busy;     /* threads serving a connection */
     int nthreads, idle;
+    int starting; /* threads created that have not yet taken the lock */
     volatile int stopping;
     struct pp_httpd_stats stats;
 };

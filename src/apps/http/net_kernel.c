@@ -218,6 +218,7 @@ int pp_httpd_net_kernel(const char *spec, struct pp_httpd_net *net, char *err)
     net->accept = k_accept;
     net->recv = k_recv;
     net->peek = k_peek;
+    net->ready = NULL;
     net->send = k_send;
     net->sendfile = k_sendfile;
     net->close = k_close;

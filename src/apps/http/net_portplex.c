@@ -106,6 +106,7 @@ int pp_httpd_net_portplex(struct pp_stack *st, uint16_t port, struct pp_httpd_ne
     net->accept = p_accept;
     net->recv = p_recv;
     net->peek = p_peek;
+    net->ready = NULL;
     net->send = p_send;
     net->sendfile = NULL; /* read and send: there is no page cache to splice from */
     net->close = p_close;

@@ -127,6 +127,7 @@ static void *worker(void *arg)
     c.out = malloc(PP_HTTPD_OUTBUF);
     c.cbuf = malloc(PP_FILE_CACHE_MAX);
     pthread_mutex_lock(&h->lock);
+    h->starting--; /* this thread now counts as idle or busy */
     for (;;) {
         while (h->qlen == 0 && !h->stopping) {
             h->idle++;
@@ -178,6 +179,11 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
     if (!h) {
         snprintf(err, 256, "out of memory");
         net->free(net->ctx);
+        return NULL;
+    }
+    if (cfg->tls_cert && pp_httpd_net_tls(net, cfg->tls_cert, cfg->tls_key, err) < 0) {
+        net->free(net->ctx);
+        free(h);
         return NULL;
     }
     h->cfg = *cfg;
@@ -241,7 +247,11 @@ static void triage(struct pp_httpd *h)
             i++;
             continue;
         }
-        n = h->net.peek(h->net.ctx, w->fd, peek, sizeof peek);
+        if (h->net.ready) { /* the backend knows what a whole first message is (TLS) */
+            n = h->net.ready(h->net.ctx, w->fd) ? 0 : -EAGAIN;
+        } else {
+            n = h->net.peek(h->net.ctx, w->fd, peek, sizeof peek);
+        }
         if (n == 0 || (n < 0 && n != -EAGAIN) || n == (ssize_t)sizeof peek ||
             (n > 0 && (memmem(peek, (size_t)n, "\r\n\r\n", 4) || memmem(peek, (size_t)n, "\n\n", 2)))) {
             w->ready = 1; /* a request, EOF or an error: quick work for a thread */
@@ -302,10 +312,16 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
         snprintf(h->queue[h->qlen].peer, sizeof h->queue[h->qlen].peer, "%s", peer);
         h->qlen++;
         h->stats.connections++;
-        if (h->idle == 0 && h->nthreads < h->cfg.max_conns) {
+        /* A thread for every queued connection no idle thread will take:
+         * an idle thread signalled for an earlier one still counts as idle
+         * until it runs, so "idle == 0" alone let a burst of connections
+         * wait behind a few threads (a cold-start stall). */
+        while (h->qlen > h->idle + h->starting && h->nthreads < h->cfg.max_conns) {
             pthread_t t;
-            if (pthread_create(&t, &attr, worker, h) == 0)
-                h->nthreads++;
+            if (pthread_create(&t, &attr, worker, h) != 0)
+                break;
+            h->nthreads++;
+            h->starting++;
         }
         /* If no thread could be made at all, the connection waits for one. */
         pthread_cond_signal(&h->work);
