@@ -160,8 +160,11 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
         hl = pp_tcp_repr_len(&h);
     }
     p = pp_pbuf_alloc(hl + len);
-    if (!p)
+    if (!p) { /* no memory for the packet: like a refusal, new data waits for a retry */
+        if (fresh)
+            tcb->link_stalled = 1;
         return -ENOBUFS;
+    }
     if (len)
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
     pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
