@@ -116,15 +116,23 @@ static size_t dns_answer(uint8_t *m, size_t n, size_t cap, uint32_t addr)
     return end + 16;
 }
 
+/* Each service thread's buffer is its own heap block: a __thread array
+ * would be reserved in every thread of the process (the web server's
+ * thousands included) and is larger than their stacks. */
+#define SVC_BUF 65536
+
 static void *run_udp(void *arg)
 {
     struct pp_service *s = arg;
-    static __thread char buf[65536];
+    char *buf = malloc(SVC_BUF);
+
+    if (!buf)
+        return NULL;
 
     while (!*s->stop) {
         struct sockaddr_in from;
         socklen_t fl = sizeof from;
-        ssize_t n = pp_recvfrom(s->st, s->fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+        ssize_t n = pp_recvfrom(s->st, s->fd, buf, SVC_BUF, 0, (struct sockaddr *)&from, &fl);
         if (n == -EAGAIN || n == -ETIMEDOUT || n == -ECONNREFUSED)
             continue; /* the timeout lets us see *stop */
         if (n < 0)
@@ -134,11 +142,12 @@ static void *run_udp(void *arg)
         if (s->kind == PP_SVC_UDP_ECHO)
             pp_sendto(s->st, s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
         if (s->kind == PP_SVC_DNS) {
-            size_t r = dns_answer((uint8_t *)buf, (size_t)n, sizeof buf, s->answer);
+            size_t r = dns_answer((uint8_t *)buf, (size_t)n, SVC_BUF, s->answer);
             if (r)
                 pp_sendto(s->st, s->fd, buf, r, 0, (struct sockaddr *)&from, fl);
         }
     }
+    free(buf);
     return NULL;
 }
 
@@ -180,13 +189,13 @@ static void *run_conn(void *arg)
 {
     struct conn *c = arg;
     struct pp_service *s = c->s;
-    static __thread char buf[65536];
+    char *buf = malloc(SVC_BUF);
     size_t have = 0;
     int tmo = POLL_MS;
 
     pp_setsockopt(s->st, c->fd, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
-    while (!*s->stop) {
-        ssize_t n = pp_recv(s->st, c->fd, buf + have, sizeof buf - have, 0), off = 0;
+    while (buf && !*s->stop) {
+        ssize_t n = pp_recv(s->st, c->fd, buf + have, SVC_BUF - have, 0), off = 0;
         if (n == -EAGAIN)
             continue;
         if (n <= 0)
@@ -196,7 +205,7 @@ static void *run_conn(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (s->kind == PP_SVC_HELLO) {
             have += (size_t)n;
-            if (hello(s, c->fd, buf, &have, sizeof buf) == 0)
+            if (hello(s, c->fd, buf, &have, SVC_BUF) == 0)
                 break;
             continue;
         }
@@ -215,6 +224,7 @@ static void *run_conn(void *arg)
     }
     pp_close(s->st, c->fd);
     free(c);
+    free(buf);
     pthread_mutex_lock(&s->lock);
     if (--s->conns == 0)
         pthread_cond_signal(&s->idle);

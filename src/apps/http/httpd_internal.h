@@ -3,6 +3,7 @@
 #ifndef PP_HTTPD_INTERNAL_H
 #define PP_HTTPD_INTERNAL_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -14,6 +15,20 @@
 #define PP_HTTPD_INBUF (PP_HTTP_MAX_HEAD + 8192) /* a head plus pipelined bytes */
 #define PP_HTTPD_OUTBUF (32 * 1024)              /* headers, small bodies, file chunks */
 #define PP_HTTPD_SMALL 16384                     /* bodies sent in the header's write */
+#define PP_HTTPD_EXTRA (PATH_MAX * 3 + 512)      /* a response's extra header lines */
+/* A connection thread's stack: its buffers are on the heap, so 64 KiB (and
+ * a guard page) hold the deepest path, a TLS handshake included; sanitizer
+ * builds need several times that. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define PP_HTTPD_STACK (512 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define PP_HTTPD_STACK (512 * 1024)
+#endif
+#endif
+#ifndef PP_HTTPD_STACK
+#define PP_HTTPD_STACK (64 * 1024)
+#endif
 
 /* An accepted connection waiting for a thread (the waiting room). */
 struct pp_httpd_waiting {
@@ -50,6 +65,7 @@ struct pp_httpd_conn {
     char *in;  /* PP_HTTPD_INBUF */
     char *out; /* PP_HTTPD_OUTBUF */
     char *cbuf; /* PP_FILE_CACHE_MAX: a small file's bytes */
+    char *extra; /* PP_HTTPD_EXTRA: the response's extra header lines */
     size_t have;
     /* Filled per response for the access log. */
     int status;

@@ -150,7 +150,8 @@ struct reply {
     int http10;             /* an HTTP/1.0 request: keep-alive must be said */
     int keep_s;             /* the idle limit a kept HTTP/1.0 connection is told */
     int head_only;          /* HEAD: headers as for GET, no body */
-    char extra[PATH_MAX * 3 + 512]; /* more header lines, each ending in CRLF */
+    char *extra;            /* more header lines, each ending in CRLF (c->extra) */
+    size_t extra_cap;
     size_t extra_len;
     const char *type;       /* Content-Type, or NULL */
     const char *body;       /* an in-memory body, or NULL */
@@ -167,9 +168,9 @@ static void add_header(struct reply *r, const char *fmt, ...)
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(r->extra + r->extra_len, sizeof r->extra - r->extra_len, fmt, ap);
+    n = vsnprintf(r->extra + r->extra_len, r->extra_cap - r->extra_len, fmt, ap);
     va_end(ap);
-    if (n > 0 && (size_t)n < sizeof r->extra - r->extra_len)
+    if (n > 0 && (size_t)n < r->extra_cap - r->extra_len)
         r->extra_len += (size_t)n;
     else
         r->extra[r->extra_len] = 0;
@@ -266,6 +267,8 @@ void pp__httpd_error(struct pp_httpd_conn *c, const struct pp_http_request *req,
 
     memset(&r, 0, sizeof r);
     r.file = -1;
+    r.extra = c->extra;
+    r.extra_cap = PP_HTTPD_EXTRA;
     error_page(&r, status, page, sizeof page);
     r.keep = 0;
     send_reply(c, &r);
@@ -688,6 +691,8 @@ int pp__httpd_respond(struct pp_httpd_conn *c, const struct pp_http_request *req
     }
     memset(&r, 0, sizeof r);
     r.file = -1;
+    r.extra = c->extra;
+    r.extra_cap = PP_HTTPD_EXTRA;
     r.http10 = req->minor == 0;
     r.keep_s = c->h->cfg.timeout_s;
     rc = answer(c, req, &r);

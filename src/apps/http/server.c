@@ -126,6 +126,7 @@ static void *worker(void *arg)
     c.in = malloc(PP_HTTPD_INBUF);
     c.out = malloc(PP_HTTPD_OUTBUF);
     c.cbuf = malloc(PP_FILE_CACHE_MAX);
+    c.extra = malloc(PP_HTTPD_EXTRA);
     pthread_mutex_lock(&h->lock);
     h->starting--; /* this thread now counts as idle or busy */
     for (;;) {
@@ -154,7 +155,7 @@ static void *worker(void *arg)
         h->busy++;
         pthread_cond_signal(&h->space);
         pthread_mutex_unlock(&h->lock);
-        if (c.in && c.out && c.cbuf)
+        if (c.in && c.out && c.cbuf && c.extra)
             serve(&c);
         h->net.close(h->net.ctx, c.fd);
         pthread_mutex_lock(&h->lock);
@@ -166,6 +167,7 @@ static void *worker(void *arg)
     free(c.in);
     free(c.out);
     free(c.cbuf);
+    free(c.extra);
     return NULL;
 }
 
@@ -207,6 +209,16 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
      * Large, so the acceptor drains the backlog and can pick out the
      * clients that have sent a whole request; bounded by descriptors. */
     h->qcap = cfg->max_conns * 4 > 1024 ? cfg->max_conns * 4 : 1024;
+    /* Descriptors for every thread's connection, the waiting room and a
+     * file each: raise the soft limit as far as the hard one allows. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        rlim_t want = (rlim_t)cfg->max_conns * 2 + (rlim_t)h->qcap + 64;
+        if (rl.rlim_cur < want) {
+            rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
         long room = (long)rl.rlim_cur - cfg->max_conns - 64;
         if (room < h->qcap)
@@ -279,9 +291,7 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop)
 
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* A connection's buffers are on the heap; 512 KiB leaves room for
-     * scandir, snprintf and sanitizer builds. */
-    pthread_attr_setstacksize(&attr, 512 * 1024);
+    pthread_attr_setstacksize(&attr, PP_HTTPD_STACK); /* the guard page stays (glibc default) */
     while (!*stop) {
         char peer[64] = "-";
         int fd;
