@@ -284,6 +284,28 @@ def run(host, port, d):
     check(r.h("content-length") == "5368709120", "5 GiB Content-Length")
     r = get(host, port, "/ten.txt", extra="Range: bytes=0-1\r\n", method="HEAD")
     check(r.status == 200, "HEAD ignores Range (RFC 9110 14.2)")
+    # Two ranges far apart: multipart/byteranges (RFC 9110 14.6), on a 5 GiB file too.
+    big = open(os.path.join(root, "big.bin"), "rb").read()
+    for target, size, want in [("/big.bin", len(big), [(0, 9, big[0:10]), (1000000, 1000009, big[1000000:1000010])]),
+                               ("/huge.bin", 5368709120, [(0, 3, None), (4294967296, 4294967299, b"MARK")])]:
+        rng = ",".join("%d-%d" % (a, b) for a, b, _ in want)
+        r = get(host, port, target, extra="Range: bytes=%s\r\n" % rng)
+        ct = r.h("content-type") or ""
+        m = re.match(r"multipart/byteranges; boundary=(\S+)$", ct)
+        ok = r.status == 206 and m is not None
+        if ok:
+            parts = r.body.split(b"--" + m.group(1).encode())
+            # preamble (empty), the parts, then "--" and the epilogue
+            ok = len(parts) == len(want) + 2 and parts[-1].startswith(b"--")
+            for part, (a, b, data) in zip(parts[1:-1], want):
+                head, _, payload = part.partition(b"\r\n\r\n")
+                payload = payload[:-2]  # the CRLF before the next boundary
+                ok = ok and ("Content-Range: bytes %d-%d/%d" % (a, b, size)).encode() in head
+                ok = ok and len(payload) == b - a + 1 and (data is None or payload == data)
+        check(ok, "two ranges of %s -> 206 multipart/byteranges with both parts (got %s %s)" % (target, r.status, ct))
+    many = "bytes=0-0" + "".join(",%d-%d" % (i * 1000, i * 1000) for i in range(1, 40))
+    r = get(host, port, "/big.bin", extra="Range: %s\r\n" % many)
+    check(r.status == 200 and len(r.body) == len(big), "40 ranges -> the whole file once (200)")
 
     print("conditionals", flush=True)
     r = get(host, port, "/ten.txt")
