@@ -35,6 +35,18 @@ if [ ${#AS[@]} -gt 0 ]; then
     grep -qE '^39917/udp +closed' <<<"$out" || fail "socket -sU result: $out"
 fi
 grep -q '<port protocol="tcp" portid="39917"><state state="open"' "$tmp/o.xml" || fail "-oX content"
+# As nmap: UDP ports without -sU are a warning, the TCP ports are scanned.
+out=$("$P" scan -sT -p T:39917,U:53 -oN "$tmp/o.nmap" 127.0.0.1 2>"$tmp/warn") || fail "-sT with U: ports exited $?: $out"
+grep -q 'WARNING: Your ports include "U:" but you haven'"'"'t specified UDP scan with -sU.' "$tmp/warn" \
+    || fail "no nmap-style warning: $(cat "$tmp/warn")"
+grep -qE '^39917/tcp +open' <<<"$out" || fail "-sT with U: ports did not scan TCP: $out"
+! grep -q '/udp' <<<"$out" || fail "UDP scanned without -sU: $out"
+# -oN framed as nmap frames it: a comment line first and last, no summary line.
+head -1 "$tmp/o.nmap" | grep -qE '^# portplex [0-9.]+ scan initiated .* as: .*scan -sT -p T:39917,U:53' \
+    || fail "-oN header: $(head -1 "$tmp/o.nmap")"
+tail -1 "$tmp/o.nmap" | grep -qE '^# portplex done at .* -- 1 IP address \(1 host up\) scanned in [0-9.]+ seconds$' \
+    || fail "-oN footer: $(tail -1 "$tmp/o.nmap")"
+! grep -q '^portplex done:' "$tmp/o.nmap" || fail "-oN carries the screen summary line"
 if command -v xmllint >/dev/null && [ -r /usr/share/nmap/nmap.dtd ]; then
     xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/o.xml" || fail "-oX not valid against nmap.dtd"
 fi

@@ -19,6 +19,7 @@
 #include "scan/connect.h"
 #include "scan/discover.h"
 #include "scan/engine.h"
+#include "scan/mono_clock.h"
 #include "scan/io.h"
 #include "scan/output.h"
 #include "scan/ports.h"
@@ -447,6 +448,7 @@ int pp_cmd_scan(int argc, char **argv)
     struct pp_scan_report rep;
     struct pp_scan_io io;
     struct outputs out = {NULL, NULL, NULL, NULL, 1};
+    double wall0 = 0;
     const char *pspec = NULL, *oN = NULL, *oG = NULL, *oX = NULL, *oJ = NULL, *oA = NULL;
     char err[256], args[1024] = "portplex scan";
     int c, i, tcp_kind = -1, udp = 0, explicit_raw = 0, custom = 0, no_dns = 0, top = 0, fast = 0;
@@ -685,10 +687,18 @@ int pp_cmd_scan(int argc, char **argv)
                 ports.count[1] = ports.count[0];
             }
         }
-        if (!udp && ports.count[1])
-            return pp_cli_usage_error("scan", "UDP ports (U:) need -sU");
-        if (!want_tcp && ports.count[0])
-            return pp_cli_usage_error("scan", "TCP ports (T:) need a TCP scan type (-sS, -sT...)");
+        /* As nmap: ports of a protocol no scan type covers are a warning,
+         * and the scan goes on with the rest. */
+        if (!udp && ports.count[1]) {
+            fprintf(stderr, "WARNING: Your ports include \"U:\" but you haven't specified UDP scan with -sU.\n");
+            memset(ports.bits[1], 0, sizeof ports.bits[1]);
+            ports.count[1] = 0;
+        }
+        if (!want_tcp && ports.count[0]) {
+            fprintf(stderr, "WARNING: Your ports include \"T:\" but you haven't specified any TCP scan type.\n");
+            memset(ports.bits[0], 0, sizeof ports.bits[0]);
+            ports.count[0] = 0;
+        }
         rep.tcp = want_tcp && ports.count[0];
         rep.udp = udp && ports.count[1];
         if (!rep.tcp && !rep.udp)
@@ -763,6 +773,7 @@ int pp_cmd_scan(int argc, char **argv)
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
     rep.args = args;
     rep.start = time(NULL);
+    wall0 = pp_mono_s();
     if (out.json)
         pp_scan_json_begin(out.json, &rep);
     if (out.screen)
@@ -805,6 +816,10 @@ int pp_cmd_scan(int argc, char **argv)
         }
     }
 report:
+    /* The time reported is the whole scan's, discovery and waits included,
+     * as nmap's "scanned in" is (the engine's own clock starts later). */
+    if (wall0 > 0 && pp_mono_s() - wall0 > res.seconds)
+        res.seconds = pp_mono_s() - wall0;
     rep.res = &res;
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
     if (!rep.args)
@@ -813,7 +828,7 @@ report:
     if (out.screen)
         pp_scan_write_normal(stdout, &rep);
     if (out.normal)
-        pp_scan_write_normal(out.normal, &rep);
+        pp_scan_write_normal_file(out.normal, &rep);
     if (out.grep)
         pp_scan_write_grepable(out.grep, &rep);
     if (out.xml)

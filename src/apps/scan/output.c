@@ -105,7 +105,8 @@ static void ttl_text(char *out, size_t cap, int reason, int ttl)
         snprintf(out, cap, "%s ttl %d", pp_scan_reason_name(reason), ttl);
 }
 
-void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r)
+/* The host reports of the normal format; how many hosts are up. */
+static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
 {
     const struct pp_scan_result *res = r->res;
     uint64_t h;
@@ -177,9 +178,34 @@ void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r)
         }
         fprintf(f, "\n");
     }
+    return up;
+}
+
+void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r)
+{
+    const struct pp_scan_result *res = r->res;
+    unsigned long up = write_normal_hosts(f, r);
+
     fprintf(f, "portplex done: %llu IP address%s (%lu host%s up) scanned in %.2f seconds\n",
             (unsigned long long)(res->nhosts + r->down_hosts),
             res->nhosts + r->down_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s", res->seconds);
+}
+
+void pp_scan_write_normal_file(FILE *f, const struct pp_scan_report *r)
+{
+    char when[64], done[64];
+    struct tm tm;
+    unsigned long up;
+
+    gmtime_r(&r->start, &tm);
+    strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y", &tm);
+    gmtime_r(&r->end, &tm);
+    strftime(done, sizeof done, "%a %b %e %H:%M:%S %Y", &tm);
+    fprintf(f, "# portplex %s scan initiated %s as: %s\n", pp_version(), when, r->args);
+    up = write_normal_hosts(f, r);
+    fprintf(f, "# portplex done at %s -- %llu IP address%s (%lu host%s up) scanned in %.2f seconds\n",
+            done, (unsigned long long)(r->res->nhosts + r->down_hosts),
+            r->res->nhosts + r->down_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s", r->res->seconds);
 }
 
 void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)

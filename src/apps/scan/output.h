@@ -21,6 +21,9 @@ struct pp_scan_report {
 };
 
 void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r);
+/* -oN: the same report framed as nmap frames its file, between "# ... scan
+ * initiated WHEN as: ARGS" and "# ... done at WHEN -- ..." comment lines. */
+void pp_scan_write_normal_file(FILE *f, const struct pp_scan_report *r);
 void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r);
 void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r);
 /* -oJ: the header line, then one line per port (pp_scan_json_port, called
