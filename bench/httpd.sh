@@ -121,11 +121,13 @@ best_big=0 best_ngbig=0 per_ours=0 per_ng=0
 printf '%-8s %16s %16s %18s %18s\n' round "portplex c10k" "nginx c10k" "portplex KiB/conn" "nginx KiB/conn"
 for r in $(seq "$ROUNDS"); do
     ( sleep $((SECS / 2 + 1)); rss_kb $BIGPID >"$T/rss_o" ) &
+    sampler=$!
     o=$(rps http://127.0.0.1:$OURBIG/1k.bin 10000)
-    wait
+    wait $sampler
     ( sleep $((SECS / 2 + 1)); rss_kb $NGMASTER $NGPIDS >"$T/rss_n" ) &
+    sampler=$!
     n=$(rps http://127.0.0.1:$NGPORT/1k.bin 10000)
-    wait
+    wait $sampler
     po=$(awk -v a="$(cat "$T/rss_o")" -v b="$base_ours" 'BEGIN {printf "%.1f", (a - b) / 10000}')
     pn=$(awk -v a="$(cat "$T/rss_n")" -v b="$base_ng" 'BEGIN {printf "%.1f", (a - b) / 10000}')
     printf '%-8s %16s %16s %18s %18s\n' "$r" "$o" "$n" "$po" "$pn"
