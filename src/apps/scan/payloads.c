@@ -119,8 +119,10 @@ size_t pp_scan_udp_payload(uint16_t port, uint32_t id, uint8_t *b)
         return text(b, "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=z9hG4bKportplex\r\n"
                        "From: <sip:nm@nm>;tag=1\r\nTo: <sip:nm2@nm2>\r\nCall-ID: portplex\r\n"
                        "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-    case 7: /* echo (RFC 862) answers anything */
-    default: return text(b, "portplex\n");
+    case 7: /* echo (RFC 862) answers anything; a few bytes show the reply is ours */
+        return text(b, "portplex\n");
+    default: /* as nmap: an empty datagram, not text a service would misparse */
+        return 0;
     }
 }
 
