@@ -47,6 +47,11 @@ head -1 "$tmp/o.nmap" | grep -qE '^# portplex [0-9.]+ scan initiated .* as: .*sc
 tail -1 "$tmp/o.nmap" | grep -qE '^# portplex done at .* -- 1 IP address \(1 host up\) scanned in [0-9.]+ seconds$' \
     || fail "-oN footer: $(tail -1 "$tmp/o.nmap")"
 ! grep -q '^portplex done:' "$tmp/o.nmap" || fail "-oN carries the screen summary line"
+# Service names in -p (from /etc/services), --exclude-ports, -r.
+out=$("$P" scan -sT -r -p ssh,http,39917 --exclude-ports 80 127.0.0.1 2>&1) || fail "-p ssh,http: $out"
+grep -qE '^22/tcp ' <<<"$out" && grep -qE '^39917/tcp +open' <<<"$out" || fail "-p ssh,39917: $out"
+! grep -qE '^80/tcp ' <<<"$out" || fail "--exclude-ports 80 scanned 80: $out"
+[ "$(grep -cE '^[0-9]+/tcp ' <<<"$out")" = 2 ] || fail "-p ssh,http,39917 --exclude-ports 80: $out"
 if command -v xmllint >/dev/null && [ -r /usr/share/nmap/nmap.dtd ]; then
     xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/o.xml" || fail "-oX not valid against nmap.dtd"
 fi
@@ -68,6 +73,8 @@ bad "--host-timeout wants a time" --host-timeout 5x 127.0.0.1
 bad "-p and -F" -F -p 80 127.0.0.1
 bad "--merge needs" --merge
 bad "unknown output -oQ" -oQ f 127.0.0.1
+bad "unknown TCP service 'nosuchservice'" -p nosuchservice 127.0.0.1
+bad "--exclude-ports: bad port range" --exclude-ports 9-3 127.0.0.1
 bad "failed to resolve" no-such-host.invalid
 bad "every target is excluded" --exclude 127.0.0.1 127.0.0.1
 out=$("$P" scan --merge /nonexistent.json 2>&1); [ $? = 1 ] || fail "--merge of a missing file should exit 1: $out"

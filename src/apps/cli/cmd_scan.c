@@ -54,6 +54,8 @@ void pp_cmd_scan_usage(FILE *f)
         "  --initial-rtt-timeout TIME  --min-rtt-timeout TIME  --max-rtt-timeout TIME\n"
         "  --max-parallelism N                          TIME: 500ms, 2s, 1m, 1h (bare: seconds)\n"
         "ORDER:\n"
+        "  --exclude-ports L   leave these ports out (same syntax as -p)\n"
+        "  -r                  scan in order (the default; --randomize shuffles)\n"
         "  --randomize         a keyed random order over (host x port)\n"
         "  --seed N            the key (same seed, same order)\n"
         "  --shard I/N         probe only shard I of N (1-based); merge with --merge\n"
@@ -424,7 +426,7 @@ int pp_cmd_scan(int argc, char **argv)
     enum {
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
-        O_EXCL, O_EXCLF, O_UNPRIV,
+        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
@@ -439,6 +441,7 @@ int pp_cmd_scan(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED}, {"shard", required_argument, NULL, O_SHARD},
         {"merge", no_argument, NULL, O_MERGE}, {"exclude", required_argument, NULL, O_EXCL},
         {"excludefile", required_argument, NULL, O_EXCLF}, {"unprivileged", no_argument, NULL, O_UNPRIV},
+        {"exclude-ports", required_argument, NULL, O_EXCLPORTS},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     static struct pp_portset ports;
@@ -449,6 +452,7 @@ int pp_cmd_scan(int argc, char **argv)
     struct pp_scan_io io;
     struct outputs out = {NULL, NULL, NULL, NULL, 1};
     double wall0 = 0;
+    const char *xspec = NULL;
     const char *pspec = NULL, *oN = NULL, *oG = NULL, *oX = NULL, *oJ = NULL, *oA = NULL;
     char err[256], args[1024] = "portplex scan";
     int c, i, tcp_kind = -1, udp = 0, explicit_raw = 0, custom = 0, no_dns = 0, top = 0, fast = 0;
@@ -472,9 +476,11 @@ int pp_cmd_scan(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:nvFh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:nvFhr", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pspec = optarg; break;
+        case 'r': randomize = 0; break; /* nmap's "do not randomize": our default order */
+        case O_EXCLPORTS: xspec = optarg; break;
         case 's':
             if (strlen(optarg) != 1 || !strchr("STUAWFNX", optarg[0]))
                 return pp_cli_usage_error("scan", "unknown scan type -s%s (known: -sS -sT -sU -sA "
@@ -698,6 +704,26 @@ int pp_cmd_scan(int argc, char **argv)
             fprintf(stderr, "WARNING: Your ports include \"T:\" but you haven't specified any TCP scan type.\n");
             memset(ports.bits[0], 0, sizeof ports.bits[0]);
             ports.count[0] = 0;
+        }
+        if (xspec) { /* --exclude-ports: unprefixed ports leave every protocol, as in nmap */
+            static struct pp_portset x;
+            int proto, k;
+            if (pp_ports_parse(xspec, PP_PROTO_TCP_SET, &x, err) < 0)
+                return pp_cli_usage_error("scan", "--exclude-ports: %s", err);
+            if (!strchr(xspec, ':')) {
+                memcpy(x.bits[1], x.bits[0], sizeof x.bits[0]);
+                x.count[1] = x.count[0];
+            }
+            for (proto = 0; proto < 2; proto++)
+                for (k = 0; k < 65536 / 64; k++) {
+                    ports.bits[proto][k] &= ~x.bits[proto][k];
+                }
+            for (proto = 0; proto < 2; proto++) {
+                size_t n = 0;
+                for (k = 0; k < 65536 / 64; k++)
+                    n += (size_t)__builtin_popcountll(ports.bits[proto][k]);
+                ports.count[proto] = n;
+            }
         }
         rep.tcp = want_tcp && ports.count[0];
         rep.udp = udp && ports.count[1];

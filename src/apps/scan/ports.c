@@ -1,6 +1,9 @@
 /* ports.c - nmap-style port list parsing. */
 #include "ports.h"
 
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +51,29 @@ int pp_ports_parse(const char *spec, int dflt, struct pp_portset *ps, char *err)
             proto = s[0] == 'T' ? PP_PROTO_TCP_SET : PP_PROTO_UDP_SET;
             s += 2;
         }
+        if (isalpha((unsigned char)*s)) { /* a service name, from /etc/services */
+            char name[64];
+            size_t n = 0;
+            struct servent *se;
+            while ((isalnum((unsigned char)s[n]) || strchr("-_.+", s[n])) && s[n])
+                n++;
+            if (n >= sizeof name) {
+                snprintf(err, 256, "service name too long at '%.20s'", item);
+                return -1;
+            }
+            memcpy(name, s, n);
+            name[n] = 0;
+            se = getservbyname(name, proto == PP_PROTO_TCP_SET ? "tcp" : "udp");
+            if (!se) {
+                snprintf(err, 256, "unknown %s service '%s' (names come from /etc/services)",
+                         proto == PP_PROTO_TCP_SET ? "TCP" : "UDP", name);
+                return -1;
+            }
+            s += n;
+            lo = hi = ntohs((uint16_t)se->s_port);
+            add(ps, proto, (unsigned)lo, (unsigned)hi);
+            goto next;
+        }
         if (*s == '-') { /* "-N" or "-": from port 1 */
             lo = 1;
         } else if ((lo = number(&s)) < 0) {
@@ -69,6 +95,7 @@ int pp_ports_parse(const char *spec, int dflt, struct pp_portset *ps, char *err)
             return -1;
         }
         add(ps, proto, (unsigned)lo, (unsigned)hi);
+    next:
         if (*s == 0)
             return 0;
         if (*s != ',') {

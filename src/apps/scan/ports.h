@@ -1,5 +1,6 @@
 /* ports.h - port lists as nmap's -p takes them: "22", "1-1024",
- * "80,443,8000-8100", "T:80,U:53", "-" or "1-" (to 65535), "-100" (from 1).
+ * "80,443,8000-8100", "T:80,U:53", "-" or "1-" (to 65535), "-100" (from 1),
+ * service names from /etc/services ("ssh,http", "U:domain").
  * Kept as one bitmap per protocol. */
 #ifndef PP_SCAN_PORTS_H
 #define PP_SCAN_PORTS_H
