@@ -159,6 +159,18 @@ echo "ok: 1 of 4 hosts up, as nmap -sn says; -Pn scans them all:"
 ip netns exec "$S" "$PORTPLEX" scan -sS -Pn -p 22 --max-retries 0 10.201.0.2-3 | grep -c 'scan report for' \
     | grep -qx 2 || fail "-Pn should report both hosts"
 
+# (nmap --send-ip: IP-level discovery as ours; on a LAN nmap would otherwise use ARP)
+echo "== a host that answered discovery is up even when every scanned port is filtered, as nmap says"
+ip netns exec "$S" "$PORTPLEX" scan -sS -p 1000 --max-retries 1 -oX "$T/filt.xml" 10.201.0.2 >"$T/filt.txt" 2>&1 \
+    || fail "filtered-only scan"
+grep -q '(1 host up)' "$T/filt.txt" || { cat "$T/filt.txt"; fail "a host that answered discovery was reported down"; }
+grep -qE '^1000/tcp +filtered' "$T/filt.txt" || { cat "$T/filt.txt"; fail "the filtered port is not listed"; }
+ip netns exec "$S" nmap -n --send-ip -sS -p 1000 --max-retries 1 -oX "$T/nfilt.xml" 10.201.0.2 >/dev/null 2>&1 || fail "nmap"
+ours=$($PY -c "import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).find('host/status').get('reason'))" "$T/filt.xml")
+theirs=$($PY -c "import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).find('host/status').get('reason'))" "$T/nfilt.xml")
+[ "$ours" = "$theirs" ] || fail "host status reason: ours '$ours', nmap '$theirs'"
+echo "ok: up with 1000/tcp filtered; host reason '$ours' as nmap's"
+
 echo "== bad inputs"
 for bad in "-sZ" "-p 70000" "-p" "--shard 4/3" "-T9" "--max-rate -1" "--scanflags BOGUS"; do
     out=$("$PORTPLEX" scan $bad 10.201.0.2 2>&1)

@@ -382,6 +382,35 @@ static int merge(int nfiles, char **files, struct pp_scan_result *res, struct pp
     return 0;
 }
 
+/* What discovery said of each host that answered: address and reason,
+ * sorted by address (for the report: such a host is up even when every
+ * port it was asked about stayed silent, as nmap reports it). */
+struct up_host {
+    uint32_t addr;
+    int why;
+};
+static struct up_host *discovered;
+static uint64_t n_discovered;
+
+static int by_addr(const void *a, const void *b)
+{
+    uint32_t x = ((const struct up_host *)a)->addr, y = ((const struct up_host *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+static void mark_discovered(struct pp_scan_result *res)
+{
+    uint64_t h;
+    for (h = 0; h < res->nhosts && n_discovered; h++) {
+        struct up_host key = {res->hosts[h].addr, 0}, *u;
+        u = bsearch(&key, discovered, (size_t)n_discovered, sizeof key, by_addr);
+        if (u) {
+            res->hosts[h].up = 1;
+            res->hosts[h].up_reason = u->why;
+        }
+    }
+}
+
 /* Host discovery (no -Pn): keeps only the targets that answer a ping. */
 static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct pp_targets *t,
                           char *err)
@@ -399,6 +428,17 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
         free(up);
         snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
         return -1;
+    }
+    {
+        uint64_t i;
+        free(discovered);
+        n_discovered = 0;
+        discovered = calloc((size_t)t->count, sizeof *discovered);
+        for (i = 0; discovered && i < t->count; i++)
+            if (up[i])
+                discovered[n_discovered++] = (struct up_host){pp_targets_at(t, i), up[i]};
+        if (discovered)
+            qsort(discovered, (size_t)n_discovered, sizeof *discovered, by_addr);
     }
     {
         /* Rebuild the targets from the hosts that are up, as ranges. */
@@ -833,6 +873,7 @@ int pp_cmd_scan(int argc, char **argv)
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
         }
+        mark_discovered(&res);
     } else {
         if (job.timing.max_parallel > 1024)
             job.timing.max_parallel = 256; /* descriptors, not packets */
@@ -863,6 +904,9 @@ report:
         pp_scan_json_end(out.json, &rep);
     rc = PP_EXIT_OK;
 done:
+    free(discovered);
+    discovered = NULL;
+    n_discovered = 0;
     close_out(out.normal);
     close_out(out.grep);
     close_out(out.xml);

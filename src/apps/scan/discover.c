@@ -42,14 +42,27 @@ static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
         if (n <= 0)
             continue;
         /* An ICMP error about our probe counts only from the host itself. */
-        if (pp_scan_is_echo_reply(syn, buf, (size_t)n, &from) ||
-            (pp_scan_classify(syn, buf, (size_t)n, &a) && a.port == 443 && (from = a.target, a.from == a.target)) ||
-            (pp_scan_classify(ack, buf, (size_t)n, &a) && a.port == 80 && (from = a.target, a.from == a.target))) {
-            h = index_of(t, from);
-            if (h >= 0)
-                up[h] = 1;
+        {
+            int why = PP_UP_NO;
+            if (pp_scan_is_echo_reply(syn, buf, (size_t)n, &from))
+                why = PP_UP_ECHO_REPLY;
+            else if ((pp_scan_classify(syn, buf, (size_t)n, &a) && a.port == 443 &&
+                      (from = a.target, a.from == a.target)) ||
+                     (pp_scan_classify(ack, buf, (size_t)n, &a) && a.port == 80 &&
+                      (from = a.target, a.from == a.target)))
+                why = a.reason == PP_R_SYN_ACK ? PP_UP_SYN_ACK
+                      : a.reason == PP_R_RESET ? PP_UP_RESET
+                                               : PP_UP_ICMP;
+            if (why && (h = index_of(t, from)) >= 0 && !up[h])
+                up[h] = (uint8_t)why;
         }
     }
+}
+
+const char *pp_scan_up_reason_name(int reason)
+{
+    static const char *const names[] = {"user-set", "echo-reply", "syn-ack", "reset", "port-unreach"};
+    return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ? names[reason] : "user-set";
 }
 
 int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,

@@ -8,9 +8,19 @@
 
 #include "engine.h"
 
+/* Why a host is up, as nmap's <status reason=...> says it. */
+enum pp_scan_up_reason {
+    PP_UP_NO = 0,
+    PP_UP_ECHO_REPLY,
+    PP_UP_SYN_ACK,
+    PP_UP_RESET,
+    PP_UP_ICMP, /* an ICMP error from the target itself */
+};
+const char *pp_scan_up_reason_name(int reason); /* "echo-reply", ...; "user-set" for 0 */
+
 /* Probes every target of t through io (each probe twice at most, waiting
- * wait_ms for answers) and sets up[i] for targets that answered.  0 or
- * -errno. */
+ * wait_ms for answers) and sets up[i] to the first answer's reason for
+ * targets that answered.  0 or -errno. */
 int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,
                      const struct pp_targets *t, uint8_t *up, int wait_ms);
 

@@ -41,7 +41,8 @@ void pp_scan_timing_template(int level, struct pp_scan_timing *t);
 struct pp_scan_host {
     uint32_t addr;
     uint8_t *state, *reason, *ttl;
-    int up;            /* something answered */
+    int up;            /* something answered (or host discovery did) */
+    int up_reason;     /* enum pp_scan_up_reason of discovery, 0 = none/-Pn */
     int timed_out;     /* --host-timeout hit */
     int icmp_limited;  /* ICMP port-unreachable rate limiting was seen */
     double icmp_interval; /* the pace silent UDP ports were probed again at */

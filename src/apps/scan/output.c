@@ -1,6 +1,7 @@
 /* output.c - writing scan results as nmap does (normal, grepable, XML) and
  * as JSON lines. */
 #include "output.h"
+#include "discover.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -349,7 +350,7 @@ void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r)
                    "reason_ttl=\"0\"/>\n<address addr=\"%s\" addrtype=\"ipv4\"/>\n<hostnames>\n"
                    "</hostnames>\n<ports>",
                 (long long)r->start, (long long)r->end, hs->timed_out ? " timedout=\"true\"" : "",
-                "user-set", pp_ipv4_ntoa(hs->addr, a));
+                pp_scan_up_reason_name(hs->up_reason), pp_ipv4_ntoa(hs->addr, a));
         for (udp = 0; udp < 2; udp++) {
             int s;
             if (!(udp ? r->udp : r->tcp))
