@@ -717,6 +717,10 @@ int pp_cmd_scan(int argc, char **argv)
                 size_t n = pp_scan_top_ports(proto, (size_t)(top ? top : 100), &list), k;
                 if (!(proto ? udp : want_tcp))
                     continue;
+                if (top && n < (size_t)top) /* say so rather than scan fewer in silence */
+                    fprintf(stderr, "WARNING: --top-ports %ld: portplex's ranking has %zu %s ports; "
+                                    "scanning those %zu\n",
+                            (long)top, n, proto ? "UDP" : "TCP", n);
                 for (k = 0; k < n; k++)
                     if (!pp_ports_has(&ports, proto, list[k])) {
                         ports.bits[proto][list[k] >> 6] |= 1ull << (list[k] & 63);

@@ -4,6 +4,7 @@
 
 #include "test.h"
 #include "scan/ports.h"
+#include "scan/top_ports.h"
 #include "scan/targets.h"
 
 static struct pp_portset ps;
@@ -77,4 +78,32 @@ TEST(targets_errors)
             PP_TEST_FAIL("'%s' was accepted", bad[i]);
     }
     free(t);
+}
+
+/* The ranking behind -F and --top-ports: no port twice, telnet among the
+ * first five (it was missing from -F and --top-ports 5). */
+TEST(top_ports_have_no_duplicates_and_telnet)
+{
+    int udp;
+    for (udp = 0; udp < 2; udp++) {
+        const uint16_t *list;
+        static uint8_t seen[65536];
+        size_t n = pp_scan_top_ports(udp, 100000, &list), i;
+        memset(seen, 0, sizeof seen);
+        ASSERT_GT(n, 50);
+        for (i = 0; i < n; i++) {
+            if (seen[list[i]])
+                PP_TEST_FAIL("%s port %u ranked twice", udp ? "UDP" : "TCP", list[i]);
+            seen[list[i]] = 1;
+        }
+    }
+    {
+        const uint16_t *list;
+        size_t n = pp_scan_top_ports(0, 5, &list), i;
+        int telnet = 0;
+        ASSERT_EQ(n, 5);
+        for (i = 0; i < n; i++)
+            telnet |= list[i] == 23;
+        ASSERT(telnet);
+    }
 }
