@@ -94,8 +94,10 @@ echo "ok: stack --serve http:8080:DIR serves the same tree"
 # HTTPS on portplex's TCP: OpenSSL through a BIO over our sockets.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
     -days 2 -subj /CN=pp -addext subjectAltName=IP:203.0.113.2 >/dev/null 2>&1 || fail "openssl req"
+printf 'not really brotli' >"$T/root/app.js.br"
 ip netns exec "$NS" "$PORTPLEX" httpd --root "$T/root" --stack tun:pph2:203.0.113.2/24 --listen 443 --timeout 5 \
-    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >"$T/tls.out" 2>"$T/tls.err" &
+    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --header 'X-Test: on portplex' --cache-control 'max-age=5' \
+    --index nope.html --index index.html >"$T/tls.out" 2>"$T/tls.err" &
 HPID=$!
 wait_for "$T/tls.out" "is up"
 got=$(IN curl -s --max-time 30 --cacert "$T/cert.pem" https://203.0.113.2/big.bin | sha256sum | cut -d' ' -f1)
@@ -107,7 +109,16 @@ done
 alpn=$(echo | IN timeout 10 openssl s_client -connect 203.0.113.2:443 -alpn http/1.1 -CAfile "$T/cert.pem" 2>/dev/null \
     | sed -n 's/^ALPN protocol: //p')
 [ "$alpn" = http/1.1 ] || fail "ALPN over portplex chose '$alpn'"
+# The options and the encodings over TLS on our stack.
+hdrs=$(IN curl -s --max-time 10 --cacert "$T/cert.pem" -D - -o /dev/null -H 'Accept-Encoding: gzip, br' https://203.0.113.2/app.js)
+grep -q $'^X-Test: on portplex\r$' <<<"$hdrs" && grep -q $'^Cache-Control: max-age=5\r$' <<<"$hdrs" \
+    && grep -q $'^Content-Encoding: br\r$' <<<"$hdrs" || fail "options and br over TLS on portplex: $hdrs"
+code=$(IN curl -s --max-time 10 --cacert "$T/cert.pem" -o /dev/null -w '%{http_code} %{content_type}' \
+    -H 'Range: bytes=0-9,2000000-2000009' https://203.0.113.2/big.bin)
+case $code in "206 multipart/byteranges; boundary="*) ;; *) fail "two ranges over TLS on portplex: $code" ;; esac
+IN curl -s --max-time 10 --cacert "$T/cert.pem" https://203.0.113.2/ | grep -q 'portplex test root' \
+    || fail "--index nope.html --index index.html over TLS on portplex"
 kill -TERM $HPID
 wait $HPID || fail "httpd (TLS) on tun exited $? on SIGTERM"
-echo "ok: HTTPS over portplex's TCP: 3 MiB with SHA-256 equal, TLS 1.2 and 1.3, ALPN http/1.1"
+echo "ok: HTTPS over portplex's TCP: 3 MiB with SHA-256 equal, TLS 1.2 and 1.3, ALPN http/1.1, --header, --cache-control, br, multipart ranges"
 echo PASS
