@@ -14,7 +14,7 @@ flags=("$@")
 tmp=$(mktemp -d)
 ns=ppex$$
 cleanup() {
-  if ip netns list 2>/dev/null | grep -qw "$ns"; then
+  if ip netns list 2>/dev/null | grep -w "$ns" >/dev/null; then # (grep -q under pipefail: SIGPIPE)
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
     sleep 0.2
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -39,11 +39,13 @@ done
 
 timeout 20 "$tmp/echo_vwire" | tee "$tmp/out1"
 grep -q "echoed: hello through two user-space stacks" "$tmp/out1"
-timeout 20 "$tmp/echo_vwire_static" | grep -q "echoed: hello"
+out=$(timeout 20 "$tmp/echo_vwire_static") # (no "| grep -q" under pipefail: SIGPIPE)
+grep -q "echoed: hello" <<<"$out"
 timeout 20 "$tmp/socketpair_link" | tee "$tmp/out2"
 grep -q "echoed: hello over a link of our own" "$tmp/out2"
 # The library a program loaded is the installed one, not the build tree's.
-ldd "$tmp/echo_vwire" | grep -q "$tmp/prefix"
+out=$(ldd "$tmp/echo_vwire")
+grep -q "$tmp/prefix" <<<"$out" || { echo "echo_vwire did not load the installed library: $out"; exit 1; }
 
 if [[ $EUID -eq 0 ]] && ip netns add "$ns" 2>/dev/null; then
   ip -n "$ns" link set lo up
