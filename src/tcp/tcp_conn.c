@@ -168,6 +168,17 @@ void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
     }
 }
 
+/* Ends the connection with ETIMEDOUT, counted as the user timeout's doing
+ * or the retry limit's. */
+static void time_out(struct pp_stack *st, struct pp_tcb *tcb, int by_user_timeout)
+{
+    if (by_user_timeout)
+        CNT(st, tcp, user_timeouts);
+    else
+        CNT(st, tcp, timeouts);
+    pp__tcp_drop(st, tcb, ETIMEDOUT);
+}
+
 /* One more probe of a run (window or resource); -1 when the run has lasted
  * the user timeout or TCP_DATA_RETRIES probes, as Linux's tcp_probe_timer
  * judges before it sends: then the connection is dropped. */
@@ -179,11 +190,7 @@ static int probe_run(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->probe_since = st->now_ms ? st->now_ms : 1;
     end = user_deadline(tcb, tcb->probe_since);
     if ((end && st->now_ms >= end) || tcb->probes >= TCP_DATA_RETRIES) {
-        if (end && st->now_ms >= end)
-            CNT(st, tcp, user_timeouts);
-        else
-            CNT(st, tcp, timeouts);
-        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        time_out(st, tcb, end && st->now_ms >= end);
         return -1;
     }
     tcb->probes++;
@@ -299,14 +306,15 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * connection (RFC 9293 3.10.8, USER TIMEOUT), SYNs included; judged
      * before resending, from the first retransmission as Linux's
      * tcp_write_timeout does. */
-    if (user_deadline(tcb, tcb->rtx_since) && st->now_ms >= user_deadline(tcb, tcb->rtx_since)) {
-        CNT(st, tcp, user_timeouts);
-        pp__tcp_drop(st, tcb, ETIMEDOUT);
-        return;
+    {
+        uint64_t end = user_deadline(tcb, tcb->rtx_since);
+        if (end && st->now_ms >= end) {
+            time_out(st, tcb, 1);
+            return;
+        }
     }
     if (++tcb->retries > (syn ? TCP_SYN_RETRIES : TCP_DATA_RETRIES)) {
-        CNT(st, tcp, timeouts);
-        pp__tcp_drop(st, tcb, ETIMEDOUT);
+        time_out(st, tcb, 0);
         return;
     }
     CNT(st, tcp, retransmits);

@@ -187,21 +187,22 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
         tcb->unacked_segs = 0;
         tcb->delack_deadline = 0;
     }
+    /* The user timeout's clock (rtx_since) starts at an episode's first
+     * resend of data or FIN, or at the first SYN; a loss probe does not
+     * start it. */
+    if (!tcb->rtx_since && !tcb->tlp_sending &&
+        ((flags & PP_TCP_SYN) || ((len || (flags & PP_TCP_FIN)) && SEQ_LT(seq, tcb->snd_max))))
+        tcb->rtx_since = st->now_ms ? st->now_ms : 1;
     if (len) {
         /* Karn (RFC 6298 3): no RTT sample from data sent more than once -
          * a fast retransmission or a loss probe as much as an RTO. */
         if (SEQ_LT(seq, tcb->snd_max))
             tcb->rtt_start = 0;
-        if (SEQ_LT(seq, tcb->snd_max) && !tcb->rtx_since && !tcb->tlp_sending) /* an episode's first resend */
-            tcb->rtx_since = st->now_ms ? st->now_ms : 1;
         pp__tcp_tx_log(st, tcb, seq, (uint32_t)len);
         /* Whatever path sent them, these bytes have been sent: SND.MAX
          * must cover them or their acknowledgment would be ignored. */
         if (SEQ_GT(seq + (uint32_t)len, tcb->snd_max))
             tcb->snd_max = seq + (uint32_t)len;
-    } else if ((flags & PP_TCP_SYN) || ((flags & PP_TCP_FIN) && SEQ_LT(seq, tcb->snd_max))) {
-        if (!tcb->rtx_since && !tcb->tlp_sending) /* a SYN counts from the first; a FIN from its resend */
-            tcb->rtx_since = st->now_ms ? st->now_ms : 1;
     }
     if (fresh)
         tcb->link_stalled = 0;
