@@ -373,12 +373,7 @@ static int merge(int nfiles, char **files, struct pp_scan_result *res, struct pp
         }
     }
     (void)tmp;
-    for (i = 0; i < 2; i++) {
-        int p;
-        ps->count[i] = 0;
-        for (p = 0; p < 65536; p++)
-            ps->count[i] += pp_ports_has(ps, i, (uint16_t)p);
-    }
+    pp_ports_recount(ps);
     return 0;
 }
 
@@ -759,15 +754,9 @@ int pp_cmd_scan(int argc, char **argv)
                 x.count[1] = x.count[0];
             }
             for (proto = 0; proto < 2; proto++)
-                for (k = 0; k < 65536 / 64; k++) {
-                    ports.bits[proto][k] &= ~x.bits[proto][k];
-                }
-            for (proto = 0; proto < 2; proto++) {
-                size_t n = 0;
                 for (k = 0; k < 65536 / 64; k++)
-                    n += (size_t)__builtin_popcountll(ports.bits[proto][k]);
-                ports.count[proto] = n;
-            }
+                    ports.bits[proto][k] &= ~x.bits[proto][k];
+            pp_ports_recount(&ports);
         }
         rep.tcp = want_tcp && ports.count[0];
         rep.udp = udp && ports.count[1];

@@ -34,6 +34,16 @@ static long number(const char **s)
     return digits ? v : -1;
 }
 
+void pp_ports_recount(struct pp_portset *ps)
+{
+    int proto, k;
+    for (proto = 0; proto < 2; proto++) {
+        ps->count[proto] = 0;
+        for (k = 0; k < 65536 / 64; k++)
+            ps->count[proto] += (size_t)__builtin_popcountll(ps->bits[proto][k]);
+    }
+}
+
 int pp_ports_parse(const char *spec, int dflt, struct pp_portset *ps, char *err)
 {
     const char *s = spec;

@@ -26,6 +26,9 @@ static inline int pp_ports_has(const struct pp_portset *ps, int proto, uint16_t 
     return (int)((ps->bits[proto][port >> 6] >> (port & 63)) & 1);
 }
 
+/* Sets count[] from the bitmaps, after bits were set or cleared directly. */
+void pp_ports_recount(struct pp_portset *ps);
+
 /* The next port of proto at or after `from` (as an int, 65536 = none). */
 int pp_ports_next(const struct pp_portset *ps, int proto, int from);
 
