@@ -462,6 +462,18 @@ static int serve_opened(struct pp_httpd_conn *c, const struct pp_http_request *r
     return serve_file(c, req, r, fd, st, path, NULL);
 }
 
+/* The regular file at path beneath the root, opened, its stat in *st;
+ * -1 when there is none (missing, a directory, a FIFO...). */
+static int open_regular(struct pp_httpd *h, const char *path, struct stat *st)
+{
+    int fd = open_beneath(h, path);
+    if (fd >= 0 && (fstat(fd, st) < 0 || !S_ISREG(st->st_mode))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd < 0 ? -1 : fd;
+}
+
 /* Precompressed files (nginx's gzip_static, for br too): when the client
  * accepts a coding and F.br or F.gz sits beside F, that file is the
  * representation sent - Content-Encoding, Vary: Accept-Encoding, its own
@@ -484,13 +496,8 @@ static int serve_precompressed(struct pp_httpd_conn *c, const struct pp_http_req
         struct stat st;
         if (q[k] <= 0 || (size_t)snprintf(vpath, sizeof vpath, "%s%s", path, enc[k].ext) >= sizeof vpath)
             continue;
-        fd = open_beneath(c->h, vpath);
-        if (fd < 0)
+        if ((fd = open_regular(c->h, vpath, &st)) < 0)
             continue;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-            close(fd);
-            continue;
-        }
         add_header(r, "Content-Encoding: %s\r\nVary: Accept-Encoding\r\n", enc[k].coding);
         *rc = serve_file(c, req, r, fd, &st, path, NULL);
         close(fd);
@@ -628,15 +635,12 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
             if ((size_t)snprintf(path + pl, sizeof path - pl, "%s%s", pl ? "/" : "",
                                  index_name(h, i)) >= sizeof path - pl)
                 continue;
-            ifd = open_beneath(h, path);
-            if (ifd >= 0 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
+            if ((ifd = open_regular(h, path, &st)) >= 0) {
                 close(fd);
                 rc = serve_opened(c, req, r, ifd, &st, path);
                 close(ifd);
                 return rc;
             }
-            if (ifd >= 0)
-                close(ifd);
         }
         path[pl] = 0;
         if (!h->cfg.listing) {
