@@ -69,6 +69,7 @@ struct pp_txseg {
 #define PP_TX_RTX 1u    /* retransmitted at least once */
 #define PP_TX_LOST 2u   /* deemed lost, not resent since */
 #define PP_TX_SACKED 4u
+#define PP_TX_PARTIAL 8u /* an ACK ended inside it, off a segment boundary */
 
 struct pp_tcb {
     struct pp_tcb *next_active; /* stack's list of TCBs with timers */

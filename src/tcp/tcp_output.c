@@ -346,9 +346,11 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
          * tail of the queue, shorter than a segment, is held back only
          * while an earlier short segment is unacknowledged, so one write
          * of 4000 bytes leaves at once but a stream of small writes is
-         * coalesced.  Only new data waits: a retransmission never does. */
+         * coalesced.  Only new data waits: a retransmission never does,
+         * nor a tail loss probe (Linux sends it with TCP_NAGLE_OFF: the
+         * held tail is the new data RFC 8985 7.3 prefers to resend). */
         if (len < room && len == queued - off && !tcb->sock->nodelay && !tcb->fin_pending &&
-            SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
+            !tcb->tlp_sending && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
             SEQ_GT(tcb->snd_sml, tcb->snd_una))
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent)

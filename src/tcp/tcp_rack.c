@@ -12,7 +12,8 @@
 #include "tcp_internal.h"
 
 #define TX_MAX (1u << 16)         /* ranges logged at most; past that RACK rests */
-#define RACK_TIMER_SLACK_MS 2     /* as Linux's TCP_TIMEOUT_MIN on the REO timer */
+#define RACK_TIMER_SLACK_MS 2     /* as Linux's TCP_TIMEOUT_MIN_US on the REO timer */
+#define RACK_TICK_MS 4            /* Linux rounds that timer up to its tick: 250 Hz, Debian's HZ */
 
 void pp__tcp_tx_free(struct pp_tcb *tcb)
 {
@@ -117,6 +118,14 @@ static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
 
     if (tcb->rack_fack_set && !(r->flags & PP_TX_RTX) && SEQ_LT(r->end, tcb->rack_fack))
         tcb->rack_reord = 1;
+    /* Linux keeps a segment that an ACK ended inside (off an MSS boundary)
+     * whole, starting below the old SND.UNA; when the rest is acknowledged
+     * it counts "a hole filled below the highest delivered byte" as
+     * reordering and widens RACK's window from then on.  Measured on 6.18
+     * (ss shows reord_seen:1 right after such an ACK); done alike so a
+     * retransmission waits as long as Linux's would. */
+    if ((r->flags & (PP_TX_PARTIAL | PP_TX_RTX | PP_TX_SACKED)) == PP_TX_PARTIAL)
+        tcb->rack_reord = 1;
     if (!tcb->rack_fack_set || SEQ_GT(r->end, tcb->rack_fack))
         tcb->rack_fack = r->end;
     tcb->rack_fack_set = 1;
@@ -140,8 +149,13 @@ void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack)
 
     if (!tcb->tx_n)
         return;
-    if (SEQ_GT(ack, tcb->tx[0].seq))
-        tx_split(tcb, ack);
+    if (SEQ_GT(ack, tcb->tx[0].seq)) {
+        i = tx_split(tcb, ack);
+        if (i < tcb->tx_n && i > 0 && tcb->tx[i].seq == ack && SEQ_LT(tcb->tx[i - 1].seq, ack) &&
+            tcb->tx[i - 1].xmit_no == tcb->tx[i].xmit_no && tcb->mss &&
+            (ack - tcb->tx[i - 1].seq) % pp__tcp_seg_room(tcb) != 0)
+            tcb->tx[i].flags |= PP_TX_PARTIAL;
+    }
     /* SACKed ranges: a transmission counts as delivered when a block
      * covers all of it.  Ranges are not cut at block edges: a block that
      * covers part of a segment (a byte, say) proves nothing about the rest,
@@ -227,8 +241,12 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
             timeout = remaining;
         }
     }
-    if (timeout)
-        tcb->rack_deadline = st->now_ms + (uint64_t)timeout + RACK_TIMER_SLACK_MS;
+    if (timeout) {
+        /* Linux: usecs_to_jiffies(remaining + TCP_TIMEOUT_MIN_US). */
+        uint64_t wait = (uint64_t)timeout + RACK_TIMER_SLACK_MS;
+        wait = (wait + RACK_TICK_MS - 1) / RACK_TICK_MS * RACK_TICK_MS;
+        tcb->rack_deadline = st->now_ms + wait;
+    }
     if (lost)
         CNT(st, tcp, rack_lost);
     return lost;
