@@ -40,8 +40,11 @@ PP_API void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len);
  * socket is woken once at the end rather than per packet. */
 PP_API void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const size_t *lens,
                          size_t n);
-/* Runs timers (reassembly timeouts, TIME_WAIT, ICMP token refill) up to now,
- * a monotonic time in ms.  Returns the next deadline in ms (UINT64_MAX if none). */
+/* The driver's call: receives what the link holds by now (a link with a
+ * recv op), processes it and emits the answers in the same pass, then runs
+ * timers (retransmissions, reassembly, TIME_WAIT) up to now, a monotonic
+ * time in ms.  Returns when to call again (UINT64_MAX: only when the link
+ * has something; a link's wait_fd or ready callback says so). */
 PP_API uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
 
 /* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */

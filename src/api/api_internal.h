@@ -11,6 +11,7 @@ struct pp_sock *pp__sock_get(struct pp_stack *st, int fd);
 int pp__get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port);
 void pp__put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port);
 struct timespec pp__deadline_after(int ms);
+int pp__deadline_passed(const struct timespec *dl);
 /* Gives s a descriptor; -EMFILE / -ENOMEM.  Lock held. */
 int pp__fd_alloc(struct pp_stack *st, struct pp_sock *s);
 
@@ -22,5 +23,28 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
                          struct sockaddr *from, socklen_t *fromlen);
 void pp__tcp_usr_close(struct pp_stack *st, struct pp_sock *s);
 short pp__tcp_revents(struct pp_sock *s);
+
+/* Every socket call ends here: the stack's lock is dropped, then the
+ * packets the call sent to stacks on an in-process link are carried on in
+ * this thread, answers included (run to completion). */
+static inline void pp__api_unlock(struct pp_stack *st)
+{
+    pthread_mutex_unlock(&st->lock);
+    pp__stack_run_ready();
+}
+
+/* Before a blocking call sleeps (lock held): carry on what is listed
+ * first.  The lock is let go only when something is listed, and then 1 is
+ * returned: the caller must look at its condition again before sleeping,
+ * as a wake-up may have come and gone meanwhile. */
+static inline int pp__api_run_before_sleep(struct pp_stack *st)
+{
+    if (!pp__stack_ready_pending())
+        return 0;
+    pthread_mutex_unlock(&st->lock);
+    pp__stack_run_ready();
+    pthread_mutex_lock(&st->lock);
+    return 1;
+}
 
 #endif

@@ -123,7 +123,7 @@ int pp_socket(struct pp_stack *st, int type)
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     pthread_mutex_lock(&st->lock);
     fd = pp__fd_alloc(st, s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     if (fd < 0)
         sock_free(s);
     return fd;
@@ -177,7 +177,7 @@ int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t le
                                s->reuseaddr ? PP_DMX_REUSEADDR : 0);
         pp__sock_put(s);
     }
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -208,7 +208,7 @@ int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t
             s->so_error = 0;
         pp__sock_put(s);
     }
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -228,12 +228,12 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
     if (s && s->type == PP_SOCK_STREAM) {
         rc = pp__tcp_usr_send(st, s, buf, len, flags); /* to is ignored, as POSIX allows */
         pp__sock_put(s);
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return rc;
     }
     if (s)
         pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     if (len > MAX_UDP_PAYLOAD)
         return -EMSGSIZE;
     if (to && (rc = pp__get_addr(to, tolen, &daddr, &dport)) < 0)
@@ -242,7 +242,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     if (!to) {
@@ -280,7 +280,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
         rc = (ssize_t)len;
 out:
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -292,11 +292,20 @@ ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int fl
 /* Waits on s->cv until woken or the deadline (ms, 0 = none). -ETIMEDOUT. */
 static int wait_sock(struct pp_stack *st, struct pp_sock *s, const struct timespec *deadline)
 {
+    if (pp__api_run_before_sleep(st))
+        return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0; /* look again first */
     if (!deadline) {
         pthread_cond_wait(&s->cv, &st->lock);
         return 0;
     }
     return pthread_cond_timedwait(&s->cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+int pp__deadline_passed(const struct timespec *dl)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec > dl->tv_sec || (now.tv_sec == dl->tv_sec && now.tv_nsec >= dl->tv_nsec);
 }
 
 struct timespec pp__deadline_after(int ms)
@@ -324,13 +333,13 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
         return -EFAULT;
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     if (s->type == PP_SOCK_STREAM) {
         rc = pp__tcp_usr_recv(st, s, buf, len, flags, from, fromlen);
         pp__sock_put(s);
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return rc;
     }
     if (s->rcvtimeo_ms > 0)
@@ -369,7 +378,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
         }
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -397,7 +406,7 @@ static int name_of(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *
             pp__put_addr(sa, len, s->dmx.t.laddr, s->dmx.t.lport);
         pp__sock_put(s);
     }
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -421,7 +430,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     memcpy(&v, val, sizeof v);
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     switch (opt) {
@@ -487,7 +496,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     default: rc = -ENOPROTOOPT; break;
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -500,7 +509,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     switch (opt) {
@@ -551,7 +560,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
         *len = sizeof v;
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -561,7 +570,7 @@ int pp_close(struct pp_stack *st, int fd)
 
     pthread_mutex_lock(&st->lock);
     if (fd < 0 || fd >= st->nsocks || !(s = st->socks[fd])) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     st->socks[fd] = NULL;
@@ -573,7 +582,7 @@ int pp_close(struct pp_stack *st, int fd)
         pp_demux_remove(st->demux, &s->dmx);
     pp__sock_wake(st, s);
     pp__sock_put(s); /* the descriptor's reference; waiters hold their own */
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return 0;
 }
 
@@ -615,11 +624,16 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
         }
         if (ready || timeout_ms == 0)
             break;
+        if (pp__api_run_before_sleep(st)) {
+            if (timeout_ms > 0 && pp__deadline_passed(&dl))
+                timeout_ms = 0; /* one last look */
+            continue;
+        }
         if (timeout_ms < 0)
             pthread_cond_wait(&st->poll_cv, &st->lock);
         else if (pthread_cond_timedwait(&st->poll_cv, &st->lock, &dl) == ETIMEDOUT)
             timeout_ms = 0; /* one last look */
     }
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return ready;
 }

@@ -10,6 +10,8 @@
 /* Sleeps until woken; honours SO_RCVTIMEO.  -EAGAIN on timeout. */
 static int wait_for(struct pp_stack *st, struct pp_sock *s, const struct timespec *dl)
 {
+    if (pp__api_run_before_sleep(st))
+        return dl && pp__deadline_passed(dl) ? -EAGAIN : 0; /* look again first */
     if (!dl) {
         pthread_cond_wait(&s->cv, &st->lock);
         return 0;
@@ -52,7 +54,8 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     if (s->nonblock)
         return -EINPROGRESS;
     while (s->tcb && s->tcb->state == PP_TCP_SYN_SENT && !s->closed)
-        pthread_cond_wait(&s->cv, &st->lock);
+        if (!pp__api_run_before_sleep(st))
+            pthread_cond_wait(&s->cv, &st->lock);
     if (s->closed)
         return -EBADF;
     tcb = s->tcb;
@@ -252,7 +255,7 @@ int pp_listen(struct pp_stack *st, int fd, int backlog)
 
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     if (s->type != PP_SOCK_STREAM) {
@@ -277,7 +280,7 @@ int pp_listen(struct pp_stack *st, int fd, int backlog)
         }
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -289,7 +292,7 @@ int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len
 
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     if (s->rcvtimeo_ms > 0)
@@ -330,7 +333,7 @@ int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len
         }
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }
 
@@ -343,7 +346,7 @@ int pp_shutdown(struct pp_stack *st, int fd, int how)
         return -EINVAL;
     pthread_mutex_lock(&st->lock);
     if (!(s = pp__sock_get(st, fd))) {
-        pthread_mutex_unlock(&st->lock);
+        pp__api_unlock(st);
         return -EBADF;
     }
     if (s->type != PP_SOCK_STREAM || !s->tcb || s->tcb->state < PP_TCP_SYN_RECEIVED) {
@@ -361,6 +364,6 @@ int pp_shutdown(struct pp_stack *st, int fd, int how)
         pp__sock_wake(st, s);
     }
     pp__sock_put(s);
-    pthread_mutex_unlock(&st->lock);
+    pp__api_unlock(st);
     return rc;
 }

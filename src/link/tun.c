@@ -34,13 +34,16 @@
 #include <unistd.h>
 
 #include "portplex/link.h"
-#include "portplex/stack.h"
+#include "link/tun_internal.h"
 #include "portplex/wire/bytes.h"
 #include "portplex/wire/checksum.h"
 
 struct pp_tun {
     struct pp_link link;
     int fd;
+    int err;       /* a read failed: -errno, for the driver */
+    uint8_t *rbuf; /* what recv returns points into it */
+    size_t rslot;
     int vnet; /* reads and writes carry a struct virtio_net_hdr */
     int tso;  /* we hand the kernel large TCP packets to segment */
     struct pp_tun_stats stats;
@@ -142,9 +145,63 @@ static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint1
     return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
 }
 
-static const struct pp_link_ops tun_ops = {.send = tun_send};
+/* recv: one non-blocking read; with receive offload it may bring a 64 KiB
+ * segment.  NULL when the device has nothing (or on an error, kept for
+ * pp__tun_error). */
+static const uint8_t *tun_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
+{
+    struct pp_tun *t = l->priv;
+
+    (void)now_ms;
+    if (!t->rbuf) {
+        t->rslot = (t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64;
+        t->rbuf = malloc(t->rslot);
+        if (!t->rbuf) {
+            t->err = -ENOMEM;
+            return NULL;
+        }
+    }
+    for (;;) {
+        ssize_t k = read(t->fd, t->rbuf, t->rslot);
+        const uint8_t *pkt = t->rbuf;
+        size_t n;
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            if (errno != EAGAIN)
+                t->err = -errno;
+            return NULL;
+        }
+        if (k == 0)
+            return NULL;
+        {
+            unsigned long long plen = (unsigned long long)k - (t->vnet ? sizeof(struct virtio_net_hdr) : 0);
+            t->stats.reads++;
+            if (plen > t->stats.largest && plen < 1ull << 20)
+                t->stats.largest = plen;
+        }
+        n = t->vnet ? take_vnet(t, t->rbuf, (size_t)k, &pkt) : (size_t)k;
+        if (!n)
+            continue; /* a read too short for its header: dropped */
+        *len = n;
+        return pkt;
+    }
+}
+
+static int tun_wait_fd(struct pp_link *l)
+{
+    return ((struct pp_tun *)l->priv)->fd;
+}
+
+int pp__tun_error(const struct pp_tun *t)
+{
+    return t->err;
+}
+
+static const struct pp_link_ops tun_ops = {.send = tun_send, .recv = tun_recv, .wait_fd = tun_wait_fd};
 /* With transmit offload on as well. */
-static const struct pp_link_ops tun_tso_ops = {.send = tun_send, .send_tso = tun_send_tso};
+static const struct pp_link_ops tun_tso_ops = {
+    .send = tun_send, .send_tso = tun_send_tso, .recv = tun_recv, .wait_fd = tun_wait_fd};
 
 /* Sends one rtnetlink request and waits for its acknowledgement. */
 static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
@@ -280,63 +337,6 @@ struct pp_link *pp_tun_link(struct pp_tun *t)
     return &t->link;
 }
 
-#define BURST 32
-
-int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop)
-{
-    /* With receive offload a read may bring a 64 KiB segment. */
-    size_t slot = (t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64, i;
-    uint8_t *buf = malloc(slot * BURST);
-    const uint8_t *pkts[BURST];
-    size_t lens[BURST];
-    int rc = 0;
-
-    if (!buf)
-        return -ENOMEM;
-    while (!*stop) {
-        struct pollfd pfd = {t->fd, POLLIN, 0};
-        int r = poll(&pfd, 1, 50);
-        size_t n = 0;
-        if (r < 0 && errno != EINTR) {
-            rc = -errno;
-            break;
-        }
-        /* Drain what is ready (up to a burst) and hand it over at once. */
-        while (r > 0 && n < BURST) {
-            ssize_t k = read(t->fd, buf + n * slot, slot);
-            if (k < 0 && (errno == EAGAIN || errno == EINTR))
-                break;
-            if (k < 0) {
-                rc = -errno;
-                break;
-            }
-            if (k > 0) {
-                unsigned long long plen =
-                    (unsigned long long)k - (t->vnet ? sizeof(struct virtio_net_hdr) : 0);
-                t->stats.reads++;
-                if (plen > t->stats.largest && plen < 1ull << 20)
-                    t->stats.largest = plen;
-            }
-            if (k > 0 && t->vnet) {
-                lens[n] = take_vnet(t, buf + n * slot, (size_t)k, &pkts[n]);
-                n += lens[n] > 0;
-            } else if (k > 0) {
-                pkts[n] = buf + n * slot;
-                lens[n] = (size_t)k;
-                n++;
-            }
-        }
-        if (n)
-            pp_stack_input_many(st, pkts, lens, n);
-        if (rc < 0)
-            break;
-        pp_stack_poll(st, pp_now_ms());
-    }
-    (void)i;
-    free(buf);
-    return rc;
-}
-
 void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out)
 {
     *out = t->stats;
@@ -347,5 +347,6 @@ void pp_tun_close(struct pp_tun *t)
     if (!t)
         return;
     close(t->fd);
+    free(t->rbuf);
     free(t);
 }

@@ -128,7 +128,12 @@ void pp_stack_free(struct pp_stack *st)
     pthread_mutex_lock(&st->lock);
     pp__tcp_free_all(st);
     pp__ip_reass_free_all(st);
+    if (st->link) {
+        st->link->ready = NULL;
+        st->link->ready_arg = NULL;
+    }
     pthread_mutex_unlock(&st->lock);
+    pp__stack_unready(st);
     pp_demux_free(st->demux);
     pp_pcap_writer_close(st->pcap);
     free(st->socks);
@@ -140,7 +145,15 @@ void pp_stack_free(struct pp_stack *st)
 void pp_stack_attach(struct pp_stack *st, struct pp_link *link)
 {
     pthread_mutex_lock(&st->lock);
+    if (st->link && st->link != link) {
+        st->link->ready = NULL;
+        st->link->ready_arg = NULL;
+    }
     st->link = link;
+    if (link) {
+        link->ready_arg = st;
+        link->ready = pp__stack_link_ready;
+    }
     if (!st->mtu || (link && link->mtu && link->mtu < st->mtu))
         st->mtu = link && link->mtu ? link->mtu : 1500;
     pthread_mutex_unlock(&st->lock);
@@ -240,13 +253,39 @@ void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const 
     pthread_mutex_unlock(&st->lock);
 }
 
+/* Receives what the link holds for us by now_ms, the driver's clock (lock held): a burst at a
+ * time, wakes deferred to its end.  At most POLL_BUDGET packets, so a
+ * flood cannot starve the timers; returns 1 when the link may hold more. */
+#define POLL_BUDGET 256
+static int pull_link(struct pp_stack *st, uint64_t now_ms)
+{
+    const struct pp_link_ops *ops = st->link ? st->link->ops : NULL;
+    int n;
+
+    if (!ops || !ops->recv)
+        return 0;
+    st->batching = 1;
+    for (n = 0; n < POLL_BUDGET; n++) {
+        size_t len = 0;
+        const uint8_t *pkt = ops->recv(st->link, &len, now_ms);
+        if (!pkt)
+            break;
+        input_locked(st, pkt, len);
+    }
+    st->batching = 0;
+    pp__sock_flush_wakes(st);
+    return n == POLL_BUDGET;
+}
+
 uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
 {
     uint64_t next = UINT64_MAX;
+    int more;
 
     pthread_mutex_lock(&st->lock);
     if (now_ms > st->now_ms)
         st->now_ms = now_ms;
+    more = pull_link(st, now_ms);
     pp__ip_reass_timer(st);
     pp_demux_expire(st->demux, st->now_ms);
     pp__tcp_timers(st);
@@ -256,6 +295,10 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
         next = pp__tcp_next_deadline(st);
     if (pp_demux_next_expiry(st->demux) < next)
         next = pp_demux_next_expiry(st->demux);
+    if (more)
+        next = now_ms;
+    else if (st->link && st->link->ops->next_due && st->link->ops->next_due(st->link) < next)
+        next = st->link->ops->next_due(st->link);
     pthread_mutex_unlock(&st->lock);
     return next;
 }

@@ -81,7 +81,22 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
+    /* stack_ready.c; guarded by its process-wide lock, not st->lock. */
+    struct pp_stack *next_ready; /* on the ready list: its link has packets */
+    int on_ready, polling;       /* listed; being polled from the list now */
 };
+
+/* stack_ready.c - run to completion.  A link calls pp__stack_link_ready
+ * (its pp_link.ready) when a packet for st can be received at once; the
+ * stack is listed, and the next thread to leave a socket call polls every
+ * listed stack (pp__stack_run_ready) with no lock held, so a packet and
+ * its answers travel in that thread, not through a wire thread.  Returns
+ * how many stacks it polled.  pp__stack_unready takes st off the list and
+ * waits until no thread is polling it (pp_stack_free, pp_stack_attach). */
+void pp__stack_link_ready(void *arg);
+int pp__stack_run_ready(void);
+int pp__stack_ready_pending(void); /* listed and no one draining: a quick look, no lock */
+void pp__stack_unready(struct pp_stack *st);
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)
 {

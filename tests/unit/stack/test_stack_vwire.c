@@ -352,3 +352,56 @@ TEST(receive_queue_is_bounded)
     ASSERT_EQ(pp_stack_counter(p.b, "udp.rcvbuf_errors"), 6);
     pair_free(&p);
 }
+
+/* Run to completion: with the wire's driver thread stopped (its clock still
+ * the real one), one thread opens TCP connections, exchanges a request and
+ * a response and closes them, and sends UDP both ways - every packet and
+ * every answer carried on by the calling thread as it leaves its socket
+ * calls.  A packet left for a wire thread would time out here (SO_RCVTIMEO,
+ * poll's timeout), so the test cannot pass by waiting. */
+TEST(one_thread_runs_two_stacks_to_completion)
+{
+    struct pair p;
+    struct sockaddr_in any = sin_of(0, 80), to = sin_of(HOST_B, 80), uto = sin_of(HOST_B, 7);
+    int lis, i, tmo = 2000, usrv, ucli;
+    char buf[16];
+
+    pair_new(&p, NULL, 0);
+    ASSERT_EQ(pp_vwire_start(p.w), 0);
+    pp_vwire_stop(p.w); /* no wire thread from here on */
+    lis = pp_socket(p.b, PP_SOCK_STREAM);
+    ASSERT_EQ(pp_bind(p.b, lis, SA(any)), 0);
+    ASSERT_EQ(pp_listen(p.b, lis, 16), 0);
+    pp_setsockopt(p.b, lis, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    for (i = 0; i < 50; i++) {
+        int c = pp_socket(p.a, PP_SOCK_STREAM | PP_SOCK_NONBLOCK), s;
+        struct pp_pollfd pfd = {c, PP_POLLOUT, 0};
+        ASSERT_GE(c, 0);
+        ASSERT_EQ(pp_connect(p.a, c, SA(to)), -EINPROGRESS);
+        ASSERT_EQ(pp_poll(p.a, &pfd, 1, 2000), 1); /* the handshake, carried by this thread */
+        s = pp_accept(p.b, lis, NULL, NULL);
+        ASSERT_GE(s, 0);
+        pp_setsockopt(p.b, s, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+        ASSERT_EQ(pp_send(p.a, c, "ping", 4, 0), 4);
+        ASSERT_EQ(pp_recv(p.b, s, buf, sizeof buf, 0), 4);
+        ASSERT_EQ(pp_send(p.b, s, "pong", 4, 0), 4);
+        pfd.events = PP_POLLIN;
+        ASSERT_EQ(pp_poll(p.a, &pfd, 1, 2000), 1);
+        ASSERT_EQ(pp_recv(p.a, c, buf, sizeof buf, 0), 4);
+        ASSERT_MEMEQ(buf, "pong", 4);
+        ASSERT_EQ(pp_close(p.b, s), 0);
+        ASSERT_EQ(pp_poll(p.a, &pfd, 1, 2000), 1); /* the server's FIN: end of stream */
+        ASSERT_EQ(pp_recv(p.a, c, buf, sizeof buf, 0), 0);
+        ASSERT_EQ(pp_close(p.a, c), 0);
+    }
+    ASSERT_EQ(pp_stack_counter(p.b, "tcp.passive_opens"), 50);
+    usrv = udp_bound(p.b, 0, 7);
+    ucli = pp_socket(p.a, PP_SOCK_DGRAM);
+    pp_setsockopt(p.b, usrv, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    ASSERT_EQ(pp_sendto(p.a, ucli, "dgram", 5, 0, SA(uto)), 5);
+    ASSERT_EQ(pp_recv(p.b, usrv, buf, sizeof buf, 0), 5);
+    pp_close(p.a, ucli);
+    pp_close(p.b, usrv);
+    pp_close(p.b, lis);
+    pair_free(&p);
+}

@@ -1,0 +1,11 @@
+/* tun_internal.h - what the TUN link tells its driver (src/driver/tun_driver.c)
+ * beyond the public tun.h. */
+#ifndef PP_TUN_INTERNAL_H
+#define PP_TUN_INTERNAL_H
+
+struct pp_tun;
+
+/* 0, or the -errno of a read that failed (the device went away). */
+int pp__tun_error(const struct pp_tun *t);
+
+#endif
