@@ -1,8 +1,8 @@
 /* bench/tcp.c - TCP bulk throughput and connection rate: two portplex
  * stacks on the virtual wire (MTU 65535 and 1500) against Linux TCP on
  * 127.0.0.1 (MTU 65536), in the same run.
- * Last line (the vwire MTU-65535 bulk figure):
- *   ratio=<ours_Gbps/kernel_Gbps> ours=<Gbit/s> peer=<Gbit/s> unit=Gbit/s */
+ * Last line: ratio=<smallest of the three> bulk=<MTU 65535 / kernel>
+ *   bulk1500=<MTU 1500 / kernel> connrate=<connections per second / kernel> unit=ratio */
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -201,15 +201,42 @@ static double kernel_cps(void)
     return n / t;
 }
 
+static double best3(double (*fn)(uint16_t), uint16_t mtu)
+{
+    double b = 0;
+    int i;
+    for (i = 0; i < 3; i++) {
+        double g = fn(mtu);
+        if (g > b)
+            b = g;
+    }
+    return b;
+}
+
+static double kernel_bulk_any(uint16_t mtu)
+{
+    (void)mtu;
+    return kernel_bulk();
+}
+
 int main(void)
 {
-    double o64 = ours_bulk(65535), o15 = ours_bulk(1500), k = kernel_bulk();
+    /* Bulk figures are the best of three runs each, the kernel's too: the
+     * machine's noise should not pick the winner. */
+    double o64 = best3(ours_bulk, 65535), o15 = best3(ours_bulk, 1500), k = best3(kernel_bulk_any, 0);
     double oc = ours_cps(), kc = kernel_cps();
+    double r64 = o64 / k, r15 = o15 / k, rc = oc / kc, low = r64;
 
+    if (r15 < low)
+        low = r15;
+    if (rc < low)
+        low = rc;
     printf("%-44s %10s %10s %7s\n", "TCP, two stacks vs Linux on 127.0.0.1", "portplex", "kernel", "ratio");
-    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 65535, Gbit/s", o64, k, o64 / k);
-    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 1500, Gbit/s", o15, k, o15 / k);
-    printf("%-44s %10.0f %10.0f %7.2f\n", "connect+request+response+close, per s", oc, kc, oc / kc);
-    printf("ratio=%.2f ours=%.2f peer=%.2f unit=Gbit/s\n", o64 / k, o64, k);
+    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 65535, Gbit/s (best of 3)", o64, k, r64);
+    printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 1500, Gbit/s (best of 3)", o15, k, r15);
+    printf("%-44s %10.0f %10.0f %7.2f\n", "connect+request+response+close, per s", oc, kc, rc);
+    printf("# portplex runs both ends in one process over the virtual wire; the kernel's\n"
+           "# loopback (MTU 65536) pays system calls. shards: not built yet.\n");
+    printf("ratio=%.2f bulk=%.2f bulk1500=%.2f connrate=%.2f unit=ratio\n", low, r64, r15, rc);
     return 0;
 }
