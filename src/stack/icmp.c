@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "stack_internal.h"
-#include "tcp/tcp_internal.h"
 #include "portplex/wire/bytes.h"
 #include "portplex/wire/checksum.h"
 #include "portplex/wire/wire_err.h"
@@ -27,7 +26,7 @@ static void echo_reply(struct pp_stack *st, struct pp_pbuf *p, const struct pp_i
     pp__ip_output(st, p, st->addr, ip->src, PP_IP_PROTO_ICMP, ip->tos, 0);
 }
 
-static int unreach_errno(uint8_t code)
+int pp__icmp_unreach_errno(uint8_t code)
 {
     switch (code) {
     case PP_UNREACH_NET: case PP_UNREACH_NET_UNKNOWN: case PP_UNREACH_TOS_NET:
@@ -80,11 +79,8 @@ void pp__icmp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4
                 count_err(st, PP_ERRL_ICMP, rc);
             goto drop;
         }
-        if (q.ip.proto == PP_IP_PROTO_UDP)
-            pp__udp_icmp_error(st, &q, h.type == PP_ICMP_UNREACH ? unreach_errno(h.code)
-                                                                 : EHOSTUNREACH);
-        else if (q.ip.proto == PP_IP_PROTO_TCP)
-            pp__tcp_icmp_error(st, &q, h.type, h.code, h.mtu);
+        if (st->proto_slot[q.ip.proto])
+            st->protos[st->proto_slot[q.ip.proto] - 1]->icmp_error(st, &q, h.type, h.code, h.mtu);
         goto drop;
     default:
         goto drop;

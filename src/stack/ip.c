@@ -63,17 +63,13 @@ void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p)
         pp_pbuf_pull(p, h.hdr_len);
         pp__icmp_input(st, p, &h);
         return;
-    case PP_IP_PROTO_UDP:
-        CNT(st, ip, in_delivers);
-        pp_pbuf_pull(p, h.hdr_len);
-        pp__udp_input(st, p, &h);
-        return;
-    case PP_IP_PROTO_TCP:
-        CNT(st, ip, in_delivers);
-        pp_pbuf_pull(p, h.hdr_len);
-        pp__tcp_input(st, p, &h);
-        return;
     default:
+        if (st->proto_slot[h.proto]) {
+            CNT(st, ip, in_delivers);
+            pp_pbuf_pull(p, h.hdr_len);
+            st->protos[st->proto_slot[h.proto] - 1]->input(st, p, &h);
+            return;
+        }
         CNT(st, ip, in_unknown_protos);
         if (!pp__ip_is_broadcast(st, h.dst))
             pp__icmp_send_error(st, PP_ICMP_UNREACH, PP_UNREACH_PROTO, 0, &h, p->data, p->len);
@@ -181,4 +177,14 @@ int pp__ip_output_tso(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint
                       uint8_t tos, uint16_t seg_payload)
 {
     return ip_output(st, p, src, dst, PP_IP_PROTO_TCP, tos, 1, seg_payload);
+}
+
+int pp__ip_add_proto(struct pp_stack *st, const struct pp_ip_proto *proto)
+{
+    if (st->nprotos == (int)(sizeof st->protos / sizeof st->protos[0]) || st->proto_slot[proto->num] ||
+        proto->num == PP_IP_PROTO_ICMP)
+        return -ENOSPC;
+    st->protos[st->nprotos++] = proto;
+    st->proto_slot[proto->num] = (uint8_t)st->nprotos;
+    return 0;
 }

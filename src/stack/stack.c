@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "portplex/socket.h"
 #include "stack_internal.h"
 #include "portplex/wire/wire_err.h"
 
@@ -74,7 +73,7 @@ int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len)
     return rc;
 }
 
-struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
+struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
 {
     struct pp_stack *st;
 
@@ -116,17 +115,14 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     return st;
 }
 
-void pp_stack_free(struct pp_stack *st)
+void pp__stack_destroy(struct pp_stack *st)
 {
     int i;
 
-    if (!st)
-        return;
-    for (i = 0; i < st->nsocks; i++)
-        if (st->socks[i])
-            pp_close(st, i);
     pthread_mutex_lock(&st->lock);
-    pp__tcp_free_all(st);
+    for (i = 0; i < st->nprotos; i++)
+        if (st->protos[i]->free_all)
+            st->protos[i]->free_all(st);
     pp__ip_reass_free_all(st);
     if (st->link) {
         st->link->ready = NULL;
@@ -280,7 +276,7 @@ static int pull_link(struct pp_stack *st, uint64_t now_ms)
 uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
 {
     uint64_t next = UINT64_MAX;
-    int more;
+    int more, i;
 
     pthread_mutex_lock(&st->lock);
     if (now_ms > st->now_ms)
@@ -288,11 +284,16 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
     more = pull_link(st, now_ms);
     pp__ip_reass_timer(st);
     pp_demux_expire(st->demux, st->now_ms);
-    pp__tcp_timers(st);
+    for (i = 0; i < st->nprotos; i++)
+        if (st->protos[i]->timers)
+            st->protos[i]->timers(st);
     if (st->reass)
         next = st->now_ms + 1000;
-    if (pp__tcp_next_deadline(st) < next)
-        next = pp__tcp_next_deadline(st);
+    for (i = 0; i < st->nprotos; i++) {
+        uint64_t d = st->protos[i]->next_deadline ? st->protos[i]->next_deadline(st) : UINT64_MAX;
+        if (d < next)
+            next = d;
+    }
     if (pp_demux_next_expiry(st->demux) < next)
         next = pp_demux_next_expiry(st->demux);
     if (more)

@@ -81,6 +81,9 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
+    const struct pp_ip_proto *protos[4]; /* pp__ip_add_proto */
+    uint8_t proto_slot[256];             /* protocol number -> index + 1, 0: none */
+    int nprotos;
     /* stack_ready.c; guarded by its process-wide lock, not st->lock. */
     struct pp_stack *next_ready; /* on the ready list: its link has packets */
     int on_ready, polling;       /* listed; being polled from the list now */
@@ -144,19 +147,37 @@ void pp__icmp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4
 void pp__icmp_send_error(struct pp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
                          const struct pp_ipv4_hdr *orig, const uint8_t *pkt, size_t len);
 
-/* UDP: p->data at the UDP header.  Consumes p.  pkt/len: the whole IP packet
- * for a port unreachable quote. */
-void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
-/* An ICMP error quoted a UDP datagram we sent. */
-void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int err);
+/* A transport protocol as IP sees it.  IP, ICMP and the stack's timers
+ * reach a protocol only through the table of those a stack was given
+ * (pp__ip_add_proto; pp_stack_new in api/ adds UDP and TCP), never by name:
+ * a protocol can be added without touching the IP layer. */
+struct pp_ip_proto {
+    const char *name;
+    uint8_t num; /* the IPv4 protocol number */
+    /* p->data at the transport header of a datagram from ip.  Consumes p. */
+    void (*input)(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+    /* An ICMP error (type, code; mtu for "fragmentation needed") quoted a
+     * datagram of ours. */
+    void (*icmp_error)(struct pp_stack *st, const struct pp_icmp_quote *q, uint8_t type,
+                       uint8_t code, uint16_t mtu);
+    /* Optional: runs due timers; the earliest deadline (UINT64_MAX if none);
+     * frees every control block at teardown. */
+    void (*timers)(struct pp_stack *st);
+    uint64_t (*next_deadline)(struct pp_stack *st);
+    void (*free_all)(struct pp_stack *st);
+};
+/* 0, or -ENOSPC when the table is full or the number is taken. */
+int pp__ip_add_proto(struct pp_stack *st, const struct pp_ip_proto *proto);
+/* The errno an ICMP destination unreachable code stands for (RFC 1122 4.2.3.9). */
+int pp__icmp_unreach_errno(uint8_t code);
 
-/* TCP input (tcp/tcp_input.c).  Consumes p. */
-void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
-/* Runs due TCP timers; the earliest TCP deadline (UINT64_MAX if none). */
-void pp__tcp_timers(struct pp_stack *st);
-uint64_t pp__tcp_next_deadline(struct pp_stack *st);
-/* Aborts and frees every connection (stack teardown). */
-void pp__tcp_free_all(struct pp_stack *st);
+/* UDP (stack/udp.c). */
+extern const struct pp_ip_proto pp__udp_proto;
+
+/* A stack with no protocol yet, and its teardown after every socket is
+ * closed (pp_stack_new and pp_stack_free, api/stack_api.c, do the rest). */
+struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg);
+void pp__stack_destroy(struct pp_stack *st);
 
 /* Drops a reference to s, freeing it at zero (api/socket.c). */
 void pp__sock_put(struct pp_sock *s);

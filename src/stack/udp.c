@@ -7,7 +7,7 @@
 #include "portplex/wire/udp.h"
 #include "portplex/wire/wire_err.h"
 
-void pp__udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
+static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
 {
     struct pp_udp_hdr u;
     struct pp_dmx_entry *e;
@@ -51,8 +51,12 @@ drop:
     pp_pbuf_free(p);
 }
 
-void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int err)
+static void udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint8_t type,
+                           uint8_t code, uint16_t mtu)
 {
+    int err = type == PP_ICMP_UNREACH ? pp__icmp_unreach_errno(code) : EHOSTUNREACH;
+
+    (void)mtu;
     struct pp_dmx_entry *e;
     struct pp_sock *s;
 
@@ -67,3 +71,7 @@ void pp__udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, int 
     CNT(st, icmp, errors_to_sockets);
     pp__sock_wake(st, s);
 }
+
+const struct pp_ip_proto pp__udp_proto = {
+    .name = "udp", .num = PP_IP_PROTO_UDP, .input = udp_input, .icmp_error = udp_icmp_error,
+};

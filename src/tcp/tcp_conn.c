@@ -422,3 +422,13 @@ void pp__tcp_free_all(struct pp_stack *st)
         pp__tcp_tcb_free(st, tcb);
     }
 }
+
+const struct pp_ip_proto pp__tcp_proto = {
+    .name = "tcp",
+    .num = PP_IP_PROTO_TCP,
+    .input = pp__tcp_input,
+    .icmp_error = pp__tcp_icmp_error,
+    .timers = pp__tcp_timers,
+    .next_deadline = pp__tcp_next_deadline,
+    .free_all = pp__tcp_free_all,
+};

@@ -245,6 +245,15 @@ size_t pp__tcp_eor_clip(const struct pp_tcb *tcb, uint32_t seq, size_t len);
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);
 /* tcp_icmp.c: an ICMP error quoting one of our segments. */
 struct pp_icmp_quote;
+/* TCP as IP sees it (tcp_conn.c): what pp_stack_new adds to each stack. */
+extern const struct pp_ip_proto pp__tcp_proto;
+/* TCP input (tcp_input.c).  Consumes p. */
+void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+/* Runs due TCP timers; the earliest TCP deadline (UINT64_MAX if none). */
+void pp__tcp_timers(struct pp_stack *st);
+uint64_t pp__tcp_next_deadline(struct pp_stack *st);
+/* Aborts and frees every connection (stack teardown). */
+void pp__tcp_free_all(struct pp_stack *st);
 void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint8_t type,
                         uint8_t code, uint16_t mtu);
 /* Sends one segment with these flags and up to len bytes from offset off of
