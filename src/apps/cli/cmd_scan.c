@@ -39,6 +39,8 @@ void pp_cmd_scan_usage(FILE *f)
         "SCAN TYPES (default -sS when root or CAP_NET_RAW, else -sT):\n"
         "  -sS  SYN         -sT  connect      -sU  UDP          -sA  ACK\n"
         "  -sW  window      -sF  FIN          -sN  NULL         -sX  Xmas\n"
+        "  -sn  no port scan: which hosts are up (echo, SYN 443, ACK 80 as root;\n"
+        "       connect to 80 and 443 without raw sockets)\n"
         "  --scanflags FLAGS   custom TCP flags (SYN,ACK,FIN,RST,PSH,URG,ECE,CWR or 'SA'),\n"
         "                      read as a SYN scan\n"
         "PORTS:\n"
@@ -456,6 +458,65 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
     return 0;
 }
 
+/* -sn as root: the discovery probes alone; every target is a host of the
+ * result, up or not (with -Pn all are up, "user-set", as in nmap). */
+static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const struct pp_targets *t,
+                      int all_up, struct pp_scan_result *res, char *err)
+{
+    uint8_t *up = calloc((size_t)t->count, 1);
+    int wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
+    uint64_t i;
+
+    memset(res, 0, sizeof *res);
+    res->hosts = calloc((size_t)t->count, sizeof *res->hosts);
+    if (!up || !res->hosts) {
+        free(up);
+        snprintf(err, 256, "out of memory");
+        return -1;
+    }
+    if (!all_up) {
+        int rc = pp_scan_discover(io, &job->probe, t, up, wait);
+        if (rc < 0) {
+            free(up);
+            snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
+            return -1;
+        }
+    }
+    res->nhosts = t->count;
+    for (i = 0; i < t->count; i++) {
+        res->hosts[i].addr = pp_targets_at(t, i);
+        res->hosts[i].up = all_up || up[i];
+        res->hosts[i].up_reason = all_up ? PP_UP_NO : up[i];
+    }
+    free(up);
+    return 0;
+}
+
+/* -sn without raw sockets: nmap's unprivileged ping is a connect() to 80
+ * and 443; an accepted or a refused connection means the host is up. */
+static void connect_ping_result(struct pp_scan_result *res, int all_up)
+{
+    uint64_t h;
+    int i;
+
+    for (h = 0; h < res->nhosts; h++) {
+        struct pp_scan_host *hs = &res->hosts[h];
+        hs->up = all_up;
+        hs->up_reason = PP_UP_NO;
+        for (i = 0; hs->state && i < res->ntcp && !all_up; i++) {
+            if (hs->state[i] == PP_PS_OPEN) {
+                hs->up = 1;
+                hs->up_reason = PP_UP_SYN_ACK;
+                break;
+            }
+            if (hs->state[i] == PP_PS_CLOSED) {
+                hs->up = 1;
+                hs->up_reason = PP_UP_CONN_REFUSED;
+            }
+        }
+    }
+}
+
 int pp_cmd_scan(int argc, char **argv)
 {
     enum {
@@ -496,7 +557,7 @@ int pp_cmd_scan(int argc, char **argv)
     long v, retries = -1, host_to = -1, par = -1, delay = -1, irtt = -1, minrtt = -1, maxrtt = -1;
     double min_rate = 0, max_rate = 0;
     uint64_t seed = 0, shard = 0, shards = 1;
-    int have_seed = 0, randomize = 0, no_ping = 0;
+    int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0;
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -517,9 +578,13 @@ int pp_cmd_scan(int argc, char **argv)
         case 'r': randomize = 0; break; /* nmap's "do not randomize": our default order */
         case O_EXCLPORTS: xspec = optarg; break;
         case 's':
+            if (!strcmp(optarg, "n")) { /* host discovery only, no port scan */
+                ping_only = 1;
+                break;
+            }
             if (strlen(optarg) != 1 || !strchr("STUAWFNX", optarg[0]))
                 return pp_cli_usage_error("scan", "unknown scan type -s%s (known: -sS -sT -sU -sA "
-                                                  "-sW -sF -sN -sX)", optarg);
+                                                  "-sW -sF -sN -sX, and -sn: no port scan)", optarg);
             if (optarg[0] == 'U') {
                 udp = 1;
                 break;
@@ -699,6 +764,19 @@ int pp_cmd_scan(int argc, char **argv)
             tcp_kind = PP_SCAN_CUSTOM;
         explicit_raw = 1;
     }
+    if (ping_only) {
+        /* -sn: which hosts are up, as nmap's ping scan; the ports are only
+         * those the unprivileged discovery connects to. */
+        if (tcp_kind >= 0 || udp || custom)
+            return pp_cli_usage_error("scan", "-sn (no port scan) does not mix with a port scan type");
+        if (pspec || fast || top || xspec)
+            fprintf(stderr, "WARNING: -sn scans no ports: -p, -F, --top-ports and --exclude-ports "
+                            "are ignored\n");
+        pspec = "80,443";
+        fast = 0;
+        top = 0;
+        xspec = NULL;
+    }
     /* Ports: -p, -F or --top-ports; unprefixed ports go to every protocol scanned. */
     {
         int want_tcp = tcp_kind >= 0 || !udp;
@@ -849,6 +927,13 @@ int pp_cmd_scan(int argc, char **argv)
         if (!job.tcp)
             job.probe.kind = PP_SCAN_UDP;
         asked = targets.count;
+        if (ping_only) {
+            if (ping_sweep(&io, &job, &targets, no_ping, &res, err) < 0) {
+                fprintf(stderr, "portplex scan: %s\n", err);
+                goto done;
+            }
+            goto report;
+        }
         if (!no_ping && discover_hosts(&io, &job, &targets, err) < 0) {
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
@@ -874,6 +959,8 @@ int pp_cmd_scan(int argc, char **argv)
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
         }
+        if (ping_only)
+            connect_ping_result(&res, no_ping);
     }
 report:
     /* The time reported is the whole scan's, discovery and waits included,
@@ -881,6 +968,7 @@ report:
     if (wall0 > 0 && pp_mono_s() - wall0 > res.seconds)
         res.seconds = pp_mono_s() - wall0;
     rep.res = &res;
+    rep.ping_only = ping_only;
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
     if (!rep.args)
         rep.args = args;

@@ -61,7 +61,8 @@ static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
 
 const char *pp_scan_up_reason_name(int reason)
 {
-    static const char *const names[] = {"user-set", "echo-reply", "syn-ack", "reset", "port-unreach"};
+    static const char *const names[] = {"user-set", "echo-reply", "syn-ack", "reset", "port-unreach",
+                                                "conn-refused"};
     return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ? names[reason] : "user-set";
 }
 

@@ -15,6 +15,7 @@ enum pp_scan_up_reason {
     PP_UP_SYN_ACK,
     PP_UP_RESET,
     PP_UP_ICMP, /* an ICMP error from the target itself */
+    PP_UP_CONN_REFUSED, /* unprivileged: connect() to 80 or 443 was refused */
 };
 const char *pp_scan_up_reason_name(int reason); /* "echo-reply", ...; "user-set" for 0 */
 

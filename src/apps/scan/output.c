@@ -118,6 +118,14 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
         char a[16];
         int header = 0, udp;
         unsigned long n[2][PP_PS_COUNT], reasons[2][PP_PS_COUNT][PP_R_COUNT];
+        if (r->ping_only) { /* -sn: as nmap, the hosts that are up, nothing else */
+            if (hs->up) {
+                up++;
+                fprintf(f, "portplex scan report for %s\nHost is up%s%s.\n", pp_ipv4_ntoa(hs->addr, a),
+                        r->reason ? ", received " : "", r->reason ? pp_scan_up_reason_name(hs->up_reason) : "");
+            }
+            continue;
+        }
         if (!hs->state)
             continue; /* not probed in this shard */
         if (!hs->up) {
@@ -212,6 +220,7 @@ void pp_scan_write_normal_file(FILE *f, const struct pp_scan_report *r)
 void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)
 {
     const struct pp_scan_result *res = r->res;
+    unsigned long up = 0;
     uint64_t h;
     char when[64];
     struct tm tm;
@@ -224,10 +233,18 @@ void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)
         char a[16];
         int udp, sep = 0;
         unsigned long n[PP_PS_COUNT];
+        if (r->ping_only) {
+            if (hs->up) {
+                up++;
+                fprintf(f, "Host: %s ()\tStatus: Up\n", pp_ipv4_ntoa(hs->addr, a));
+            }
+            continue;
+        }
         if (!hs->state)
             continue;
         pp_ipv4_ntoa(hs->addr, a);
         fprintf(f, "Host: %s ()\tStatus: %s\n", a, hs->up ? "Up" : "Down");
+        up += hs->up != 0;
         if (!hs->up)
             continue;
         fprintf(f, "Host: %s ()\tPorts: ", a);
@@ -268,8 +285,10 @@ void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)
     }
     gmtime_r(&r->end, &tm);
     strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y", &tm);
-    fprintf(f, "# portplex done at %s -- %llu IP address%s scanned in %.2f seconds\n", when,
-            (unsigned long long)res->nhosts, res->nhosts == 1 ? "" : "es", res->seconds);
+    /* As nmap's: the addresses asked for, and how many were up. */
+    fprintf(f, "# portplex done at %s -- %llu IP address%s (%lu host%s up) scanned in %.2f seconds\n",
+            when, (unsigned long long)(res->nhosts + r->down_hosts),
+            res->nhosts + r->down_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s", res->seconds);
 }
 
 static void xml_attr(FILE *f, const char *s)
@@ -325,7 +344,7 @@ void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r)
     xml_attr(f, r->args);
     fprintf(f, "\" start=\"%lld\" startstr=\"%s\" version=\"%s\" xmloutputversion=\"1.05\">\n",
             (long long)r->start, when, pp_version());
-    for (udp = 0; udp < 2; udp++) {
+    for (udp = 0; udp < 2 && !r->ping_only; udp++) {
         int cnt = udp ? res->nports - res->ntcp : res->ntcp;
         if (!(udp ? r->udp : r->tcp))
             continue;
@@ -339,6 +358,17 @@ void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r)
         const struct pp_scan_host *hs = &res->hosts[h];
         char a[16];
         unsigned long n[2][PP_PS_COUNT], reasons[2][PP_PS_COUNT][PP_R_COUNT];
+        if (r->ping_only) { /* -sn: a host element without ports */
+            if (!hs->up) {
+                down++;
+                continue;
+            }
+            up++;
+            fprintf(f, "<host><status state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n<address addr=\"%s\" "
+                       "addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n</host>\n",
+                    pp_scan_up_reason_name(hs->up_reason), pp_ipv4_ntoa(hs->addr, a));
+            continue;
+        }
         if (!hs->state)
             continue;
         if (!hs->up) {
@@ -421,7 +451,7 @@ void pp_scan_json_end(FILE *f, const struct pp_scan_report *r)
 
     for (h = 0; h < res->nhosts; h++) {
         char a[16];
-        if (!res->hosts[h].state)
+        if (!res->hosts[h].state && !r->ping_only)
             continue;
         fprintf(f, "{\"type\":\"host\",\"ip\":\"%s\",\"up\":%s,\"icmp_rate_limited\":%s}\n",
                 pp_ipv4_ntoa(res->hosts[h].addr, a), res->hosts[h].up ? "true" : "false",

@@ -18,6 +18,7 @@ struct pp_scan_report {
     int reason, only_open, notes, verbose;
     const char *notes_text; /* a line printed before the summary, or NULL */
     uint64_t down_hosts;    /* targets host discovery found down (not in res) */
+    int ping_only;          /* -sn: hosts and their state, no ports */
 };
 
 void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r);

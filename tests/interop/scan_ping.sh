@@ -1,0 +1,88 @@
+#!/bin/bash
+# scan_ping.sh - portplex scan -sn (host discovery, no port scan) against
+# nmap -sn --send-ip on the same targets: a subnet with one host that
+# answers pings, one that answers nothing (all ICMP and TCP dropped) but is
+# there, and addresses nobody holds.  The hosts reported up must be the
+# same; -oX validates against nmap's DTD with no <ports>; -oG says
+# "Status: Up" per host and nmap's "(N hosts up)" summary; without raw
+# sockets the ping is a connect() to 80 and 443 (nmap's unprivileged way);
+# -Pn -sn reports every target up; -sn with a port scan type is a usage error.
+set -u
+PORTPLEX=$1
+. "$(dirname "$0")/../lib/interop.bash"
+need_root
+need_tools ip nmap nft xmllint
+need_python
+[ -r /usr/share/nmap/nmap.dtd ] || skip "needs nmap's DTD"
+T=$PP_TMP
+
+netns_new S
+netns_new D
+netns_new Q
+ip link add "ps$$" netns "$S" type veth peer name "pd$$" netns "$D"
+ip link add "pq$$" netns "$Q" type veth peer name "pr$$" netns "$S"
+ip -n "$S" link add "br$$" type bridge
+ip -n "$S" link set "pr$$" master "br$$"
+ip -n "$S" link set "ps$$" master "br$$"
+ip -n "$S" addr add 10.203.0.1/24 dev "br$$"
+ip -n "$D" addr add 10.203.0.2/24 dev "pd$$"
+ip -n "$Q" addr add 10.203.0.3/24 dev "pq$$"
+for l in "br$$" "ps$$" "pr$$"; do ip -n "$S" link set "$l" up; done
+ip -n "$D" link set "pd$$" up
+ip -n "$Q" link set "pq$$" up
+# 10.203.0.3 is there but silent: it drops every packet to it.
+ip netns exec "$Q" nft -f - <<'NFT' || fail "nft rules"
+table inet filter {
+    chain input {
+        type filter hook input priority 0; policy drop;
+    }
+}
+NFT
+TARGETS=10.203.0.2-5
+
+up_hosts() { # the addresses an XML report says are up, one per line
+    $PY - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+for h in ET.parse(sys.argv[1]).iter("host"):
+    if h.find("status").get("state") == "up":
+        print(h.find("address").get("addr"))
+PY
+}
+
+ip netns exec "$S" nmap -sn -n --send-ip $TARGETS -oX "$T/nmap.xml" >/dev/null 2>&1 || fail "nmap -sn"
+ip netns exec "$S" "$PORTPLEX" scan -sn -n --reason $TARGETS -oX "$T/ours.xml" -oG "$T/ours.gnmap" \
+    >"$T/ours.txt" 2>&1 || fail "portplex scan -sn: $(cat "$T/ours.txt")"
+up_hosts "$T/nmap.xml" >"$T/nmap.up"
+up_hosts "$T/ours.xml" >"$T/ours.up"
+[ "$(cat "$T/nmap.up")" = "10.203.0.2" ] || fail "nmap saw other hosts up: $(cat "$T/nmap.up")"
+diff -u "$T/nmap.up" "$T/ours.up" || fail "-sn: hosts up differ from nmap's"
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$T/ours.xml" 2>"$T/xmllint.txt" ||
+    fail "-sn -oX is not valid against nmap's DTD: $(cat "$T/xmllint.txt")"
+grep -q '<ports>' "$T/ours.xml" && fail "-sn -oX lists ports"
+grep -q '<scaninfo' "$T/ours.xml" && fail "-sn -oX has a scaninfo (nmap writes none)"
+grep -q 'reason="echo-reply"' "$T/ours.xml" || fail "-sn -oX: no echo-reply reason"
+grep -q '<hosts up="1" down="3" total="4"/>' "$T/ours.xml" || fail "-sn -oX: host counts"
+grep -qx 'Host: 10.203.0.2 ()	Status: Up' "$T/ours.gnmap" || fail "-sn -oG: no Status: Up line"
+grep -q -- '-- 4 IP addresses (1 host up) scanned in' "$T/ours.gnmap" || fail "-sn -oG: summary"
+grep -q 'Host is up, received echo-reply.' "$T/ours.txt" || fail "-sn: no 'Host is up' with --reason"
+grep -q 'PORT' "$T/ours.txt" && fail "-sn printed a port table"
+grep -q '4 IP addresses (1 host up)' "$T/ours.txt" || fail "-sn: summary line: $(cat "$T/ours.txt")"
+
+# Without raw sockets: connect() to 80 and 443; a refusal means up.
+ip netns exec "$S" "$PORTPLEX" scan -sn -n --unprivileged --reason $TARGETS -oX "$T/unpriv.xml" \
+    >"$T/unpriv.txt" 2>&1 || fail "-sn --unprivileged: $(cat "$T/unpriv.txt")"
+up_hosts "$T/unpriv.xml" >"$T/unpriv.up"
+diff -u "$T/nmap.up" "$T/unpriv.up" || fail "-sn --unprivileged: hosts up differ"
+grep -q 'reason="conn-refused"' "$T/unpriv.xml" || fail "-sn --unprivileged: no conn-refused reason"
+
+# -Pn: no discovery, every target up ("user-set").
+ip netns exec "$S" "$PORTPLEX" scan -sn -Pn -n 10.203.0.4-5 -oX "$T/pn.xml" >/dev/null 2>&1 ||
+    fail "-sn -Pn"
+[ "$(up_hosts "$T/pn.xml" | wc -l)" = 2 ] || fail "-sn -Pn: every target should be up"
+grep -q 'reason="user-set"' "$T/pn.xml" || fail "-sn -Pn: reason should be user-set"
+
+# -sn with a port scan type: a usage error, exit 2.
+"$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
+[ $? = 2 ] || fail "-sn -sS should exit 2"
+grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn, usage error"
