@@ -21,7 +21,7 @@ static const struct pp_link_ops null_ops = {.send = null_send};
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pp_stack_config cfg;
-    struct pp_link link = {&null_ops, 1500, NULL};
+    struct pp_link link = {.ops = &null_ops, .mtu = 1500};
     struct pp_stack *st;
     struct sockaddr_in a;
     char buf[2048];

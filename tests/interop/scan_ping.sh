@@ -6,7 +6,8 @@
 # same; -oX validates against nmap's DTD with no <ports>; -oG says
 # "Status: Up" per host and nmap's "(N hosts up)" summary; without raw
 # sockets the ping is a connect() to 80 and 443 (nmap's unprivileged way);
-# -Pn -sn reports every target up; -sn with a port scan type is a usage error.
+# -Pn -sn reports every target up; -PE, -PS, -PA and -PU alone find what
+# nmap finds with them; -sn with a port scan type is a usage error.
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
@@ -81,8 +82,34 @@ ip netns exec "$S" "$PORTPLEX" scan -sn -Pn -n 10.203.0.4-5 -oX "$T/pn.xml" >/de
 [ "$(up_hosts "$T/pn.xml" | wc -l)" = 2 ] || fail "-sn -Pn: every target should be up"
 grep -q 'reason="user-set"' "$T/pn.xml" || fail "-sn -Pn: reason should be user-set"
 
+# The probes chosen as nmap's -PE -PS -PA -PU: the host now ignores pings;
+# a UDP echo service on 7.  Each option alone must find the same hosts up
+# as nmap with it (and the same reason).
+ip netns exec "$D" sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+ip netns exec "$D" $PY - >"$T/echo.log" 2>&1 <<'PY' &
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7))
+print("ready", flush=True)
+while True:
+    d, a = s.recvfrom(2048); s.sendto(d, a)
+PY
+wait_for "$T/echo.log" ready
+for opt in -PE -PS22 -PS22,80 -PA80 -PU -PU7 "-PE -PS443"; do
+    ip netns exec "$S" nmap -sn -n --send-ip $opt $TARGETS -oX "$T/n.xml" >/dev/null 2>&1 || fail "nmap $opt"
+    ip netns exec "$S" "$PORTPLEX" scan -sn -n $opt $TARGETS -oX "$T/o.xml" >/dev/null 2>&1 ||
+        fail "portplex scan -sn $opt"
+    diff <(up_hosts "$T/n.xml") <(up_hosts "$T/o.xml") >/dev/null ||
+        fail "-sn $opt: nmap found [$(up_hosts "$T/n.xml" | tr '\n' ' ')], portplex [$(up_hosts "$T/o.xml" | tr '\n' ' ')]"
+    for r in $(grep -o 'status state="up" reason="[a-z-]*"' "$T/n.xml" | sed 's/.*reason="//; s/"//'); do
+        grep -q "reason=\"$r\"" "$T/o.xml" || fail "-sn $opt: nmap's reason $r missing from ours"
+    done
+done
+[ "$(up_hosts "$T/o.xml")" = "" ] && fail "-PE -PS443 found nobody: the test proves nothing"
+"$PORTPLEX" scan -PX 10.203.0.2 >/dev/null 2>&1
+[ $? = 2 ] || fail "-PX should exit 2"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn, usage error"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; usage errors"

@@ -49,6 +49,9 @@ void pp_cmd_scan_usage(FILE *f)
         "TARGETS: 192.0.2.1, 192.0.2.0/24, 192.0.2.1-20, 192.0.2.*, host names\n"
         "  -iL FILE            targets from FILE ('-': stdin)\n"
         "  --exclude LIST      --excludefile FILE      -n (no DNS)     -Pn (no host discovery)\n"
+        "HOST DISCOVERY (as root; default -PE -PS443 -PA80):\n"
+        "  -PE                 ICMP echo      -PS[ports]  TCP SYN (80)     -PA[ports]  TCP ACK (80)\n"
+        "  -PU[ports]          UDP (40125): any answer from the host, or its ICMP error, means up\n"
         "TIMING:\n"
         "  -T0..-T5            paranoid, sneaky, polite, normal (default), aggressive, insane\n"
         "  --min-rate N        --max-rate N             probes per second\n"
@@ -387,6 +390,9 @@ struct up_host {
     int why;
 };
 static struct up_host *discovered;
+/* -PE -PS -PA -PU: the discovery probes asked for (ping_set), else nmap's default. */
+static struct pp_scan_ping ping;
+static int ping_set;
 static uint64_t n_discovered;
 
 static int by_addr(const void *a, const void *b)
@@ -420,7 +426,7 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
         snprintf(err, 256, "out of memory");
         return -1;
     }
-    rc = pp_scan_discover(io, &job->probe, t, up, wait);
+    rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL);
     if (rc < 0) {
         free(up);
         snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
@@ -475,7 +481,7 @@ static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const stru
         return -1;
     }
     if (!all_up) {
-        int rc = pp_scan_discover(io, &job->probe, t, up, wait);
+        int rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL);
         if (rc < 0) {
             free(up);
             snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
@@ -572,6 +578,8 @@ int pp_cmd_scan(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
+    memset(&ping, 0, sizeof ping); /* one run per call (the fuzzer calls again) */
+    ping_set = 0;
     while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:nvFhr", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pspec = optarg; break;
@@ -634,9 +642,16 @@ int pp_cmd_scan(int argc, char **argv)
                 return pp_cli_usage_error("scan", "%s", err);
             break;
         case 'P':
-            if (strcmp(optarg, "n") != 0)
-                return pp_cli_usage_error("scan", "only -Pn is known among the -P options");
-            no_ping = 1;
+            if (!strcmp(optarg, "n")) {
+                no_ping = 1;
+                break;
+            }
+            if (!ping_set) { /* as nmap: any -P probe replaces the default set */
+                memset(&ping, 0, sizeof ping);
+                ping_set = 1;
+            }
+            if (pp_scan_ping_add(&ping, optarg[0], optarg + 1, err) < 0)
+                return pp_cli_usage_error("scan", "%s", err);
             break;
         case 'n': no_dns = 1; break;
         case 'v': rep.verbose++; break;

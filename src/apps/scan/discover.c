@@ -3,6 +3,7 @@
 #include "mono_clock.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,57 +24,138 @@ static int64_t index_of(const struct pp_targets *t, uint32_t addr)
     return -1;
 }
 
+static int has_port(const uint16_t *list, int n, uint16_t port)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (list[i] == port)
+            return 1;
+    return 0;
+}
+
+/* Why the answer in buf shows its sender up, or PP_UP_NO; *from = the host. */
+static int why_up(const struct pp_scan_probe_cfg *syn, const struct pp_scan_probe_cfg *ack,
+                  const struct pp_scan_ping *ping, const uint8_t *buf, size_t n, uint32_t *from)
+{
+    struct pp_scan_answer a;
+
+    if (ping->echo && pp_scan_is_echo_reply(syn, buf, n, from))
+        return PP_UP_ECHO_REPLY;
+    /* Read as an answer to a SYN or UDP probe, else to an ACK probe (its
+     * RST acknowledges a different number). */
+    if (!pp_scan_classify(syn, buf, n, &a) &&
+        !(ping->nack && pp_scan_classify(ack, buf, n, &a) && !a.udp))
+        return PP_UP_NO;
+    /* An ICMP error about our probe counts only from the host itself. */
+    if (a.from != a.target)
+        return PP_UP_NO;
+    *from = a.target;
+    if (a.udp) {
+        if (!has_port(ping->udp, ping->nudp, a.port))
+            return PP_UP_NO;
+        return a.reason == PP_R_UDP_RESPONSE ? PP_UP_UDP_RESPONSE : PP_UP_ICMP;
+    }
+    if (!has_port(ping->syn, ping->nsyn, a.port) && !has_port(ping->ack, ping->nack, a.port))
+        return PP_UP_NO;
+    return a.reason == PP_R_SYN_ACK ? PP_UP_SYN_ACK : a.reason == PP_R_RESET ? PP_UP_RESET : PP_UP_ICMP;
+}
+
 static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
-                  const struct pp_scan_probe_cfg *ack, const struct pp_targets *t, uint8_t *up,
-                  int wait_ms)
+                  const struct pp_scan_probe_cfg *ack, const struct pp_scan_ping *ping,
+                  const struct pp_targets *t, uint8_t *up, int wait_ms)
 {
     uint8_t buf[2048];
     double until = pp_mono_s() + wait_ms / 1000.0;
 
     for (;;) {
         double left = until - pp_mono_s();
-        struct pp_scan_answer a;
-        uint32_t from;
+        uint32_t from = 0;
         int64_t h;
-        int n;
+        int n, why;
         if (left <= 0)
             return;
         n = io->recv(io->ctx, buf, sizeof buf, (int)(left * 1000) + 1);
         if (n <= 0)
             continue;
-        /* An ICMP error about our probe counts only from the host itself. */
-        {
-            int why = PP_UP_NO;
-            if (pp_scan_is_echo_reply(syn, buf, (size_t)n, &from))
-                why = PP_UP_ECHO_REPLY;
-            else if ((pp_scan_classify(syn, buf, (size_t)n, &a) && a.port == 443 &&
-                      (from = a.target, a.from == a.target)) ||
-                     (pp_scan_classify(ack, buf, (size_t)n, &a) && a.port == 80 &&
-                      (from = a.target, a.from == a.target)))
-                why = a.reason == PP_R_SYN_ACK ? PP_UP_SYN_ACK
-                      : a.reason == PP_R_RESET ? PP_UP_RESET
-                                               : PP_UP_ICMP;
-            if (why && (h = index_of(t, from)) >= 0 && !up[h])
-                up[h] = (uint8_t)why;
-        }
+        why = why_up(syn, ack, ping, buf, (size_t)n, &from);
+        if (why && (h = index_of(t, from)) >= 0 && !up[h])
+            up[h] = (uint8_t)why;
     }
+}
+
+void pp_scan_ping_default(struct pp_scan_ping *p)
+{
+    memset(p, 0, sizeof *p);
+    p->echo = 1;
+    p->syn[p->nsyn++] = 443;
+    p->ack[p->nack++] = 80;
+}
+
+int pp_scan_ping_add(struct pp_scan_ping *p, char type, const char *ports, char *err)
+{
+    uint16_t *list;
+    int *n;
+    const char *s = ports;
+
+    switch (type) {
+    case 'E':
+        if (*ports) {
+            snprintf(err, 256, "-PE takes no ports");
+            return -1;
+        }
+        p->echo = 1;
+        return 0;
+    case 'S': list = p->syn; n = &p->nsyn; break;
+    case 'A': list = p->ack; n = &p->nack; break;
+    case 'U': list = p->udp; n = &p->nudp; break;
+    default:
+        snprintf(err, 256, "unknown discovery probe -P%c (known: -PE -PS -PA -PU, and -Pn)", type);
+        return -1;
+    }
+    if (!*s) { /* nmap's defaults */
+        if (*n < PP_PING_PORTS_MAX)
+            list[(*n)++] = type == 'U' ? 40125 : 80;
+        return 0;
+    }
+    while (*s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > 65535 || (*end && *end != ',')) {
+            snprintf(err, 256, "-P%c wants ports like 22,80,443, not '%s'", type, ports);
+            return -1;
+        }
+        if (*n == PP_PING_PORTS_MAX) {
+            snprintf(err, 256, "-P%c: at most %d ports", type, PP_PING_PORTS_MAX);
+            return -1;
+        }
+        if (!has_port(list, *n, (uint16_t)v))
+            list[(*n)++] = (uint16_t)v;
+        s = *end ? end + 1 : end;
+    }
+    return 0;
 }
 
 const char *pp_scan_up_reason_name(int reason)
 {
     static const char *const names[] = {"user-set", "echo-reply", "syn-ack", "reset", "port-unreach",
-                                                "conn-refused"};
+                                                "conn-refused", "udp-response"};
     return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ? names[reason] : "user-set";
 }
 
 int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,
-                     const struct pp_targets *t, uint8_t *up, int wait_ms)
+                     const struct pp_targets *t, uint8_t *up, int wait_ms,
+                     const struct pp_scan_ping *ping)
 {
     struct pp_scan_probe_cfg syn = *base, ack = *base;
+    struct pp_scan_ping dflt;
     uint8_t pkt[1600];
     uint64_t i;
-    int round, rc;
+    int round, rc, k;
 
+    if (!ping) {
+        pp_scan_ping_default(&dflt);
+        ping = &dflt;
+    }
     syn.kind = PP_SCAN_SYN;
     syn.tcp_flags = PP_TCP_SYN;
     ack.kind = PP_SCAN_ACK;
@@ -85,18 +167,26 @@ int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base
             size_t n;
             if (up[i])
                 continue;
-            if ((n = pp_scan_build_echo(&syn, pkt, sizeof pkt, dst)) && (rc = io->send(io->ctx, pkt, n)) < 0 && rc != -ENOBUFS)
-                return rc;
-            if ((n = pp_scan_build(&syn, pkt, sizeof pkt, dst, 443, 0, (uint16_t)i)) && (rc = io->send(io->ctx, pkt, n)) < 0 && rc != -ENOBUFS)
-                return rc;
-            if ((n = pp_scan_build(&ack, pkt, sizeof pkt, dst, 80, 0, (uint16_t)i)) && (rc = io->send(io->ctx, pkt, n)) < 0 && rc != -ENOBUFS)
-                return rc;
+#define SEND(expr)                                                                                 \
+    do {                                                                                           \
+        if ((n = (expr)) && (rc = io->send(io->ctx, pkt, n)) < 0 && rc != -ENOBUFS)                \
+            return rc;                                                                             \
+    } while (0)
+            if (ping->echo)
+                SEND(pp_scan_build_echo(&syn, pkt, sizeof pkt, dst));
+            for (k = 0; k < ping->nsyn; k++)
+                SEND(pp_scan_build(&syn, pkt, sizeof pkt, dst, ping->syn[k], 0, (uint16_t)i));
+            for (k = 0; k < ping->nack; k++)
+                SEND(pp_scan_build(&ack, pkt, sizeof pkt, dst, ping->ack[k], 0, (uint16_t)i));
+            for (k = 0; k < ping->nudp; k++)
+                SEND(pp_scan_build(&syn, pkt, sizeof pkt, dst, ping->udp[k], 1, (uint16_t)i));
+#undef SEND
             if (++sent % 256 == 0)
-                drain(io, &syn, &ack, t, up, 1); /* keep the capture buffer moving */
+                drain(io, &syn, &ack, ping, t, up, 1); /* keep the capture buffer moving */
         }
         if (!sent)
             break;
-        drain(io, &syn, &ack, t, up, wait_ms);
+        drain(io, &syn, &ack, ping, t, up, wait_ms);
     }
     return 0;
 }
