@@ -7,12 +7,13 @@
 # "Status: Up" per host and nmap's "(N hosts up)" summary; without raw
 # sockets the ping is a connect() to 80 and 443 (nmap's unprivileged way);
 # -Pn -sn reports every target up; -PE, -PS, -PA and -PU alone find what
-# nmap finds with them; -sn with a port scan type is a usage error.
+# nmap finds with them; --ttl and -g shape every probe as nmap's do; -sn
+# with a port scan type is a usage error.
 set -u
 PORTPLEX=$1
 . "$(dirname "$0")/../lib/interop.bash"
 need_root
-need_tools ip nmap nft xmllint
+need_tools ip nmap nft xmllint tshark
 need_python
 [ -r /usr/share/nmap/nmap.dtd ] || skip "needs nmap's DTD"
 T=$PP_TMP
@@ -108,8 +109,34 @@ done
 "$PORTPLEX" scan -PX 10.203.0.2 >/dev/null 2>&1
 [ $? = 2 ] || fail "-PX should exit 2"
 
+# Probe shaping, as nmap's --ttl and -g: every SYN the target sees carries
+# TTL 33 and source port 53 (tshark on the target's side), and the port
+# states are nmap's with the same options.
+ip netns exec "$D" $PY - >"$T/tcp.log" 2>&1 <<'PY' &
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 22)); s.listen(16)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept(); c.close()
+PY
+wait_for "$T/tcp.log" ready
+ip netns exec "$D" timeout 20 tshark -i "pd$$" -f 'tcp[13] == 2' -T fields -e ip.ttl -e tcp.srcport \
+    -c 3 >"$T/syn.txt" 2>/dev/null &
+TSHARK=$!
+sleep 2
+ip netns exec "$S" "$PORTPLEX" scan -Pn -n --ttl 33 -g 53 -p 21-23 10.203.0.2 -oX "$T/g.xml" >/dev/null 2>&1 ||
+    fail "scan --ttl -g"
+wait $TSHARK
+[ "$(sort -u "$T/syn.txt")" = "33	53" ] || fail "--ttl 33 -g 53: the target saw: $(tr '\n' ' ' <"$T/syn.txt")"
+ip netns exec "$S" nmap -Pn -n --ttl 33 -g 53 -p 21-23 10.203.0.2 -oX "$T/gn.xml" >/dev/null 2>&1 || fail "nmap -g"
+states() { grep -o 'portid="[0-9]*"><state state="[a-z|]*"' "$1"; }
+[ "$(states "$T/g.xml")" = "$(states "$T/gn.xml")" ] || fail "--ttl -g: states differ from nmap's"
+"$PORTPLEX" scan --ttl 0 10.203.0.2 >/dev/null 2>&1
+[ $? = 2 ] || fail "--ttl 0 should exit 2"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; usage errors"

@@ -52,6 +52,9 @@ void pp_cmd_scan_usage(FILE *f)
         "HOST DISCOVERY (as root; default -PE -PS443 -PA80):\n"
         "  -PE                 ICMP echo      -PS[ports]  TCP SYN (80)     -PA[ports]  TCP ACK (80)\n"
         "  -PU[ports]          UDP (40125): any answer from the host, or its ICMP error, means up\n"
+        "PROBES (raw scans):\n"
+        "  --ttl N             IP time to live of every probe (1-255; default 64)\n"
+        "  -g, --source-port N every probe from this port (default: a keyed spread)\n"
         "TIMING:\n"
         "  -T0..-T5            paranoid, sneaky, polite, normal (default), aggressive, insane\n"
         "  --min-rate N        --max-rate N             probes per second\n"
@@ -528,10 +531,11 @@ int pp_cmd_scan(int argc, char **argv)
     enum {
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
-        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS,
+        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
+        {"ttl", required_argument, NULL, O_TTL}, {"source-port", required_argument, NULL, O_SPORT},
         {"notes", no_argument, NULL, O_NOTES}, {"scanflags", required_argument, NULL, O_SCANFLAGS},
         {"top-ports", required_argument, NULL, O_TOP}, {"min-rate", required_argument, NULL, O_MINRATE},
         {"max-rate", required_argument, NULL, O_MAXRATE}, {"max-retries", required_argument, NULL, O_RETRIES},
@@ -563,7 +567,7 @@ int pp_cmd_scan(int argc, char **argv)
     long v, retries = -1, host_to = -1, par = -1, delay = -1, irtt = -1, minrtt = -1, maxrtt = -1;
     double min_rate = 0, max_rate = 0;
     uint64_t seed = 0, shard = 0, shards = 1;
-    int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0;
+    int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -580,7 +584,7 @@ int pp_cmd_scan(int argc, char **argv)
     opterr = 0;
     memset(&ping, 0, sizeof ping); /* one run per call (the fuzzer calls again) */
     ping_set = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:nvFhr", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:g:nvFhr", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pspec = optarg; break;
         case 'r': randomize = 0; break; /* nmap's "do not randomize": our default order */
@@ -657,6 +661,18 @@ int pp_cmd_scan(int argc, char **argv)
         case 'v': rep.verbose++; break;
         case 'F': fast = 1; break;
         case O_REASON: rep.reason = 1; break;
+        case O_TTL:
+            if (parse_long(optarg, 1, 255, &v) < 0)
+                return pp_cli_usage_error("scan", "--ttl wants 1-255, not '%s'", optarg);
+            probe_ttl = (int)v;
+            break;
+        case 'g':
+        case O_SPORT:
+            if (parse_long(optarg, 1, 65535, &v) < 0)
+                return pp_cli_usage_error("scan", "%s wants a port 1-65535, not '%s'",
+                                          c == 'g' ? "-g" : "--source-port", optarg);
+            probe_sport = (int)v;
+            break;
         case O_OPEN: rep.only_open = 1; break;
         case O_NOTES: rep.notes = 1; break;
         case O_SCANFLAGS:
@@ -880,6 +896,9 @@ int pp_cmd_scan(int argc, char **argv)
             return PP_EXIT_FAIL;
         }
     }
+    if (!raw_ok && (probe_ttl || probe_sport))
+        fprintf(stderr, "WARNING: --ttl and -g/--source-port shape raw probes; this scan uses "
+                        "kernel sockets and ignores them\n");
     if (!raw_ok && rep.udp && !unpriv)
         fprintf(stderr, "portplex scan: no raw-socket privilege: UDP scan with kernel sockets "
                         "(no ICMP rate-limit handling)\n");
@@ -937,6 +956,8 @@ int pp_cmd_scan(int argc, char **argv)
         job.probe.key = k;
         job.probe.src = src;
         job.probe.sport_base = (uint16_t)(40000 + (k.k0 % 20000));
+        job.probe.ttl = (uint8_t)probe_ttl;
+        job.probe.fixed_sport = (uint16_t)probe_sport;
         job.probe.kind = (enum pp_scan_kind)(tcp_kind == PP_SCAN_CONNECT ? PP_SCAN_SYN : tcp_kind);
         job.probe.tcp_flags = custom ? scanflags : pp_scan_kind_flags(job.probe.kind);
         if (!job.tcp)

@@ -68,6 +68,8 @@ uint32_t pp_scan_cookie(const struct pp_scan_probe_cfg *c, uint32_t dst, uint16_
 
 uint16_t pp_scan_sport(const struct pp_scan_probe_cfg *c, uint32_t dst, uint16_t dport, uint8_t proto)
 {
+    if (c->fixed_sport) /* -g: firewalls that trust a source port (53, 20) see only it */
+        return c->fixed_sport;
     return (uint16_t)(c->sport_base + ((tuple_hash(c, dst, dport, proto) >> 32) % PP_SCAN_SPORTS));
 }
 

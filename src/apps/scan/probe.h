@@ -66,7 +66,8 @@ struct pp_scan_probe_cfg {
     uint16_t sport_base;    /* source ports sport_base .. + PP_SCAN_SPORTS - 1 */
     enum pp_scan_kind kind; /* the TCP scan type */
     uint16_t tcp_flags;     /* flags TCP probes carry */
-    uint8_t ttl;
+    uint8_t ttl;            /* --ttl; 0: 64 */
+    uint16_t fixed_sport;   /* -g/--source-port: every probe from this port; 0: spread */
 };
 #define PP_SCAN_SPORTS 256
 
