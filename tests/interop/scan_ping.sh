@@ -135,8 +135,22 @@ states() { grep -o 'portid="[0-9]*"><state state="[a-z|]*"' "$1"; }
 "$PORTPLEX" scan --ttl 0 10.203.0.2 >/dev/null 2>&1
 [ $? = 2 ] || fail "--ttl 0 should exit 2"
 
+# --stats-every: nmap's status lines while a slow scan runs (stdout is a
+# file here, no terminal), raw and connect scans alike.
+ip netns exec "$S" "$PORTPLEX" scan -Pn -n -p 1-25 --max-retries 0 --scan-delay 100ms --stats-every 1s 10.203.0.3 \
+    >"$T/stats.txt" 2>&1 || fail "--stats-every"
+grep -q '^Stats: 0:00:0[1-9] elapsed; 0 hosts completed (0 up), 1 undergoing SYN Stealth Scan$' "$T/stats.txt" ||
+    fail "--stats-every: no Stats line: $(head -3 "$T/stats.txt")"
+grep -q '^SYN Stealth Scan Timing: About [0-9.]*% done; ETC: [0-9][0-9]:[0-9][0-9] (0:0[0-9]:[0-9][0-9] remaining)$' \
+    "$T/stats.txt" || fail "--stats-every: no Timing line"
+ip netns exec "$S" "$PORTPLEX" scan --unprivileged -Pn -n -p 1-6 --max-retries 0 --max-parallelism 2 --stats-every 1s \
+    10.203.0.3 >"$T/cstats.txt" 2>&1 || fail "--stats-every -sT"
+grep -q 'undergoing Connect Scan$' "$T/cstats.txt" || fail "--stats-every: connect scan"
+"$PORTPLEX" scan --stats-every soon 10.203.0.2 >/dev/null 2>&1
+[ $? = 2 ] || fail "--stats-every soon should exit 2"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; usage errors"

@@ -61,6 +61,7 @@ void pp_cmd_scan_usage(FILE *f)
         "  --max-retries N     --host-timeout TIME      --scan-delay TIME\n"
         "  --initial-rtt-timeout TIME  --min-rtt-timeout TIME  --max-rtt-timeout TIME\n"
         "  --max-parallelism N                          TIME: 500ms, 2s, 1m, 1h (bare: seconds)\n"
+        "  --stats-every TIME  nmap's status lines (elapsed, %% done, ETC) on stdout this often\n"
         "ORDER:\n"
         "  --exclude-ports L   leave these ports out (same syntax as -p)\n"
         "  -r                  scan in order (the default; --randomize shuffles)\n"
@@ -531,11 +532,11 @@ int pp_cmd_scan(int argc, char **argv)
     enum {
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
-        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT,
+        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
-        {"ttl", required_argument, NULL, O_TTL}, {"source-port", required_argument, NULL, O_SPORT},
+        {"ttl", required_argument, NULL, O_TTL}, {"stats-every", required_argument, NULL, O_STATS}, {"source-port", required_argument, NULL, O_SPORT},
         {"notes", no_argument, NULL, O_NOTES}, {"scanflags", required_argument, NULL, O_SCANFLAGS},
         {"top-ports", required_argument, NULL, O_TOP}, {"min-rate", required_argument, NULL, O_MINRATE},
         {"max-rate", required_argument, NULL, O_MAXRATE}, {"max-retries", required_argument, NULL, O_RETRIES},
@@ -568,6 +569,7 @@ int pp_cmd_scan(int argc, char **argv)
     double min_rate = 0, max_rate = 0;
     uint64_t seed = 0, shard = 0, shards = 1;
     int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
+    long stats_ms = 0;
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -661,6 +663,11 @@ int pp_cmd_scan(int argc, char **argv)
         case 'v': rep.verbose++; break;
         case 'F': fast = 1; break;
         case O_REASON: rep.reason = 1; break;
+        case O_STATS:
+            if ((stats_ms = parse_time(optarg)) <= 0)
+                return pp_cli_usage_error("scan", "--stats-every wants a time such as 5s or 500ms, not '%s'",
+                                          optarg);
+            break;
         case O_TTL:
             if (parse_long(optarg, 1, 255, &v) < 0)
                 return pp_cli_usage_error("scan", "--ttl wants 1-255, not '%s'", optarg);
@@ -941,6 +948,7 @@ int pp_cmd_scan(int argc, char **argv)
     job.on_port = on_port;
     job.arg = &out;
     job.progress = isatty(STDERR_FILENO) && out.screen;
+    job.stats_every = (double)stats_ms / 1000.0;
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
     rep.args = args;
     rep.start = time(NULL);

@@ -5,6 +5,7 @@
  * ECONNREFUSED = closed (port-unreach), other unreachables = filtered,
  * silence = open|filtered. */
 #include "connect.h"
+#include "stats.h"
 #include "mono_clock.h"
 
 #include <arpa/inet.h>
@@ -97,7 +98,7 @@ static void set(struct pp_scan_result *res, const struct pp_scan_job *job, uint6
 int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
 {
     int par = job->timing.max_parallel > 0 ? job->timing.max_parallel : 256, rc, i, active = 0;
-    double timeout = job->timing.initial_rtt_ms / 1000.0, t0 = pp_mono_s();
+    double timeout = job->timing.initial_rtt_ms / 1000.0, t0 = pp_mono_s(), last_stats = t0;
     struct cprobe *pr;
     struct { uint64_t host; int rank; } *retry;
     size_t nretry = 0;
@@ -159,6 +160,15 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
         {
             int n = epoll_wait(ep, evs, 64, 20);
             double t = pp_mono_s();
+            if (job->stats_every > 0 && t - last_stats >= job->stats_every) {
+                uint64_t h, up = 0;
+                last_stats = t;
+                for (h = 0; h < res->nhosts; h++)
+                    up += res->hosts[h].up != 0;
+                pp_scan_stats_write(stdout, pp_scan_phase_name(PP_SCAN_CONNECT, !job->tcp), t - t0,
+                                    (double)next / (double)(total ? total : 1), 0, up,
+                                    res->nhosts);
+            }
             for (i = 0; i < n; i++) {
                 struct cprobe *p = evs[i].data.ptr;
                 int e = 0, st, why;

@@ -1,6 +1,7 @@
 /* engine.c - the scan loop: order, pacing, retransmission, matching and
  * state inference for raw-packet scans (see engine.h). */
 #include "engine.h"
+#include "stats.h"
 #include "mono_clock.h"
 
 #include <errno.h>
@@ -87,7 +88,7 @@ struct run {
     double cwnd, ssthresh;
     double tokens, last_refill, next_send;
     uint64_t items_done;
-    double t0, last_progress;
+    double t0, last_progress, last_stats;
     /* UDP hosts to re-probe slowly (ICMP rate limiting). */
     uint64_t *silent;
     size_t nsilent, capsilent;
@@ -263,6 +264,16 @@ static void progress(struct run *r, double now, int final)
     double frac, eta;
     uint64_t total = r->steps ? r->steps : 1;
 
+    if (r->job->stats_every > 0 && !final && now - r->last_stats >= r->job->stats_every) {
+        uint64_t h, up = 0;
+        r->last_stats = now;
+        for (h = 0; h < r->res->nhosts; h++)
+            up += r->res->hosts[h].up != 0;
+        /* How far through the (host x port) list the first probes are, as
+         * nmap's percentage: steady, where decided ports come in bursts. */
+        pp_scan_stats_write(stdout, pp_scan_phase_name(r->job->probe.kind, !r->job->tcp), now - r->t0,
+                            (double)r->next_step / (double)total, 0, up, r->res->nhosts);
+    }
     if (!r->job->progress || (!final && now - r->last_progress < 0.5))
         return;
     r->last_progress = now;
@@ -482,7 +493,7 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
     memset(&r, 0, sizeof r);
     if ((rc = setup(&r, job, res, err)) < 0)
         goto out;
-    r.t0 = r.last_refill = pp_mono_s();
+    r.t0 = r.last_refill = r.last_stats = pp_mono_s();
     for (;;) {
         double now = pp_mono_s(), wait;
         int i;

@@ -59,6 +59,7 @@ struct pp_scan_job {
     uint64_t seed, shard, shards;
     struct pp_scan_io *io;
     int progress;               /* live progress line on stderr */
+    double stats_every;         /* --stats-every: nmap's status lines on stdout this often (s), 0 off */
     double slow_udp_interval;   /* seconds between slow UDP re-probes (0: 1.05, for Linux) */
     /* Called as each port's final state is known (for -oJ); may be NULL. */
     void (*on_port)(void *arg, const struct pp_scan_host *h, int udp, uint16_t port, int rank);
