@@ -149,8 +149,21 @@ grep -q 'undergoing Connect Scan$' "$T/cstats.txt" || fail "--stats-every: conne
 "$PORTPLEX" scan --stats-every soon 10.203.0.2 >/dev/null 2>&1
 [ $? = 2 ] || fail "--stats-every soon should exit 2"
 
+# -F and --top-ports rank by the measured frequencies nmap installs: the
+# same ports nmap would probe (its XML scaninfo lists them).
+if [ -r /usr/share/nmap/nmap-services ]; then
+    for spec in -F "--top-ports 1000" "--top-ports 3"; do
+        ip netns exec "$S" nmap -sT -Pn -n --max-retries 0 $spec 10.203.0.2 -oX "$T/tn.xml" >/dev/null 2>&1 ||
+            fail "nmap $spec"
+        ip netns exec "$S" "$PORTPLEX" scan --unprivileged -Pn -n --max-retries 0 $spec 10.203.0.2 \
+            -oX "$T/to.xml" >/dev/null 2>&1 || fail "portplex scan $spec"
+        [ "$(grep -o 'services="[^"]*"' "$T/tn.xml")" = "$(grep -o 'services="[^"]*"' "$T/to.xml")" ] ||
+            fail "$spec: not the ports nmap probes"
+    done
+fi
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; usage errors"

@@ -1,5 +1,10 @@
-/* top_ports.c - the port ranking behind -F and --top-ports. */
+/* top_ports.c - the port ranking behind -F and --top-ports: nmap's measured
+ * frequencies when installed, read at run time (top_ports.h), else ours. */
 #include "top_ports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const uint16_t tcp_top[] = {
     80,   23,   443,  22,   21,   25,   3389, 110,  445,  139,  143,  53,    135,  3306, 8080, 1723,
@@ -25,9 +30,135 @@ static const uint16_t udp_top[] = {
     593,  518,  2048, 31337, 515, 177,  1027, 1719, 19,   27015, 9,    11211, 3478, 5683, 1194,
 };
 
+/* The ranking read from a frequency file: ports by falling frequency. */
+static struct {
+    int loaded;          /* 0: not yet looked; 1: done (file or not) */
+    char path[256];      /* the file used, "" if none */
+    uint16_t *ports[2];
+    size_t n[2];
+} ranked;
+
+struct freq {
+    double f;
+    uint16_t port;
+};
+
+static int by_freq(const void *a, const void *b)
+{
+    const struct freq *x = a, *y = b;
+    if (x->f != y->f)
+        return x->f < y->f ? 1 : -1;
+    return (int)x->port - (int)y->port; /* ties: the lower port first */
+}
+
+/* Reads "name port/proto frequency ..." lines (nmap-services' format);
+ * keeps ports seen open at least once.  0, or -1 when unusable. */
+static int load(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    struct freq *v[2] = {NULL, NULL};
+    size_t n[2] = {0, 0}, cap[2] = {0, 0};
+    char line[512];
+    int udp;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        char name[128], proto[8];
+        unsigned port;
+        double fr;
+        struct freq *g;
+        if (line[0] == '#' || sscanf(line, "%127s %u/%7s %lf", name, &port, proto, &fr) != 4)
+            continue;
+        udp = !strcmp(proto, "udp");
+        if ((!udp && strcmp(proto, "tcp")) || port == 0 || port > 65535 || !(fr > 0) || fr > 1)
+            continue;
+        if (n[udp] == cap[udp]) {
+            cap[udp] = cap[udp] ? cap[udp] * 2 : 4096;
+            g = realloc(v[udp], cap[udp] * sizeof *g);
+            if (!g)
+                break;
+            v[udp] = g;
+        }
+        v[udp][n[udp]++] = (struct freq){fr, (uint16_t)port};
+    }
+    fclose(f);
+    for (udp = 0; udp < 2; udp++) {
+        size_t i, k = 0;
+        if (n[udp] < 100) /* not a ranking worth the name: keep ours */
+            goto bad;
+        qsort(v[udp], n[udp], sizeof *v[udp], by_freq);
+        ranked.ports[udp] = malloc(n[udp] * sizeof(uint16_t));
+        if (!ranked.ports[udp])
+            goto bad;
+        {
+            static uint8_t seen[65536];
+            memset(seen, 0, sizeof seen);
+            for (i = 0; i < n[udp]; i++) /* a port listed twice counts once */
+                if (!seen[v[udp][i].port]) {
+                    seen[v[udp][i].port] = 1;
+                    ranked.ports[udp][k++] = v[udp][i].port;
+                }
+        }
+        ranked.n[udp] = k;
+    }
+    free(v[0]);
+    free(v[1]);
+    snprintf(ranked.path, sizeof ranked.path, "%s", path);
+    return 0;
+bad:
+    free(v[0]);
+    free(v[1]);
+    free(ranked.ports[0]);
+    free(ranked.ports[1]);
+    ranked.ports[0] = ranked.ports[1] = NULL;
+    ranked.n[0] = ranked.n[1] = 0;
+    return -1;
+}
+
+static void reset(void)
+{
+    free(ranked.ports[0]);
+    free(ranked.ports[1]);
+    memset(&ranked, 0, sizeof ranked);
+}
+
+void pp_scan_top_ports_use(const char *path)
+{
+    reset();
+    ranked.loaded = 1;
+    if (path)
+        load(path);
+}
+
+static void ensure_loaded(void)
+{
+    const char *env;
+
+    if (ranked.loaded)
+        return;
+    ranked.loaded = 1;
+    env = getenv("PORTPLEX_SERVICES");
+    load(env && *env ? env : "/usr/share/nmap/nmap-services");
+}
+
+const char *pp_scan_top_ports_source(void)
+{
+    ensure_loaded();
+    return ranked.path[0] ? ranked.path : "portplex's own list";
+}
+
 size_t pp_scan_top_ports(int udp, size_t n, const uint16_t **out)
 {
-    size_t have = udp ? sizeof udp_top / sizeof udp_top[0] : sizeof tcp_top / sizeof tcp_top[0];
+    size_t have;
+
+    udp = udp != 0;
+    ensure_loaded();
+    if (ranked.path[0]) {
+        *out = ranked.ports[udp];
+        return n < ranked.n[udp] ? n : ranked.n[udp];
+    }
+    have = udp ? sizeof udp_top / sizeof udp_top[0] : sizeof tcp_top / sizeof tcp_top[0];
     *out = udp ? udp_top : tcp_top;
     return n < have ? n : have;
 }

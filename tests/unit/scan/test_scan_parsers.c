@@ -1,6 +1,8 @@
 /* test_scan_parsers.c - the scanner's command-line parsers: nmap-style
  * port lists and target expressions, with the errors bad input gets. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "scan/ports.h"
@@ -85,6 +87,7 @@ TEST(targets_errors)
 TEST(top_ports_have_no_duplicates_and_telnet)
 {
     int udp;
+    pp_scan_top_ports_use(NULL); /* the built-in list */
     for (udp = 0; udp < 2; udp++) {
         const uint16_t *list;
         static uint8_t seen[65536];
@@ -106,4 +109,45 @@ TEST(top_ports_have_no_duplicates_and_telnet)
             telnet |= list[i] == 23;
         ASSERT(telnet);
     }
+}
+
+/* A frequency file in nmap-services' format ranks by falling frequency,
+ * ties by port, never-seen-open ports (0) and junk lines left out; a file
+ * too short to be a ranking leaves the built-in list in charge. */
+TEST(top_ports_follow_a_frequency_file)
+{
+    char path[] = "/tmp/pp_freq_XXXXXX";
+    int fd = mkstemp(path), i;
+    FILE *f = fdopen(fd, "w");
+    const uint16_t *list;
+    size_t n;
+
+    ASSERT(f != NULL);
+    fprintf(f, "# comment\nbogus line\nzero\t9/tcp\t0.000000\n");
+    for (i = 1; i <= 150; i++) /* port 1000+i, frequency rising with i */
+        fprintf(f, "svc%d\t%d/tcp\t%f\t# x\nsvc%d\t%d/udp\t%f\n", i, 1000 + i, i / 1000.0, i,
+                2000 + i, i / 1000.0);
+    fprintf(f, "tie\t7/tcp\t0.150000\nhigh\t5/tcp\t0.900000\n");
+    fclose(f);
+    pp_scan_top_ports_use(path);
+    ASSERT_STREQ(pp_scan_top_ports_source(), path);
+    n = pp_scan_top_ports(0, 4, &list);
+    ASSERT_EQ(n, 4);
+    ASSERT_EQ(list[0], 5);    /* 0.9 */
+    ASSERT_EQ(list[1], 7);    /* 0.15, before 1150 (tie: lower port) */
+    ASSERT_EQ(list[2], 1150);
+    ASSERT_EQ(list[3], 1149);
+    ASSERT_EQ(pp_scan_top_ports(0, 100000, &list), 152);  /* port 9 (never open) left out */
+    ASSERT_EQ(pp_scan_top_ports(1, 1, &list), 1);
+    ASSERT_EQ(list[0], 2150);
+    unlink(path);
+    f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fprintf(f, "few\t80/tcp\t0.5\n");
+    fclose(f);
+    pp_scan_top_ports_use(path);
+    ASSERT_STREQ(pp_scan_top_ports_source(), "portplex's own list");
+    ASSERT_GT(pp_scan_top_ports(0, 100000, &list), 150);
+    unlink(path);
+    pp_scan_top_ports_use(NULL);
 }
