@@ -162,8 +162,19 @@ if [ -r /usr/share/nmap/nmap-services ]; then
     done
 fi
 
+# masscan's habits: -oL lists each open port as "open tcp PORT IP TIME"
+# between "#masscan" and "# end"; --rate N sends at N probes a second.
+ip netns exec "$S" "$PORTPLEX" scan -Pn -n -p 20-23 --rate 200 -oL "$T/list.txt" 10.203.0.2 >/dev/null 2>&1 ||
+    fail "-oL --rate"
+head -1 "$T/list.txt" | grep -qx '#masscan' || fail "-oL: header"
+tail -1 "$T/list.txt" | grep -qx '# end' || fail "-oL: end line"
+[ "$(grep -c '^open ' "$T/list.txt")" = 1 ] || fail "-oL: one open port expected: $(cat "$T/list.txt")"
+grep -Eq '^open tcp 22 10\.203\.0\.2 [0-9]{10}$' "$T/list.txt" || fail "-oL: line format: $(cat "$T/list.txt")"
+"$PORTPLEX" scan --rate 0 10.203.0.2 >/dev/null 2>&1
+[ $? = 2 ] || fail "--rate 0 should exit 2"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; -oL and --rate as masscan's; usage errors"

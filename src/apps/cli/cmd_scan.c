@@ -60,6 +60,7 @@ void pp_cmd_scan_usage(FILE *f)
         "TIMING:\n"
         "  -T0..-T5            paranoid, sneaky, polite, normal (default), aggressive, insane\n"
         "  --min-rate N        --max-rate N             probes per second\n"
+        "  --rate N            masscan's: send at N probes per second (min and max rate)\n"
         "  --max-retries N     --host-timeout TIME      --scan-delay TIME\n"
         "  --initial-rtt-timeout TIME  --min-rtt-timeout TIME  --max-rtt-timeout TIME\n"
         "  --max-parallelism N                          TIME: 500ms, 2s, 1m, 1h (bare: seconds)\n"
@@ -73,6 +74,7 @@ void pp_cmd_scan_usage(FILE *f)
         "OUTPUT:\n"
         "  -oN FILE  normal   -oG FILE  grepable   -oX FILE  XML (nmap's DTD)\n"
         "  -oJ FILE  JSON lines, written as results come    -oA BASE  .nmap .gnmap .xml .json\n"
+        "  -oL FILE  masscan's list: \"open tcp 80 192.0.2.1 <time>\" per open port, as found\n"
         "  --reason            why each port has its state (with the answer's TTL)\n"
         "  --open              only open (or possibly open) ports    -v  more detail\n"
         "  --notes             notes on services with well-known exposures\n"
@@ -259,15 +261,29 @@ static int apply_excludes(struct pp_targets *t, const struct pp_targets *ex, cha
 }
 
 struct outputs {
-    FILE *normal, *grep, *xml, *json;
+    FILE *normal, *grep, *xml, *json, *list;
     int screen;
 };
+
+/* -oL: masscan's list, one line per open port as it is found:
+ * "open tcp 80 192.0.2.1 <unix time>". */
+static void list_line(FILE *f, const struct pp_scan_host *h, int udp, uint16_t port, int rank)
+{
+    char a[16];
+
+    if (!f || h->state[rank] != PP_PS_OPEN)
+        return;
+    fprintf(f, "open %s %u %s %lld\n", udp ? "udp" : "tcp", port, pp_ipv4_ntoa(h->addr, a),
+            (long long)time(NULL));
+    fflush(f);
+}
 
 static void on_port(void *arg, const struct pp_scan_host *h, int udp, uint16_t port, int rank)
 {
     struct outputs *o = arg;
     if (o->json)
         pp_scan_json_port(o->json, h->addr, udp, port, h->state[rank], h->reason[rank], h->ttl[rank]);
+    list_line(o->list, h, udp, port, rank);
 }
 
 static FILE *open_out(const char *path, char *err)
@@ -287,7 +303,7 @@ static void close_out(FILE *f)
 /* Opens the -o files (-oA BASE adds the ones not named); "-" is stdout
  * and silences the screen report. */
 static int open_outputs(struct outputs *out, const char *oN, const char *oG, const char *oX,
-                        const char *oJ, const char *oA, char *err)
+                        const char *oJ, const char *oA, const char *oL, char *err)
 {
     static char n1[512], n2[512], n3[512], n4[512];
 
@@ -302,11 +318,14 @@ static int open_outputs(struct outputs *out, const char *oN, const char *oG, con
         oJ = oJ ? oJ : n4;
     }
     if ((oN && !(out->normal = open_out(oN, err))) || (oG && !(out->grep = open_out(oG, err))) ||
-        (oX && !(out->xml = open_out(oX, err))) || (oJ && !(out->json = open_out(oJ, err))))
+        (oX && !(out->xml = open_out(oX, err))) || (oJ && !(out->json = open_out(oJ, err))) ||
+        (oL && !(out->list = open_out(oL, err))))
         return -1;
     if ((oN && !strcmp(oN, "-")) || (oG && !strcmp(oG, "-")) || (oX && !strcmp(oX, "-")) ||
-        (oJ && !strcmp(oJ, "-")))
+        (oJ && !strcmp(oJ, "-")) || (oL && !strcmp(oL, "-")))
         out->screen = 0;
+    if (out->list)
+        fprintf(out->list, "#masscan\n");
     return 0;
 }
 
@@ -534,11 +553,11 @@ int pp_cmd_scan(int argc, char **argv)
     enum {
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
-        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS,
+        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS, O_RATE,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
-        {"ttl", required_argument, NULL, O_TTL}, {"stats-every", required_argument, NULL, O_STATS}, {"source-port", required_argument, NULL, O_SPORT},
+        {"ttl", required_argument, NULL, O_TTL}, {"rate", required_argument, NULL, O_RATE}, {"stats-every", required_argument, NULL, O_STATS}, {"source-port", required_argument, NULL, O_SPORT},
         {"notes", no_argument, NULL, O_NOTES}, {"scanflags", required_argument, NULL, O_SCANFLAGS},
         {"top-ports", required_argument, NULL, O_TOP}, {"min-rate", required_argument, NULL, O_MINRATE},
         {"max-rate", required_argument, NULL, O_MAXRATE}, {"max-retries", required_argument, NULL, O_RETRIES},
@@ -559,10 +578,10 @@ int pp_cmd_scan(int argc, char **argv)
     struct pp_scan_result res;
     struct pp_scan_report rep;
     struct pp_scan_io io;
-    struct outputs out = {NULL, NULL, NULL, NULL, 1};
+    struct outputs out = {.screen = 1};
     double wall0 = 0;
     const char *xspec = NULL;
-    const char *pspec = NULL, *oN = NULL, *oG = NULL, *oX = NULL, *oJ = NULL, *oA = NULL;
+    const char *pspec = NULL, *oN = NULL, *oG = NULL, *oX = NULL, *oJ = NULL, *oA = NULL, *oL = NULL;
     char err[256], args[1024] = "portplex scan";
     int c, i, tcp_kind = -1, udp = 0, explicit_raw = 0, custom = 0, no_dns = 0, top = 0, fast = 0;
     int unpriv = 0, do_merge = 0, level = 3, rc = PP_EXIT_FAIL, have_io = 0, raw_ok = 0;
@@ -631,8 +650,8 @@ int pp_cmd_scan(int argc, char **argv)
             break;
         }
         case 'o':
-            if (strlen(optarg) != 1 || !strchr("NGXJA", optarg[0]))
-                return pp_cli_usage_error("scan", "unknown output -o%s (known: -oN -oG -oX -oJ -oA)", optarg);
+            if (strlen(optarg) != 1 || !strchr("NGXJAL", optarg[0]))
+                return pp_cli_usage_error("scan", "unknown output -o%s (known: -oN -oG -oX -oJ -oA -oL)", optarg);
             if (optind >= argc)
                 return pp_cli_usage_error("scan", "-o%s needs a file name", optarg);
             switch (optarg[0]) {
@@ -640,6 +659,7 @@ int pp_cmd_scan(int argc, char **argv)
             case 'G': oG = argv[optind++]; break;
             case 'X': oX = argv[optind++]; break;
             case 'J': oJ = argv[optind++]; break;
+            case 'L': oL = argv[optind++]; break;
             default: oA = argv[optind++];
             }
             break;
@@ -695,15 +715,16 @@ int pp_cmd_scan(int argc, char **argv)
                 return pp_cli_usage_error("scan", "--top-ports wants 1-65535, not '%s'", optarg);
             top = (int)v;
             break;
-        case O_MINRATE: case O_MAXRATE: {
+        case O_MINRATE: case O_MAXRATE: case O_RATE: {
             char *end;
             double d = strtod(optarg, &end);
             if (!*optarg || *end || d <= 0 || d > 1e8)
                 return pp_cli_usage_error("scan", "%s wants a positive number of probes per second, not '%s'",
-                                          c == O_MINRATE ? "--min-rate" : "--max-rate", optarg);
-            if (c == O_MINRATE)
+                                          c == O_MINRATE ? "--min-rate" : c == O_RATE ? "--rate" : "--max-rate",
+                                          optarg);
+            if (c == O_MINRATE || c == O_RATE) /* masscan's --rate: send at that rate */
                 min_rate = d;
-            else
+            if (c == O_MAXRATE || c == O_RATE)
                 max_rate = d;
             break;
         }
@@ -768,7 +789,7 @@ int pp_cmd_scan(int argc, char **argv)
         if (optind == argc)
             return pp_cli_usage_error("scan", "--merge needs the -oJ files of the shards");
         if (merge(argc - optind, argv + optind, &res, &targets, &ports, &rep.tcp, &rep.udp, err) < 0 ||
-            open_outputs(&out, oN, oG, oX, oJ, oA, err) < 0) {
+            open_outputs(&out, oN, oG, oX, oJ, oA, oL, err) < 0) {
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
         }
@@ -780,6 +801,8 @@ int pp_cmd_scan(int argc, char **argv)
                 if (res.hosts[c].state[k])
                     pp_scan_json_port(out.json, res.hosts[c].addr, k >= res.ntcp, res.port_of[k],
                                       res.hosts[c].state[k], res.hosts[c].reason[k], res.hosts[c].ttl[k]);
+            for (k = 0; out.list && res.hosts[c].state && k < res.nports; k++) /* -oL */
+                list_line(out.list, &res.hosts[c], k >= res.ntcp, res.port_of[k], k);
         }
         tcp_kind = PP_SCAN_SYN;
         goto report;
@@ -917,7 +940,7 @@ int pp_cmd_scan(int argc, char **argv)
         io.close(io.ctx);
         have_io = raw_ok = 0;
     }
-    if (open_outputs(&out, oN, oG, oX, oJ, oA, err) < 0) {
+    if (open_outputs(&out, oN, oG, oX, oJ, oA, oL, err) < 0) {
         fprintf(stderr, "portplex scan: %s\n", err);
         goto done;
     }
@@ -1038,6 +1061,9 @@ done:
     close_out(out.grep);
     close_out(out.xml);
     close_out(out.json);
+    if (out.list)
+        fprintf(out.list, "# end\n");
+    close_out(out.list);
     if (have_io)
         io.close(io.ctx);
     pp_scan_result_free(&res);
