@@ -173,8 +173,16 @@ grep -Eq '^open tcp 22 10\.203\.0\.2 [0-9]{10}$' "$T/list.txt" || fail "-oL: lin
 "$PORTPLEX" scan --rate 0 10.203.0.2 >/dev/null 2>&1
 [ $? = 2 ] || fail "--rate 0 should exit 2"
 
+# --packet-trace: nmap's SENT/RCVD lines, the SYN to 22 and its SYN/ACK.
+ip netns exec "$S" "$PORTPLEX" scan -Pn -n -p 22 --packet-trace 10.203.0.2 >"$T/trace.txt" 2>&1 ||
+    fail "--packet-trace"
+grep -Eq '^SENT \([0-9.]+s\) 10\.203\.0\.1:[0-9]+ > 10\.203\.0\.2:22 TCP \[S\]' "$T/trace.txt" ||
+    fail "--packet-trace: no SENT line: $(head -3 "$T/trace.txt")"
+grep -Eq '^RCVD \([0-9.]+s\) 10\.203\.0\.2:22 > 10\.203\.0\.1:[0-9]+ TCP \[S' "$T/trace.txt" ||
+    fail "--packet-trace: no RCVD SYN/ACK: $(cat "$T/trace.txt")"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; -oL and --rate as masscan's; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; -oL and --rate as masscan's; --packet-trace; usage errors"

@@ -18,6 +18,8 @@
 #include "portplex/portplex.h"
 #include "scan/connect.h"
 #include "scan/discover.h"
+#include "portplex/wire/describe.h"
+#include "portplex/wire/wire_err.h"
 #include "scan/engine.h"
 #include "scan/mono_clock.h"
 #include "scan/io.h"
@@ -76,6 +78,7 @@ void pp_cmd_scan_usage(FILE *f)
         "  -oJ FILE  JSON lines, written as results come    -oA BASE  .nmap .gnmap .xml .json\n"
         "  -oL FILE  masscan's list: \"open tcp 80 192.0.2.1 <time>\" per open port, as found\n"
         "  --reason            why each port has its state (with the answer's TTL)\n"
+        "  --packet-trace      print every packet sent and received (SENT/RCVD, as nmap)\n"
         "  --open              only open (or possibly open) ports    -v  more detail\n"
         "  --notes             notes on services with well-known exposures\n"
         "  --unprivileged      use kernel sockets only (-sT, socket -sU)\n");
@@ -489,6 +492,36 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
     return 0;
 }
 
+/* --packet-trace: nmap's SENT/RCVD lines, one per packet the raw scan sends
+ * and every packet its capture hands over, with the time since the start. */
+static struct {
+    struct pp_scan_io inner;
+    double t0;
+} trace;
+
+static void trace_line(const char *dir, const uint8_t *pkt, size_t len)
+{
+    char d[256];
+    pp_describe_packet(pkt, len, d, sizeof d, PP_WIRE_NO_CSUM);
+    printf("%s (%.4fs) %s\n", dir, pp_mono_s() - trace.t0, d);
+}
+
+static int trace_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+    int rc = trace.inner.send(ctx, pkt, len);
+    if (rc == 0)
+        trace_line("SENT", pkt, len);
+    return rc;
+}
+
+static int trace_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
+{
+    int n = trace.inner.recv(ctx, buf, cap, timeout_ms);
+    if (n > 0)
+        trace_line("RCVD", buf, (size_t)n);
+    return n;
+}
+
 /* -sn as root: the discovery probes alone; every target is a host of the
  * result, up or not (with -Pn all are up, "user-set", as in nmap). */
 static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const struct pp_targets *t,
@@ -553,11 +586,12 @@ int pp_cmd_scan(int argc, char **argv)
     enum {
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
-        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS, O_RATE,
+        O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS, O_RATE, O_PTRACE,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
-        {"ttl", required_argument, NULL, O_TTL}, {"rate", required_argument, NULL, O_RATE}, {"stats-every", required_argument, NULL, O_STATS}, {"source-port", required_argument, NULL, O_SPORT},
+        {"ttl", required_argument, NULL, O_TTL}, {"rate", required_argument, NULL, O_RATE},
+        {"packet-trace", no_argument, NULL, O_PTRACE}, {"stats-every", required_argument, NULL, O_STATS}, {"source-port", required_argument, NULL, O_SPORT},
         {"notes", no_argument, NULL, O_NOTES}, {"scanflags", required_argument, NULL, O_SCANFLAGS},
         {"top-ports", required_argument, NULL, O_TOP}, {"min-rate", required_argument, NULL, O_MINRATE},
         {"max-rate", required_argument, NULL, O_MAXRATE}, {"max-retries", required_argument, NULL, O_RETRIES},
@@ -591,6 +625,7 @@ int pp_cmd_scan(int argc, char **argv)
     uint64_t seed = 0, shard = 0, shards = 1;
     int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
     long stats_ms = 0;
+    int packet_trace = 0;
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -685,6 +720,7 @@ int pp_cmd_scan(int argc, char **argv)
         case 'v': rep.verbose++; break;
         case 'F': fast = 1; break;
         case O_REASON: rep.reason = 1; break;
+        case O_PTRACE: packet_trace = 1; break;
         case O_STATS:
             if ((stats_ms = parse_time(optarg)) <= 0)
                 return pp_cli_usage_error("scan", "--stats-every wants a time such as 5s or 500ms, not '%s'",
@@ -982,6 +1018,14 @@ int pp_cmd_scan(int argc, char **argv)
         pp_scan_json_begin(out.json, &rep);
     if (out.screen)
         printf("Starting portplex scan %s at %s", pp_version(), ctime(&rep.start));
+    if (raw_ok && packet_trace) { /* every packet through the trace first */
+        trace.inner = io;
+        trace.t0 = pp_mono_s();
+        io.send = trace_send;
+        io.recv = trace_recv;
+    } else if (packet_trace) {
+        fprintf(stderr, "WARNING: --packet-trace shows raw packets; this scan uses kernel sockets\n");
+    }
     if (raw_ok) {
         struct pp_sipkey k;
         pp_sipkey_random(&k);
