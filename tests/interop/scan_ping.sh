@@ -181,8 +181,27 @@ grep -Eq '^SENT \([0-9.]+s\) 10\.203\.0\.1:[0-9]+ > 10\.203\.0\.2:22 TCP \[S\]' 
 grep -Eq '^RCVD \([0-9.]+s\) 10\.203\.0\.2:22 > 10\.203\.0\.1:[0-9]+ TCP \[S' "$T/trace.txt" ||
     fail "--packet-trace: no RCVD SYN/ACK: $(cat "$T/trace.txt")"
 
+# nmap's "Not shown" line: one group per state and reason, largest first.
+ip netns exec "$D" sysctl -qw net.ipv4.icmp_ratelimit=0
+ip netns exec "$D" nft -f - <<'NFT' || fail "nft rules on D"
+table inet filter {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp dport 1000-1039 drop
+        tcp dport 1040-1043 reject with icmp type admin-prohibited
+        tcp dport 1044-1045 reject with icmp type host-unreachable
+    }
+}
+NFT
+ip netns exec "$S" nmap -sS -Pn -n --send-ip -p 1000-1060 --max-retries 1 10.203.0.2 >"$T/ns_n.txt" 2>&1 ||
+    fail "nmap Not shown"
+ip netns exec "$S" "$PORTPLEX" scan -sS -Pn -n -p 1000-1060 --max-retries 1 10.203.0.2 >"$T/ns_o.txt" 2>&1 ||
+    fail "portplex Not shown"
+[ "$(grep '^Not shown' "$T/ns_n.txt")" = "$(grep '^Not shown' "$T/ns_o.txt")" ] ||
+    fail "Not shown: nmap '$(grep '^Not shown' "$T/ns_n.txt")', ours '$(grep '^Not shown' "$T/ns_o.txt")'"
+
 # -sn with a port scan type: a usage error, exit 2.
 "$PORTPLEX" scan -sn -sS 10.203.0.2 >/dev/null 2>"$T/err.txt"
 [ $? = 2 ] || fail "-sn -sS should exit 2"
 grep -q 'does not mix' "$T/err.txt" || fail "-sn -sS: message: $(cat "$T/err.txt")"
-echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; -oL and --rate as masscan's; --packet-trace; usage errors"
+echo "scan -sn: same hosts up as nmap -sn (1 of 4), DTD-valid XML, grepable, unprivileged, -Pn; -PE -PS -PA -PU as nmap; --ttl and -g on the wire; --stats-every; -F/--top-ports as nmap's; -oL and --rate as masscan's; --packet-trace; nmap's Not shown groups; usage errors"

@@ -89,14 +89,6 @@ static int hidden(const struct pp_scan_report *r, const unsigned long n[PP_PS_CO
     return n[state] > 25;
 }
 
-static int most_reason(const unsigned long reasons[PP_R_COUNT])
-{
-    int best = 0, i;
-    for (i = 1; i < PP_R_COUNT; i++)
-        if (reasons[i] > reasons[best])
-            best = i;
-    return best;
-}
 
 static void ttl_text(char *out, size_t cap, int reason, int ttl)
 {
@@ -150,12 +142,25 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
                 continue;
             count_states(res, hs, udp, n[udp], reasons[udp]);
             for (s = PP_PS_CLOSED; s < PP_PS_COUNT; s++) {
+                unsigned long left[PP_R_COUNT];
+                int k;
                 if (!n[udp][s] || !hidden(r, n[udp], s))
                     continue;
-                fprintf(f, "%s%lu %s %s ports (%s)", first ? "Not shown: " : ", ", n[udp][s],
-                        pp_scan_state_name(s), udp ? "udp" : "tcp",
-                        pp_scan_reason_name(most_reason(reasons[udp][s])));
-                first = 0;
+                /* As nmap: one group per reason, the largest first. */
+                memcpy(left, reasons[udp][s], sizeof left);
+                for (;;) {
+                    int best = -1;
+                    for (k = 0; k < PP_R_COUNT; k++)
+                        if (left[k] && (best < 0 || left[k] > left[best]))
+                            best = k;
+                    if (best < 0)
+                        break;
+                    fprintf(f, "%s%lu %s %s port%s (%s)", first ? "Not shown: " : ", ", left[best],
+                            pp_scan_state_name(s), udp ? "udp" : "tcp", left[best] == 1 ? "" : "s",
+                            pp_scan_reason_name(best));
+                    left[best] = 0;
+                    first = 0;
+                }
             }
             if (!first)
                 fprintf(f, "\n");
