@@ -22,6 +22,7 @@ int pp__ip_is_local(const struct pp_stack *st, uint32_t dst)
 
 void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p)
 {
+    PP_ASSERT_LOCKED(st);
     struct pp_ipv4_hdr h;
     int rc;
 
@@ -83,6 +84,7 @@ drop:
  * link to cut it into segments of that many payload bytes (send_tso). */
 static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
+    PP_ASSERT_LOCKED(st);
     int rc;
 
     if (!st->link) {

@@ -82,7 +82,17 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
     st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
+#ifndef NDEBUG
+    {
+        pthread_mutexattr_t ma;
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+        pthread_mutex_init(&st->lock, &ma);
+        pthread_mutexattr_destroy(&ma);
+    }
+#else
     pthread_mutex_init(&st->lock, NULL);
+#endif
     pthread_cond_init(&st->poll_cv, NULL);
     snprintf(st->name, sizeof st->name, "%s", cfg->name ? cfg->name : "stack");
     st->addr = cfg->addr;
@@ -362,3 +372,17 @@ void pp_stack_print_counters(struct pp_stack *st, FILE *f)
     }
     pthread_mutex_unlock(&st->lock);
 }
+
+#ifndef NDEBUG
+void pp__stack_assert_locked(struct pp_stack *st, const char *where)
+{
+    int e = pthread_mutex_lock(&st->lock);
+
+    if (e == EDEADLK)
+        return; /* ours, as it must be */
+    if (e == 0)
+        pthread_mutex_unlock(&st->lock);
+    fprintf(stderr, "portplex: %s entered without the stack lock held (%s)\n", where, st->name);
+    abort();
+}
+#endif

@@ -46,14 +46,22 @@ struct pp_sock {
     uint32_t user_timeout_ms; /* PP_TCP_USER_TIMEOUT */
 };
 
+/* Locking (docs/architecture.md, "Threads"), as OpenBSD's in_pcb.h marks it:
+ *   [c] set when the stack is made, read-only after
+ *   [s] the stack's lock (st->lock): every field not marked otherwise, and
+ *       every pp_sock and TCP control block of the stack
+ *   [r] stack_ready.c's process-wide list lock
+ * Debug builds make st->lock an error-checking mutex and assert it is held
+ * on entry to IP input and output, TCP input, output and timers, and UDP
+ * input (PP_ASSERT_LOCKED). */
 struct pp_stack {
     pthread_mutex_t lock;
-    pthread_cond_t poll_cv; /* broadcast on every socket event, for pp_poll */
-    char name[32];
-    uint32_t addr, mask;
-    uint8_t prefix_len;
-    uint16_t mtu;
-    struct pp_link *link;
+    pthread_cond_t poll_cv; /* [s] broadcast on every socket event, for pp_poll */
+    char name[32];          /* [c] */
+    uint32_t addr, mask;    /* [c] */
+    uint8_t prefix_len;     /* [c] */
+    uint16_t mtu;           /* [s] lowered to the link's on attach */
+    struct pp_link *link;   /* [s] pp_stack_attach */
     struct pp_demux *demux;
     struct pp_sock **socks;
     int nsocks;
@@ -81,12 +89,12 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
-    const struct pp_ip_proto *protos[4]; /* pp__ip_add_proto */
-    uint8_t proto_slot[256];             /* protocol number -> index + 1, 0: none */
-    int nprotos;
+    const struct pp_ip_proto *protos[4]; /* [c] pp__ip_add_proto, in pp_stack_new */
+    uint8_t proto_slot[256];             /* [c] protocol number -> index + 1, 0: none */
+    int nprotos;                         /* [c] */
     /* stack_ready.c; guarded by its process-wide lock, not st->lock. */
-    struct pp_stack *next_ready; /* on the ready list: its link has packets */
-    int on_ready, polling;       /* listed; being polled from the list now */
+    struct pp_stack *next_ready; /* [r] on the ready list: its link has packets */
+    int on_ready, polling;       /* [r] listed; being polled from the list now */
 };
 
 /* stack_ready.c - run to completion.  A link calls pp__stack_link_ready
@@ -124,6 +132,16 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
+/* Debug builds: aborts with a message unless the calling thread holds
+ * st->lock (an error-checking mutex there: locking it again reports
+ * EDEADLK instead of deadlocking).  Release builds: nothing. */
+#ifndef NDEBUG
+void pp__stack_assert_locked(struct pp_stack *st, const char *where);
+#define PP_ASSERT_LOCKED(st) pp__stack_assert_locked((st), __func__)
+#else
+#define PP_ASSERT_LOCKED(st) ((void)(st))
+#endif
+
 /* fault.c: 1 when the allocation about to happen must fail (tests). */
 int pp__fault_alloc(void);
 /* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */

@@ -9,6 +9,7 @@
 
 static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
 {
+    PP_ASSERT_LOCKED(st);
     struct pp_udp_hdr u;
     struct pp_dmx_entry *e;
     struct pp_sock *s;

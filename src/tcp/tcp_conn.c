@@ -370,6 +370,7 @@ static int keepalive(struct pp_stack *st, struct pp_tcb *tcb)
 
 void pp__tcp_timers(struct pp_stack *st)
 {
+    PP_ASSERT_LOCKED(st);
     struct pp_tcb *tcb = st->tcbs, *next;
 
     for (; tcb; tcb = next) {

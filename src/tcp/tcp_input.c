@@ -772,6 +772,7 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
 
 void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
 {
+    PP_ASSERT_LOCKED(st);
     struct pp_tcp_hdr t;
     struct pp_dmx_entry *e;
     struct pp_tcb *tcb;

@@ -269,6 +269,7 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
 
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
 {
+    PP_ASSERT_LOCKED(st);
     int sent = 0, run = 0, sent_new = 0, wnd_cut, was_idle;
 
     if (tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED) {
