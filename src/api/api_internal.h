@@ -33,18 +33,10 @@ static inline void pp__api_unlock(struct pp_stack *st)
     pp__stack_run_ready();
 }
 
-/* Before a blocking call sleeps (lock held): carry on what is listed
- * first.  The lock is let go only when something is listed, and then 1 is
- * returned: the caller must look at its condition again before sleeping,
- * as a wake-up may have come and gone meanwhile. */
-static inline int pp__api_run_before_sleep(struct pp_stack *st)
-{
-    if (!pp__stack_ready_pending())
-        return 0;
-    pthread_mutex_unlock(&st->lock);
-    pp__stack_run_ready();
-    pthread_mutex_lock(&st->lock);
-    return 1;
-}
+/* Every blocking call's sleep (lock held): first the packets listed for
+ * other stacks are carried on (the lock is let go only when something is
+ * listed), then cv until woken or the deadline (NULL: none).  0 - look at
+ * the condition again, as a wake-up may have come and gone - or -ETIMEDOUT. */
+int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline);
 
 #endif

@@ -289,16 +289,19 @@ ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int fl
     return pp_sendto(st, fd, buf, len, flags, NULL, 0);
 }
 
-/* Waits on s->cv until woken or the deadline (ms, 0 = none). -ETIMEDOUT. */
-static int wait_sock(struct pp_stack *st, struct pp_sock *s, const struct timespec *deadline)
+int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline)
 {
-    if (pp__api_run_before_sleep(st))
+    if (pp__stack_ready_pending()) {
+        pthread_mutex_unlock(&st->lock);
+        pp__stack_run_ready();
+        pthread_mutex_lock(&st->lock);
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0; /* look again first */
+    }
     if (!deadline) {
-        pthread_cond_wait(&s->cv, &st->lock);
+        pthread_cond_wait(cv, &st->lock);
         return 0;
     }
-    return pthread_cond_timedwait(&s->cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+    return pthread_cond_timedwait(cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
 int pp__deadline_passed(const struct timespec *dl)
@@ -372,7 +375,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
             rc = -EAGAIN;
             break;
         }
-        if (wait_sock(st, s, s->rcvtimeo_ms > 0 ? &dl : NULL) == -ETIMEDOUT) {
+        if (pp__api_wait(st, &s->cv, s->rcvtimeo_ms > 0 ? &dl : NULL) == -ETIMEDOUT) {
             rc = -EAGAIN; /* as recvfrom(2) with SO_RCVTIMEO */
             break;
         }
@@ -624,14 +627,7 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
         }
         if (ready || timeout_ms == 0)
             break;
-        if (pp__api_run_before_sleep(st)) {
-            if (timeout_ms > 0 && pp__deadline_passed(&dl))
-                timeout_ms = 0; /* one last look */
-            continue;
-        }
-        if (timeout_ms < 0)
-            pthread_cond_wait(&st->poll_cv, &st->lock);
-        else if (pthread_cond_timedwait(&st->poll_cv, &st->lock, &dl) == ETIMEDOUT)
+        if (pp__api_wait(st, &st->poll_cv, timeout_ms < 0 ? NULL : &dl) == -ETIMEDOUT)
             timeout_ms = 0; /* one last look */
     }
     pp__api_unlock(st);

@@ -10,13 +10,7 @@
 /* Sleeps until woken; honours SO_RCVTIMEO.  -EAGAIN on timeout. */
 static int wait_for(struct pp_stack *st, struct pp_sock *s, const struct timespec *dl)
 {
-    if (pp__api_run_before_sleep(st))
-        return dl && pp__deadline_passed(dl) ? -EAGAIN : 0; /* look again first */
-    if (!dl) {
-        pthread_cond_wait(&s->cv, &st->lock);
-        return 0;
-    }
-    return pthread_cond_timedwait(&s->cv, &st->lock, dl) == ETIMEDOUT ? -EAGAIN : 0;
+    return pp__api_wait(st, &s->cv, dl) == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
 int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, uint16_t port)
@@ -54,8 +48,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     if (s->nonblock)
         return -EINPROGRESS;
     while (s->tcb && s->tcb->state == PP_TCP_SYN_SENT && !s->closed)
-        if (!pp__api_run_before_sleep(st))
-            pthread_cond_wait(&s->cv, &st->lock);
+        pp__api_wait(st, &s->cv, NULL);
     if (s->closed)
         return -EBADF;
     tcb = s->tcb;

@@ -125,6 +125,15 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
     return st;
 }
 
+/* The link stops announcing packets to st (lock held). */
+static void unhook_link(struct pp_stack *st)
+{
+    if (st->link) {
+        st->link->ready = NULL;
+        st->link->ready_arg = NULL;
+    }
+}
+
 void pp__stack_destroy(struct pp_stack *st)
 {
     int i;
@@ -134,10 +143,7 @@ void pp__stack_destroy(struct pp_stack *st)
         if (st->protos[i]->free_all)
             st->protos[i]->free_all(st);
     pp__ip_reass_free_all(st);
-    if (st->link) {
-        st->link->ready = NULL;
-        st->link->ready_arg = NULL;
-    }
+    unhook_link(st);
     pthread_mutex_unlock(&st->lock);
     pp__stack_unready(st);
     pp_demux_free(st->demux);
@@ -151,10 +157,8 @@ void pp__stack_destroy(struct pp_stack *st)
 void pp_stack_attach(struct pp_stack *st, struct pp_link *link)
 {
     pthread_mutex_lock(&st->lock);
-    if (st->link && st->link != link) {
-        st->link->ready = NULL;
-        st->link->ready_arg = NULL;
-    }
+    if (st->link != link)
+        unhook_link(st);
     st->link = link;
     if (link) {
         link->ready_arg = st;

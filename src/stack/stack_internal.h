@@ -103,11 +103,21 @@ struct pp_stack {
  * listed stack (pp__stack_run_ready) with no lock held, so a packet and
  * its answers travel in that thread, not through a wire thread.  Returns
  * how many stacks it polled.  pp__stack_unready takes st off the list and
- * waits until no thread is polling it (pp_stack_free, pp_stack_attach). */
+ * waits until no thread is polling it (stack teardown). */
 void pp__stack_link_ready(void *arg);
 int pp__stack_run_ready(void);
 int pp__stack_ready_pending(void); /* listed and no one draining: a quick look, no lock */
 void pp__stack_unready(struct pp_stack *st);
+
+/* Debug builds: aborts with a message unless the calling thread holds
+ * st->lock (an error-checking mutex there: locking it again reports
+ * EDEADLK instead of deadlocking).  Release builds: nothing. */
+#ifndef NDEBUG
+void pp__stack_assert_locked(struct pp_stack *st, const char *where);
+#define PP_ASSERT_LOCKED(st) pp__stack_assert_locked((st), __func__)
+#else
+#define PP_ASSERT_LOCKED(st) ((void)(st))
+#endif
 
 static inline void count_err(struct pp_stack *st, enum pp_err_layer l, int werr)
 {
@@ -132,16 +142,6 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
-/* Debug builds: aborts with a message unless the calling thread holds
- * st->lock (an error-checking mutex there: locking it again reports
- * EDEADLK instead of deadlocking).  Release builds: nothing. */
-#ifndef NDEBUG
-void pp__stack_assert_locked(struct pp_stack *st, const char *where);
-#define PP_ASSERT_LOCKED(st) pp__stack_assert_locked((st), __func__)
-#else
-#define PP_ASSERT_LOCKED(st) ((void)(st))
-#endif
-
 /* fault.c: 1 when the allocation about to happen must fail (tests). */
 int pp__fault_alloc(void);
 /* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */

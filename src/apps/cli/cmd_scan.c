@@ -442,24 +442,37 @@ static void mark_discovered(struct pp_scan_result *res)
     }
 }
 
-/* Host discovery (no -Pn): keeps only the targets that answer a ping. */
-static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct pp_targets *t,
-                          char *err)
+/* Sends the discovery probes (-PE/-PS/-PA/-PU, or nmap's default) to
+ * every target: a new array of each target's up reason (0: no answer), or
+ * NULL with err. */
+static uint8_t *ping_targets(struct pp_scan_io *io, const struct pp_scan_job *job,
+                             const struct pp_targets *t, char *err)
 {
-    static struct pp_targets none;
     uint8_t *up = calloc((size_t)t->count, 1);
     int rc, wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
 
     if (!up) {
         snprintf(err, 256, "out of memory");
-        return -1;
+        return NULL;
     }
     rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL);
     if (rc < 0) {
         free(up);
         snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
-        return -1;
+        return NULL;
     }
+    return up;
+}
+
+/* Host discovery (no -Pn): keeps only the targets that answer a ping. */
+static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct pp_targets *t,
+                          char *err)
+{
+    static struct pp_targets none;
+    uint8_t *up = ping_targets(io, job, t, err);
+
+    if (!up)
+        return -1;
     {
         uint64_t i;
         free(discovered);
@@ -527,24 +540,20 @@ static int trace_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
 static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const struct pp_targets *t,
                       int all_up, struct pp_scan_result *res, char *err)
 {
-    uint8_t *up = calloc((size_t)t->count, 1);
-    int wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
+    uint8_t *up = all_up ? calloc((size_t)t->count, 1) : ping_targets(io, job, t, err);
     uint64_t i;
 
     memset(res, 0, sizeof *res);
+    if (!up) {
+        if (all_up)
+            snprintf(err, 256, "out of memory");
+        return -1;
+    }
     res->hosts = calloc((size_t)t->count, sizeof *res->hosts);
-    if (!up || !res->hosts) {
+    if (!res->hosts) {
         free(up);
         snprintf(err, 256, "out of memory");
         return -1;
-    }
-    if (!all_up) {
-        int rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL);
-        if (rc < 0) {
-            free(up);
-            snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
-            return -1;
-        }
     }
     res->nhosts = t->count;
     for (i = 0; i < t->count; i++) {
