@@ -252,7 +252,9 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
 static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
 {
     int syn = tcb->state == PP_TCP_SYN_SENT || tcb->state == PP_TCP_SYN_RECEIVED;
-    uint32_t flight = tcb->snd_nxt - tcb->snd_una;
+    /* Everything sent and unacknowledged, as Linux's packets_out: an
+     * earlier timeout may have rewound SND.NXT and failed to resend. */
+    uint32_t flight = tcb->snd_max - tcb->snd_una;
 
     tcb->rtx_deadline = 0;
     if (tcb->tlp_armed) {
@@ -290,7 +292,7 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
     /* The link refused new data with nothing in flight: try again, every
      * half second after the first (Linux's TCP_RESOURCE_PROBE_INTERVAL),
      * without backing off - the path is not at fault, our queue is. */
-    if (!syn && flight == 0 && tcb->link_stalled && tcb->sndq.len) {
+    if (!syn && flight == 0 && tcb->link_stalled && pp__tcp_has_unsent(tcb)) {
         if (probe_run(st, tcb) < 0)
             return;
         CNT(st, tcp, resource_probes);

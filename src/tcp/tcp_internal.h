@@ -236,6 +236,13 @@ static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
     return tcb->mss - (tcb->ts_ok ? 12u : 0u);
 }
 
+/* Data or a FIN the user handed over that has never left (a refused or
+ * unallocated first transmission waits for a resource probe). */
+static inline int pp__tcp_has_unsent(const struct pp_tcb *tcb)
+{
+    return tcb->sndq.len || (tcb->fin_pending && !tcb->fin_sent);
+}
+
 /* MSG_EOR: the end of the queued data ends a record. */
 void pp__tcp_mark_eor(struct pp_tcb *tcb);
 /* len cut so that [seq, seq + len) crosses no record end. */

@@ -68,7 +68,8 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     struct pp_pbuf *p;
     size_t hl;
     uint8_t tos = 0;
-    int rc, fresh = len && SEQ_GEQ(seq, tcb->snd_max);
+    /* New data or a first FIN: what a refusal leaves unsent for a retry. */
+    int rc, fresh = (len || (flags & PP_TCP_FIN)) && SEQ_GEQ(seq, tcb->snd_max);
 
     memset(&h, 0, sizeof h);
     h.sport = s->dmx.t.lport;
@@ -407,8 +408,12 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->probe_since = 0;
         tcb->probes = 0;
     }
-    if (tcb->snd_nxt != tcb->snd_una ||
-        (tcb->sndq.len && (tcb->snd_wnd == 0 || tcb->sws_held || tcb->link_stalled)))
+    /* Armed while anything sent is unacknowledged - SND.MAX, not SND.NXT:
+     * a resend that found no memory after a timeout rewound SND.NXT still
+     * needs the timer (Linux re-arms it whatever tcp_retransmit_skb says). */
+    if (tcb->snd_max != tcb->snd_una ||
+        (tcb->sndq.len && (tcb->snd_wnd == 0 || tcb->sws_held)) ||
+        (tcb->link_stalled && pp__tcp_has_unsent(tcb)))
         pp__tcp_timer_arm(st, tcb);
     if (sent_new)
         pp__tcp_schedule_pto(st, tcb);
