@@ -129,7 +129,13 @@ static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
     if (!tcb->rack_fack_set || SEQ_GT(r->end, tcb->rack_fack))
         tcb->rack_fack = r->end;
     tcb->rack_fack_set = 1;
-    if ((r->flags & PP_TX_RTX) && rtt < tcb->min_rtt)
+    /* The ambiguity test (RFC 8985 6.2 step 2) needs a clock finer than
+     * the path: where the minimum RTT is under our millisecond tick
+     * (min_rtt is floored at 1), a retransmission SACKed in the tick it
+     * left is taken as delivered - else RACK would never learn of a
+     * retransmission's delivery on such a path, and a lost one would wait
+     * for the RTO (bench/loss.sh: TUN, 0.1 ms). */
+    if ((r->flags & PP_TX_RTX) && rtt < tcb->min_rtt && tcb->min_rtt > 1)
         return;
     tcb->rack_rtt = rtt;
     /* Transmission order by the connection's count: the clock's
