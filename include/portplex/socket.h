@@ -24,6 +24,7 @@ struct pp_stack;
 #define PP_MSG_DONTWAIT 0x1
 #define PP_MSG_PEEK 0x2
 #define PP_MSG_EOR 0x4 /* TCP: this write ends a record; never coalesce it with the next */
+#define PP_MSG_MORE 0x8 /* TCP: more follows at once - this call sends full bursts only (Linux MSG_MORE) */
 
 /* Options for pp_setsockopt / pp_getsockopt (level is ignored: one space). */
 enum pp_sockopt {

@@ -100,7 +100,13 @@ ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf
             /* MSG_EOR: a segment never carries bytes of two records. */
             if (w && done == len && (flags & PP_MSG_EOR))
                 pp__tcp_mark_eor(tcb);
+            /* MSG_MORE holds a short tail for this call only: the next
+             * write or ACK sends it, as Linux's cork of one sendmsg. */
+            tcb->more = (flags & PP_MSG_MORE) && !(flags & PP_MSG_EOR);
+            if (w)
+                tcb->tail_more = tcb->more;
             pp__tcp_output(st, tcb);
+            tcb->more = 0;
             if (done == len || (done && nonblock))
                 return (ssize_t)done;
             if (nonblock)

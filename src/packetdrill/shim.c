@@ -372,7 +372,8 @@ static ssize_t sh_sendto(void *ud, int fd, const void *buf, size_t n, int flags,
         ssize_t rc;
         call_enter(s);
         rc = pp_sendto(s->st, p, buf, n,
-                       (flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0) | (flags & MSG_EOR ? PP_MSG_EOR : 0),
+                       (flags & MSG_DONTWAIT ? PP_MSG_DONTWAIT : 0) | (flags & MSG_EOR ? PP_MSG_EOR : 0) |
+                           (flags & MSG_MORE ? PP_MSG_MORE : 0),
                        to, tl);
         call_leave(s);
         return sret(rc);

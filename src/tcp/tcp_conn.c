@@ -387,9 +387,11 @@ void pp__tcp_timers(struct pp_stack *st)
         if (tcb->sock->keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
             continue;
         if (tcb->rack_deadline && st->now_ms >= tcb->rack_deadline && tcb->state >= PP_TCP_ESTABLISHED &&
-            !tcb->in_loss && pp__tcp_rack_detect(st, tcb) > 0) {
+            pp__tcp_rack_detect(st, tcb) > 0) {
             /* RFC 8985 6.3: the reordering timer found losses. */
-            if (!tcb->in_recovery)
+            if (tcb->in_loss)
+                pp__tcp_rack_resend_lost(st, tcb);
+            else if (!tcb->in_recovery)
                 pp__tcp_sack_recovery_enter(st, tcb, 0);
             else
                 pp__tcp_sack_recovery_resume(st, tcb);

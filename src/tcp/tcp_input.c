@@ -417,6 +417,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
     if (tcb->sack_ok) {
         pp__tcp_rack_ack(st, tcb, t->ack);
         rack_lost = pp__tcp_rack_detect(st, tcb);
+        if (rack_lost && tcb->in_loss)
+            pp__tcp_rack_resend_lost(st, tcb);
     }
     if (SEQ_LEQ(t->ack, tcb->snd_una)) {
         int dup = t->ack == tcb->snd_una && t->payload_len == 0 && tcb->snd_nxt != tcb->snd_una &&

@@ -167,6 +167,8 @@ struct pp_tcb {
     int fin_alone;                /* the FIN went in a segment of its own */
     int linger_zero;              /* SO_LINGER {1, 0}: abort with RST */
     int detached;                 /* the descriptor is gone: free at CLOSED */
+    uint8_t more;                 /* a PP_MSG_MORE send is queueing: hold a tail short of a full burst */
+    uint8_t tail_more;            /* the last write said PP_MSG_MORE: its end is not a push point */
     int err;                      /* errno to report, then CLOSED */
     int ack_now;
     /* MSG_EOR record ends in the send queue (sequence numbers past
@@ -243,10 +245,18 @@ static inline int pp__tcp_has_unsent(const struct pp_tcb *tcb)
     return tcb->sndq.len || (tcb->fin_pending && !tcb->fin_sent);
 }
 
+/* In the Loss state after an RTO: resends what RACK marked lost behind
+ * SND.NXT; how many ranges went. */
+int pp__tcp_rack_resend_lost(struct pp_stack *st, struct pp_tcb *tcb);
+
 /* MSG_EOR: the end of the queued data ends a record. */
 void pp__tcp_mark_eor(struct pp_tcb *tcb);
 /* len cut so that [seq, seq + len) crosses no record end. */
 size_t pp__tcp_eor_clip(const struct pp_tcb *tcb, uint32_t seq, size_t len);
+
+/* The most one packet may carry: an offloaded burst where the link cuts
+ * segments (TSO), else one segment. */
+uint32_t pp__tcp_burst_max(const struct pp_stack *st, const struct pp_tcb *tcb);
 
 /* Output: sends what the windows allow, and an ACK if one is owed. */
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb);

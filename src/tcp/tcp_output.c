@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
 #include "tcp_internal.h"
 
 uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
@@ -78,8 +79,9 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     h.flags = flags;
     /* PSH where the data written so far ends (RFC 9293 3.9.1 "PUSH"): any
      * segment, first transmission or not, that carries the last queued
-     * byte - as Linux marks the tail of each write. */
-    if (len && (off + len == tcb->sndq.len || ends_record(tcb, seq + (uint32_t)len)))
+     * byte - as Linux marks the tail of each write but one sent with
+     * MSG_MORE (tcp_push marks no push there). */
+    if (len && ((off + len == tcb->sndq.len && !tcb->tail_more) || ends_record(tcb, seq + (uint32_t)len)))
         h.flags |= PP_TCP_PSH;
     if (flags & PP_TCP_SYN) {
         /* RFC 9293 3.7.1: MSS in every SYN; window scale, SACK-permitted and
@@ -268,6 +270,15 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     return (segs < most ? segs : most) * room;
 }
 
+uint32_t pp__tcp_burst_max(const struct pp_stack *st, const struct pp_tcb *tcb)
+{
+    uint32_t room = pp__tcp_seg_room(tcb), most = (65535 - PP_IPV4_HDR_LEN - 60) / room;
+
+    if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
+        return room;
+    return most * room;
+}
+
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
 {
     PP_ASSERT_LOCKED(st);
@@ -354,6 +365,11 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         if (len < room && len == queued - off && !tcb->sock->nodelay && !tcb->fin_pending &&
             !tcb->tlp_sending && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
             SEQ_GT(tcb->snd_sml, tcb->snd_una))
+            break;
+        /* MSG_MORE: the tail of the queue waits for the rest of the write
+         * unless it already fills a whole burst (a TSO packet at most). */
+        if (tcb->more && len && off + len == queued && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) &&
+            len < tso_len(st, tcb, 0, room) && !tcb->fin_pending)
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent)
             flags |= PP_TCP_FIN;

@@ -258,6 +258,28 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
     return lost;
 }
 
+int pp__tcp_rack_resend_lost(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    uint32_t i, n = 0;
+
+    /* After an RTO, go-back-N resends from SND.NXT forwards; a resend
+     * behind it that RACK finds lost again (later ones were SACKed) goes
+     * once more now, as Linux's retransmit queue resends what is marked
+     * lost in its Loss state, instead of waiting for another RTO. */
+    for (i = 0; i < tcb->tx_n && n < 64; i++) {
+        struct pp_txseg r = tcb->tx[i];
+        if (!(r.flags & PP_TX_LOST) || (r.flags & PP_TX_SACKED) || SEQ_GEQ(r.seq, tcb->snd_nxt))
+            continue;
+        if (SEQ_GT(r.end, tcb->snd_nxt))
+            r.end = tcb->snd_nxt;
+        if (pp__tcp_send_segment(st, tcb, r.seq, PP_TCP_ACK, r.seq - tcb->snd_una, r.end - r.seq) < 0)
+            break;
+        CNT(st, tcp, sack_retransmits);
+        n++;
+    }
+    return (int)n;
+}
+
 void pp__tcp_rack_reset(struct pp_tcb *tcb)
 {
     uint32_t i;

@@ -129,11 +129,11 @@ uint32_t pp__tcp_sack_pipe(const struct pp_tcb *tcb)
 
 /* RFC 6675 4, NextSeg() rules 1 and 3: the first unSACKed run at or above
  * HighRxt that is deemed lost (lost_only), or any below the highest SACKed
- * byte; *len gets its length (at most a segment), 0 when there is none. */
-static uint32_t next_hole(const struct pp_tcb *tcb, int lost_only, uint32_t *len)
+ * byte; *len gets its length (at most seg bytes), 0 when there is none. */
+static uint32_t next_hole(const struct pp_tcb *tcb, int lost_only, uint32_t seg, uint32_t *len)
 {
     uint32_t seq = SEQ_LT(tcb->rtx_next, tcb->snd_una) ? tcb->snd_una : tcb->rtx_next;
-    uint32_t top = tcb->sb_n ? tcb->sb[tcb->sb_n - 1].right : tcb->snd_una, seg = pp__tcp_seg_room(tcb);
+    uint32_t top = tcb->sb_n ? tcb->sb[tcb->sb_n - 1].right : tcb->snd_una;
     *len = 0;
     while (SEQ_LT(seq, top)) {
         uint32_t end;
@@ -178,23 +178,36 @@ static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe
     int new_segs = 0; /* new data sent on this ACK: PSH on all but the first, as output does */
 
     while (budget-- > 0 && tcb->cwnd > pipe) {
-        uint32_t seq, len = 0, room, queued;
+        uint32_t seq, len = 0, room, queued, half;
+        /* What may go in one packet: the window left, in whole segments,
+         * up to an offloaded burst where the link cuts them - so a lost
+         * TSO burst is resent as one, not segment by segment (RFC 8985
+         * leaves the sizing to the sender; Linux resends GSO-sized). */
+        uint32_t most = pp__tcp_burst_max(st, tcb), allow = (tcb->cwnd - pipe) / seg * seg;
+        if (allow < seg)
+            allow = seg;
+        if (allow > most)
+            allow = most;
+        /* A resend goes in two packets at least when the window allows:
+         * if one is lost the other's SACK tells RACK so, where a lone
+         * packet lost would leave nothing in flight but the RTO. */
+        half = allow > seg ? (allow / seg + 1) / 2 * seg : seg;
         if (tcb->rtx_head) { /* recovery's first segment: the head */
             tcb->rtx_head = 0;
             seq = tcb->snd_una;
             len = next_sacked(tcb, seq) - seq;
             if (len > (uint32_t)tcb->sndq.len)
                 len = (uint32_t)tcb->sndq.len;
-            len = (uint32_t)pp__tcp_eor_clip(tcb, seq, len < seg ? len : seg);
+            len = (uint32_t)pp__tcp_eor_clip(tcb, seq, len < half ? len : half);
         }
         if (!len)
-            seq = next_hole(tcb, 1, &len); /* rule 1: a hole deemed lost */
+            seq = next_hole(tcb, 1, half, &len); /* rule 1: a hole deemed lost */
         if (!len) { /* rule 2: new data, as far as the peer's window allows */
             queued = (uint32_t)tcb->sndq.len - (tcb->snd_max - tcb->snd_una);
             room = SEQ_LT(tcb->snd_max, tcb->snd_una + tcb->snd_wnd) ? tcb->snd_una + tcb->snd_wnd - tcb->snd_max : 0;
             len = queued < room ? queued : room;
-            if (len > seg)
-                len = seg;
+            if (len > allow)
+                len = allow;
             len = (uint32_t)pp__tcp_eor_clip(tcb, tcb->snd_max, len);
             if (len && !tcb->fin_sent && (uint32_t)tcb->sndq.len >= tcb->snd_max - tcb->snd_una) {
                 seq = tcb->snd_max;
@@ -206,7 +219,7 @@ static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe
                 continue;
             }
             /* Rule 3: a hole not (yet) deemed lost. */
-            seq = next_hole(tcb, 0, &len);
+            seq = next_hole(tcb, 0, seg, &len);
             if (!len)
                 break;
         }

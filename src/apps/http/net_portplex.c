@@ -47,8 +47,7 @@ static ssize_t p_peek(void *ctx, int fd, void *buf, size_t n)
 static ssize_t p_send(void *ctx, int fd, const void *buf, size_t n, int more)
 {
     struct pnet *p = ctx;
-    (void)more;
-    return pp_send(p->st, fd, buf, n, 0);
+    return pp_send(p->st, fd, buf, n, more ? PP_MSG_MORE : 0);
 }
 
 static void p_close(void *ctx, int fd)
