@@ -107,19 +107,31 @@ TEST(allocation_failures_are_handled)
     pair_free(&p);
 }
 
-/* Opens a connection a -> b on port; *cli and *srv get the two ends. */
-static void connected(struct pair *p, uint16_t port, int *lis, int *cli, int *srv)
+/* Two stacks on an ideal wire and a connection a -> b on port: fd[0] the
+ * listener, fd[1] the client, fd[2] the server end, whose reads time out
+ * after 5 s (a FIN that never comes must fail the test, not hang it). */
+static void connected_pair(struct pair *p, uint16_t port, int fd[3])
 {
+    struct pp_vwire_config wc;
     struct sockaddr_in to = sin_of(HOST_B, port);
     int tmo = 5000;
-    *lis = listener(p->b, port);
-    *cli = pp_socket(p->a, PP_SOCK_STREAM);
-    ASSERT_GE(*cli, 0);
-    ASSERT_EQ(pp_connect(p->a, *cli, SA(to)), 0);
-    *srv = pp_accept(p->b, *lis, NULL, NULL);
-    ASSERT_GE(*srv, 0);
-    /* a FIN that never comes must fail the test, not hang it */
-    ASSERT_EQ(pp_setsockopt(p->b, *srv, PP_SO_RCVTIMEO, &tmo, sizeof tmo), 0);
+    memset(&wc, 0, sizeof wc);
+    pair_new(p, &wc, 1);
+    fd[0] = listener(p->b, port);
+    fd[1] = pp_socket(p->a, PP_SOCK_STREAM);
+    ASSERT_GE(fd[1], 0);
+    ASSERT_EQ(pp_connect(p->a, fd[1], SA(to)), 0);
+    fd[2] = pp_accept(p->b, fd[0], NULL, NULL);
+    ASSERT_GE(fd[2], 0);
+    ASSERT_EQ(pp_setsockopt(p->b, fd[2], PP_SO_RCVTIMEO, &tmo, sizeof tmo), 0);
+}
+
+static void connected_pair_free(struct pair *p, const int fd[3])
+{
+    pp_close(p->a, fd[1]);
+    pp_close(p->b, fd[2]);
+    pp_close(p->b, fd[0]);
+    pair_free(p);
 }
 
 /* A FIN whose first transmission finds no memory is not lost for good:
@@ -127,36 +139,27 @@ static void connected(struct pair *p, uint16_t port, int *lis, int *cli, int *sr
  * allocation_failures_are_handled, made deterministic). */
 TEST(fin_without_memory_is_sent_later)
 {
-    struct pp_vwire_config wc;
     struct pair p;
-    int lis, cli, srv;
+    int fd[3];
     char c;
-    memset(&wc, 0, sizeof wc);
-    pair_new(&p, &wc, 1);
-    connected(&p, 5005, &lis, &cli, &srv);
+    connected_pair(&p, 5005, fd);
     pp_debug_fail_allocations(1); /* every allocation fails */
-    ASSERT_EQ(pp_shutdown(p.a, cli, PP_SHUT_WR), 0);
+    ASSERT_EQ(pp_shutdown(p.a, fd[1], PP_SHUT_WR), 0);
     pp_debug_fail_allocations(0);
-    ASSERT_EQ(pp_recv(p.b, srv, &c, 1, 0), 0); /* the FIN arrives */
-    pp_close(p.a, cli);
-    pp_close(p.b, srv);
-    pp_close(p.b, lis);
-    pair_free(&p);
+    ASSERT_EQ(pp_recv(p.b, fd[2], &c, 1, 0), 0); /* the FIN arrives */
+    connected_pair_free(&p, fd);
 }
 
 /* A timeout whose resend finds no memory keeps the timer running: the FIN
  * (lost on a dead wire) is resent by a later timeout once memory is back. */
 TEST(retransmission_without_memory_is_retried)
 {
-    struct pp_vwire_config wc;
     struct pair p;
-    int lis, cli, srv;
+    int fd[3];
     char c;
-    memset(&wc, 0, sizeof wc);
-    pair_new(&p, &wc, 1);
-    connected(&p, 5006, &lis, &cli, &srv);
+    connected_pair(&p, 5006, fd);
     pp_vwire_set_down(p.w, 1);
-    ASSERT_EQ(pp_shutdown(p.a, cli, PP_SHUT_WR), 0); /* the FIN is lost */
+    ASSERT_EQ(pp_shutdown(p.a, fd[1], PP_SHUT_WR), 0); /* the FIN is lost */
     pp_debug_fail_allocations(1);
     /* The loss probe (about 200 ms: one segment in flight waits out a
      * delayed ACK, RFC 8985 7.2) and the first timeout (about 200 ms
@@ -164,12 +167,9 @@ TEST(retransmission_without_memory_is_retried)
     usleep(700000);
     pp_debug_fail_allocations(0);
     pp_vwire_set_down(p.w, 0);
-    ASSERT_EQ(pp_recv(p.b, srv, &c, 1, 0), 0);
+    ASSERT_EQ(pp_recv(p.b, fd[2], &c, 1, 0), 0);
     ASSERT_GT(pp_stack_counter(p.a, "tcp.retransmits"), 0);
-    pp_close(p.a, cli);
-    pp_close(p.b, srv);
-    pp_close(p.b, lis);
-    pair_free(&p);
+    connected_pair_free(&p, fd);
 }
 
 struct flapper {
