@@ -265,6 +265,12 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
         return room;
     segs = tcb->cwnd > inflight ? (tcb->cwnd - inflight) / room : 0;
+    /* At most half the window per packet: with two packets in flight a
+     * lost one shows in the other's SACK (RACK, RFC 8985), where a window
+     * sent as one offloaded packet and lost leaves only the probe and the
+     * RTO - and a small window stays small through the RTOs. */
+    if (segs > tcb->cwnd / room / 2)
+        segs = tcb->cwnd / room / 2;
     if (segs < 1)
         segs = 1;
     return (segs < most ? segs : most) * room;
