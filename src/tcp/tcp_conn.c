@@ -223,15 +223,20 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
     tcb->tlp_armed = 1;
 }
 
-/* The probe (RFC 8985 7.3): one new segment if the windows allow, else
- * the last segment sent again; then the RTO, from now. */
+/* The probe (RFC 8985 7.3): new data if the windows allow, else the last
+ * segment sent again; then the RTO, from now.  New data goes as two
+ * segments where the RFC says one: a receiver ACKs at once only for a
+ * second full segment (RFC 9293 3.8.6.3; Linux's __tcp_ack_snd_check), so
+ * after a lost ACK a one-segment probe sits out the peer's 40 ms delayed
+ * ACK (bench/loss.sh 2%/2%: median of 8 downloads 1.46 s with one, 0.82 s
+ * with two). */
 static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
 {
     uint32_t room = pp__tcp_seg_room(tcb);
     uint32_t data_end = tcb->fin_sent ? tcb->fin_seq : tcb->snd_max;
 
     tcb->tlp_sending = 1;
-    if (!pp__tcp_output_one_more(st, tcb)) {
+    if (!pp__tcp_output_more(st, tcb, 2)) {
         uint32_t seq = tcb->snd_una, len = 0;
         uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
         if (SEQ_LT(tcb->snd_una, data_end) && !(tcb->fin_sent && tcb->fin_alone)) {

@@ -355,7 +355,7 @@ static size_t rtx_len(const struct pp_tcb *tcb)
  * window still gets the three duplicates fast retransmit needs. */
 static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    if (pp__tcp_output_one_more(st, tcb))
+    if (pp__tcp_output_more(st, tcb, 1))
         CNT(st, tcp, limited_transmits);
 }
 

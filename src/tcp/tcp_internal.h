@@ -295,9 +295,9 @@ void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb);
 /* Replaces the RTO by a tail loss probe timeout when RFC 8985 7.2 allows
  * one (SACK connection, nothing being recovered, no probe outstanding). */
 void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb);
-/* One new segment beyond the congestion window, within the peer's (limited
- * transmit, a loss probe); 1 if one went. */
-int pp__tcp_output_one_more(struct pp_stack *st, struct pp_tcb *tcb);
+/* segs new segments beyond the congestion window, within the peer's
+ * (limited transmit: one; a loss probe: two); 1 if any went. */
+int pp__tcp_output_more(struct pp_stack *st, struct pp_tcb *tcb, uint32_t segs);
 /* The RTO from now, whatever was armed (a probe timeout included). */
 void pp__tcp_timer_restart(struct pp_stack *st, struct pp_tcb *tcb);
 /* A bare RST with sequence number seq (RFC 9293 3.10.7.4 / 3.10.4). */

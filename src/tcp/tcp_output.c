@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <stdlib.h>
 #include "tcp_internal.h"
 
 uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
@@ -453,13 +452,13 @@ static void emit_rst(struct pp_stack *st, const struct pp_tcp_hdr *r, uint32_t s
     pp__ip_output(st, out, src, dst, PP_IP_PROTO_TCP, 0, 1);
 }
 
-int pp__tcp_output_one_more(struct pp_stack *st, struct pp_tcb *tcb)
+int pp__tcp_output_more(struct pp_stack *st, struct pp_tcb *tcb, uint32_t segs)
 {
     uint32_t flight = tcb->snd_max - tcb->snd_una, cwnd = tcb->cwnd, before = tcb->snd_max;
 
     if (tcb->fin_sent || tcb->sndq.len <= flight || SEQ_GEQ(tcb->snd_max, tcb->snd_una + tcb->snd_wnd))
         return 0;
-    tcb->cwnd = flight + pp__tcp_seg_room(tcb);
+    tcb->cwnd = flight + segs * pp__tcp_seg_room(tcb);
     pp__tcp_output(st, tcb);
     tcb->cwnd = cwnd;
     return tcb->snd_max != before;
