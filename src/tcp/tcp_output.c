@@ -308,6 +308,12 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
     }
     if (tcb->state < PP_TCP_ESTABLISHED)
         return;
+    /* In SACK recovery what may go is judged by the pipe, not by SND.NXT -
+     * SND.UNA, which counts SACKed bytes too (RFC 6675 5): data the
+     * application writes after PRR's allowance found the queue empty goes
+     * now, instead of waiting for an ACK that a lost resend never brings. */
+    if (tcb->in_recovery && tcb->sack_ok && !tcb->tlp_sending && !tcb->fin_sent)
+        pp__tcp_sack_recovery_resume(st, tcb);
     idle_restart(st, tcb);
     tcb->sws_held = 0;
     was_idle = tcb->snd_max == tcb->snd_una;
