@@ -252,6 +252,15 @@ static void idle_restart(struct pp_stack *st, struct pp_tcb *tcb)
     tcb->last_data_sent = 0; /* once per idle spell */
 }
 
+uint32_t pp__tcp_burst_max(const struct pp_stack *st, const struct pp_tcb *tcb)
+{
+    uint32_t room = pp__tcp_seg_room(tcb), most = (65535 - PP_IPV4_HDR_LEN - 60) / room;
+
+    if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
+        return room;
+    return most * room;
+}
+
 /* How much one segment may carry: one MSS, or on a link with segmentation
  * offload as many whole MSS as the congestion window has room for (at
  * least one, as without offload), up to an IP packet of 64 KiB - as Linux
@@ -259,9 +268,9 @@ static void idle_restart(struct pp_stack *st, struct pp_tcb *tcb)
 static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint32_t inflight,
                       size_t room)
 {
-    size_t segs, most = (65535 - PP_IPV4_HDR_LEN - 60) / room;
+    size_t segs, most = pp__tcp_burst_max(st, tcb) / room;
 
-    if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
+    if (most < 2)
         return room;
     segs = tcb->cwnd > inflight ? (tcb->cwnd - inflight) / room : 0;
     /* At most half the window per packet: with two packets in flight a
@@ -273,15 +282,6 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     if (segs < 1)
         segs = 1;
     return (segs < most ? segs : most) * room;
-}
-
-uint32_t pp__tcp_burst_max(const struct pp_stack *st, const struct pp_tcb *tcb)
-{
-    uint32_t room = pp__tcp_seg_room(tcb), most = (65535 - PP_IPV4_HDR_LEN - 60) / room;
-
-    if (!pp__ip_can_tso(st) || tcb->state < PP_TCP_ESTABLISHED || most < 2)
-        return room;
-    return most * room;
 }
 
 void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
