@@ -12,6 +12,7 @@
 # Usage: bench/httpd.sh build/portplex [SECONDS] [ROUNDS]
 # Last line: ratio=<smallest> c64=<r> c10k=<r> https=<r> tun=<r> ours=<c64 req/s> peer=<nginx c64 req/s> unit=req/s
 set -u
+source "$(dirname "$0")/nginx_conf.sh"
 P=$(realpath "$1")
 SECS=${2:-5}
 ROUNDS=${3:-3}
@@ -47,20 +48,12 @@ chmod 644 "$T/key.pem"
 cat >"$T/nginx.conf" <<CONF
 worker_processes 2;
 worker_rlimit_nofile 20000;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
+$(nginx_private_lines "$T/nginx")
 events { worker_connections 12000; }
 http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
+    $(nginx_http_lines "$T/nginx")
     keepalive_requests 1000000;
     keepalive_timeout 60;
-    client_body_temp_path $T/nginx;
-    proxy_temp_path $T/nginx;
-    fastcgi_temp_path $T/nginx;
-    uwsgi_temp_path $T/nginx;
-    scgi_temp_path $T/nginx;
     types { application/octet-stream bin; }
     server { listen 127.0.0.1:$NGPORT; root $T/root; }
     server {

@@ -18,6 +18,7 @@
 # Last line: ratio=<smallest> <cell>=<ratio>... unit=ratio
 # Usage: bench/loss.sh build/portplex [MB] [RUNS]        (root)
 set -u
+source "$(dirname "$0")/nginx_conf.sh"
 P=$(readlink -f "${1:-build/portplex}")
 MB=${2:-100}
 RUNS=${3:-3}
@@ -52,18 +53,10 @@ for ns in $ANS $BNS; do ip -n $ns link set lo up; done
 ip -n $ANS link set va up; ip -n $BNS link set vb up
 cat >"$D/nginx.conf" <<CONF
 worker_processes 1;
-pid $D/nginx/nginx.pid;
-error_log $D/nginx/error.log;
+$(nginx_private_lines "$D/nginx")
 events { worker_connections 64; }
 http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    client_body_temp_path $D/nginx;
-    proxy_temp_path $D/nginx;
-    fastcgi_temp_path $D/nginx;
-    uwsgi_temp_path $D/nginx;
-    scgi_temp_path $D/nginx;
+    $(nginx_http_lines "$D/nginx")
     types { application/octet-stream bin; }
     server { listen 192.0.2.2:80; root $D/root; }
 }
