@@ -135,6 +135,14 @@ PP_API int pp_demux_listen(struct pp_demux *d, struct pp_dmx_entry *e);
 PP_API int pp_demux_connect(struct pp_demux *d, struct pp_dmx_entry *e, uint32_t laddr, uint32_t raddr,
                      uint16_t rport);
 
+/* Ports connect() may choose from now on: ok(arg, laddr, lport, raddr,
+ * rport) is asked for each candidate the RFC 6056 walk reaches and a
+ * port it refuses is passed over (per-core shards keep to ports whose
+ * replies are steered back to them).  NULL ok: every port. */
+typedef int (*pp_demux_port_ok_fn)(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                                   uint16_t rport);
+PP_API void pp_demux_set_port_filter(struct pp_demux *d, pp_demux_port_ok_fn ok, void *arg);
+
 /* accept() side: inserts a new TCP connection e, born from a listener, with
  * the 4-tuple t.  -EADDRINUSE if the 4-tuple exists (TIME_WAIT included:
  * the caller removes that record first when RFC 6191 allows reuse). */

@@ -76,6 +76,20 @@ PP_API void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
 #define PP_TCP_ECN_PASSIVE 2
 PP_API void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode);
 
+/* Per-core shards.  Makes st shard `index` of `count` stacks that share its
+ * address on a link that steers each flow to one of them by the symmetric
+ * RSS hash (include/portplex/wire/rss.h) under rss_key, modulo count, as a
+ * NIC with RSS picks a receive queue (pp_vwire_attach_shards sets this up
+ * on the virtual wire).  From then on connect() picks ephemeral ports
+ * whose replies hash to this shard, and the packets a thread's socket
+ * calls on this shard cause are carried by that thread alone, so shards
+ * driven by different threads share nothing.  A listener is each shard's
+ * own: listen on every shard.  count 1 ends sharding.  -EINVAL for a NULL
+ * argument, count 0, index >= count or count > 64. */
+#define PP_SHARDS_MAX 64
+PP_API int pp_stack_set_shard(struct pp_stack *st, unsigned index, unsigned count,
+                              const uint8_t *rss_key);
+
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 PP_API void pp_stack_trace_to(struct pp_stack *st, FILE *f);
 

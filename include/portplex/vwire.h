@@ -36,6 +36,16 @@ struct pp_vwire_stats {
 PP_API struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err);
 /* Joins st to the wire (attaching the link to it); 0 or -errno. */
 PP_API int pp_vwire_attach(struct pp_vwire *w, struct pp_stack *st);
+/* Joins count stacks that share one address as the shards of one host, as
+ * the receive queues of a NIC with RSS: each packet to that address goes
+ * to one of them, chosen by the symmetric RSS hash of its flow under the
+ * wire's key (derived from cfg.seed when it is set) modulo count, so a
+ * flow and its replies stay on one shard.  Each stack is told its index
+ * and the key (pp_stack_set_shard): connect() on shard i picks ports
+ * whose replies come back to shard i.  Listen on every shard.  0 or
+ * -errno (-EINVAL: NULL, count 0 or above PP_SHARDS_MAX, or the stacks'
+ * addresses differ; -ENOSPC: the wire is full). */
+PP_API int pp_vwire_attach_shards(struct pp_vwire *w, struct pp_stack *const *stacks, unsigned count);
 /* Starts a thread that delivers packets when due and runs the stacks'
  * timers; 0 or -errno. */
 PP_API int pp_vwire_start(struct pp_vwire *w);

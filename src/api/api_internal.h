@@ -24,6 +24,15 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
 void pp__tcp_usr_close(struct pp_stack *st, struct pp_sock *s);
 short pp__tcp_revents(struct pp_sock *s);
 
+/* Every socket call starts here: the stack's lock, and the thread's ready
+ * group becomes the stack's (stack_ready.c: a shard's thread lists and
+ * drains its own shard's packets). */
+static inline void pp__api_lock(struct pp_stack *st)
+{
+    pthread_mutex_lock(&st->lock);
+    pp__stack_enter(st);
+}
+
 /* Every socket call ends here: the stack's lock is dropped, then the
  * packets the call sent to stacks on an in-process link are carried on in
  * this thread, answers included (run to completion). */

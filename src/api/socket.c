@@ -121,7 +121,7 @@ int pp_socket(struct pp_stack *st, int type)
     s->keepintvl = 75;
     s->keepcnt = 9;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     fd = pp__fd_alloc(st, s);
     pp__api_unlock(st);
     if (fd < 0)
@@ -166,7 +166,7 @@ int pp_bind(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t le
 
     if (rc < 0)
         return rc;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
@@ -192,7 +192,7 @@ int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t
         return rc;
     if (addr == 0 || port == 0)
         return -EINVAL;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
@@ -223,7 +223,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
 
     if (!buf && len)
         return -EFAULT;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     s = pp__sock_get(st, fd);
     if (s && s->type == PP_SOCK_STREAM) {
         rc = pp__tcp_usr_send(st, s, buf, len, flags); /* to is ignored, as POSIX allows */
@@ -240,7 +240,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
         return rc;
     if (to && (daddr == 0 || dport == 0))
         return -EINVAL;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -294,7 +294,7 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
     if (pp__stack_ready_pending()) {
         pthread_mutex_unlock(&st->lock);
         pp__stack_run_ready();
-        pthread_mutex_lock(&st->lock);
+        pp__api_lock(st);
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0; /* look again first */
     }
     if (!deadline) {
@@ -334,7 +334,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
 
     if (!buf && len)
         return -EFAULT;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -397,7 +397,7 @@ static int name_of(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *
 
     if (!sa || !len)
         return -EINVAL;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         rc = -EBADF;
     } else {
@@ -431,7 +431,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     if (!val || len != sizeof(int))
         return -EINVAL;
     memcpy(&v, val, sizeof v);
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -510,7 +510,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
 
     if (!val || !len || *len < (socklen_t)sizeof(int))
         return -EINVAL;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -571,7 +571,7 @@ int pp_close(struct pp_stack *st, int fd)
 {
     struct pp_sock *s;
 
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (fd < 0 || fd >= st->nsocks || !(s = st->socks[fd])) {
         pp__api_unlock(st);
         return -EBADF;
@@ -618,7 +618,7 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
         return -EINVAL;
     if (timeout_ms > 0)
         dl = pp__deadline_after(timeout_ms);
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     for (;;) {
         ready = 0;
         for (i = 0; i < n; i++) {

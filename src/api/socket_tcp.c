@@ -252,7 +252,7 @@ int pp_listen(struct pp_stack *st, int fd, int backlog)
     struct pp_tcb *tcb;
     int rc = 0;
 
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -289,7 +289,7 @@ int pp_accept(struct pp_stack *st, int fd, struct sockaddr *addr, socklen_t *len
     struct timespec dl;
     int rc;
 
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;
@@ -343,7 +343,7 @@ int pp_shutdown(struct pp_stack *st, int fd, int how)
 
     if (how < PP_SHUT_RD || how > PP_SHUT_RDWR)
         return -EINVAL;
-    pthread_mutex_lock(&st->lock);
+    pp__api_lock(st);
     if (!(s = pp__sock_get(st, fd))) {
         pp__api_unlock(st);
         return -EBADF;

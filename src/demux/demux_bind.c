@@ -102,10 +102,20 @@ static int pick_connect_port(struct pp_demux *d, const struct pp_dmx_entry *e, u
             if (pp && pp->n_users && pp__dmx_tcp_tuple_used(d, laddr, p, raddr, rport))
                 continue;
         }
+        if (d->port_ok && !d->port_ok(d->port_ok_arg, laddr, p, raddr, rport))
+            continue;
         *port = p;
         return 0;
     }
     return -EADDRNOTAVAIL;
+}
+
+void pp_demux_set_port_filter(struct pp_demux *d, pp_demux_port_ok_fn ok, void *arg)
+{
+    if (!d)
+        return;
+    d->port_ok = ok;
+    d->port_ok_arg = ok ? arg : NULL;
 }
 
 int pp_demux_bind(struct pp_demux *d, struct pp_dmx_entry *e, uint32_t laddr, uint16_t lport,

@@ -33,6 +33,8 @@ struct pp_demux {
     size_t tw_count;
     pp_demux_trace_fn trace;
     void *trace_arg;
+    pp_demux_port_ok_fn port_ok; /* pp_demux_set_port_filter */
+    void *port_ok_arg;
     struct pp_demux_stats stats;
 };
 

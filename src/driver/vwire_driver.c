@@ -43,6 +43,30 @@ int pp_vwire_attach(struct pp_vwire *w, struct pp_stack *st)
     return 0;
 }
 
+int pp_vwire_attach_shards(struct pp_vwire *w, struct pp_stack *const *stacks, unsigned count)
+{
+    unsigned i;
+
+    if (!w || !stacks || count == 0 || count > PP_SHARDS_MAX)
+        return -EINVAL;
+    for (i = 0; i < count; i++)
+        if (!stacks[i] || pp_stack_addr(stacks[i]) != pp_stack_addr(stacks[0]))
+            return -EINVAL;
+    if (pp__vwire_nports(w) + (int)count > 64)
+        return -ENOSPC;
+    for (i = 0; i < count; i++) {
+        struct pp_link *link =
+            pp__vwire_add_port(w, pp_stack_addr(stacks[i]), pp_stack_name(stacks[i]), stacks[i]);
+        if (!link)
+            return -ENOSPC;
+        /* Steered before the stack can send, so no reply goes astray. */
+        pp__vwire_set_shard(link, i, count);
+        pp_stack_set_shard(stacks[i], i, count, pp__vwire_rss_key(w));
+        pp_stack_attach(stacks[i], link);
+    }
+    return 0;
+}
+
 /* Polls every stack once at now; the earliest deadline they return. */
 static uint64_t poll_all(struct pp_vwire *w, uint64_t now)
 {

@@ -4,11 +4,20 @@
  * receiving stack's driver takes it with recv().  The wire never calls into
  * a stack: it tells the port's owner, through pp_link.ready, that a packet
  * can be received now, and the drivers (src/driver/vwire_driver.c) do the
- * rest.  Its clock is the one the driver gives it. */
+ * rest.  Its clock is the one the driver gives it.
+ *
+ * Locks: each port's inbox has its own; the wire's lock guards the dice,
+ * the tap, the hook and the impairment counters.  A wire with no
+ * impairment, tap or hook running in real time takes the fast path: no
+ * wire lock at all, so shards on different cores sending on one wire
+ * meet only at the inbox they both deliver to.  Ports that share an
+ * address are shards (pp__vwire_set_shard): a packet goes to one of them
+ * by the symmetric RSS hash of its flow (include/portplex/wire/rss.h). */
 #include "portplex/vwire.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +27,7 @@
 #include "portplex/link.h"
 #include "portplex/wire/bytes.h"
 #include "portplex/wire/pcap_file.h"
+#include "portplex/wire/rss.h"
 
 #define MAX_PORTS 64
 
@@ -34,9 +44,17 @@ struct vport {
     uint32_t addr;
     char name[32];
     void *owner;
+    unsigned shard, nshards;   /* nshards > 1: one of the shards at addr */
+    pthread_mutex_t mu;        /* the inbox, seq, pending, delivered */
     struct inflight *q, *tail; /* the inbox */
     struct inflight *current;  /* what the last recv returned */
-};
+    uint64_t seq;              /* arrival order in this inbox */
+    size_t pending;
+    uint64_t delivered;
+    /* Written only by the port's sender, which holds its stack's lock
+     * (pp_link_ops.send); read by pp_vwire_stats. */
+    atomic_ullong sent, no_dest;
+} __attribute__((aligned(64)));
 
 struct pp_vwire {
     pthread_mutex_t lock;
@@ -44,13 +62,15 @@ struct pp_vwire {
     int down;          /* pp_vwire_set_down: everything sent is lost */
     struct pp_vwire_config cfg;
     struct vport ports[MAX_PORTS];
-    int nports;
-    size_t pending;
-    uint64_t seq, rng, busy_until, clock;
+    atomic_int nports;
+    uint64_t rng, busy_until, clock;
     uint64_t (*now)(void); /* the driver's clock; NULL: the stepped clock */
+    uint64_t (*rt_now)(void); /* the last real-time clock given, never cleared */
+    atomic_int fast;          /* the lock-free path applies (update_fast) */
+    uint8_t rss_key[PP_RSS_KEY_LEN]; /* [c] steers flows among shards */
     int wake;              /* pp__vwire_wake: a sleeping driver must return */
     struct pp_pcap_writer *tap;
-    struct pp_vwire_stats stats;
+    struct pp_vwire_stats stats; /* impairments; sent, delivered, no_dest live in ports */
     void (*hook)(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate);
     void *hook_arg;
     void *driver;
@@ -70,11 +90,13 @@ static uint64_t wire_now(struct pp_vwire *w)
     return w->now ? w->now() : w->clock;
 }
 
+/* Port lock held. */
 static void enqueue(struct vport *port, struct inflight *f)
 {
     struct inflight **pp = &port->q;
 
-    port->w->pending++;
+    f->seq = port->seq++;
+    port->pending++;
     /* Most packets are due last: append in O(1). */
     if (!port->q || port->tail->due <= f->due) {
         f->next = NULL;
@@ -91,41 +113,68 @@ static void enqueue(struct vport *port, struct inflight *f)
     *pp = f;
 }
 
-static struct inflight *copy_of(struct pp_vwire *w, const uint8_t *pkt, size_t len, uint64_t due)
+static struct inflight *copy_of(const uint8_t *pkt, size_t len, uint64_t due)
 {
     struct inflight *f = malloc(sizeof *f + len);
     if (!f)
         return NULL;
     f->len = len;
     f->due = due;
-    f->seq = w->seq++;
     memcpy(f->pkt, pkt, len);
     return f;
 }
 
+/* Whether the lock-free path applies: real time, nothing to roll dice
+ * for, nothing to tell (wire lock held). */
+static void update_fast(struct pp_vwire *w)
+{
+    const struct pp_vwire_config *c = &w->cfg;
+    int fast = w->now && !w->down && !w->tap && !w->hook && c->loss == 0 && c->dup == 0 &&
+               c->reorder == 0 && c->corrupt == 0 && c->delay_ms == 0 && c->rate_bps == 0;
+    atomic_store_explicit(&w->fast, fast, memory_order_release);
+}
+
+static void count(atomic_ullong *c)
+{
+    /* One writer: a plain increment, made atomic only for the reader. */
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 /* Puts a copy of pkt (the wire's version of it) in the inbox of every port
- * it is addressed to; how many.  Lock held. */
-static int post(struct pp_vwire *w, const struct vport *from, const uint8_t *pkt, size_t len,
+ * it is addressed to - of one shard when the address has several; how
+ * many.  Called from either path (the wire's lock held or not). */
+static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size_t len,
                 uint64_t due, uint64_t now)
 {
-    uint32_t dst = len >= 20 ? pp_get32(pkt + 16) : 0;
-    int i, n = 0;
+    uint32_t dst = len >= 20 ? pp_get32(pkt + 16) : 0, hash = 0;
+    int i, n = 0, hashed = 0, nports = atomic_load_explicit(&w->nports, memory_order_acquire);
 
-    for (i = 0; i < w->nports; i++) {
+    for (i = 0; i < nports; i++) {
         struct vport *p = &w->ports[i];
         struct inflight *f;
         if (p == from || !(p->addr == dst || dst == 0xffffffffu))
             continue;
-        f = copy_of(w, pkt, len, due);
+        if (p->nshards > 1 && dst != 0xffffffffu) {
+            if (!hashed) {
+                hash = pp_rss_hash_ipv4(w->rss_key, pkt, len);
+                hashed = 1;
+            }
+            if (hash % p->nshards != p->shard)
+                continue;
+        }
+        f = copy_of(pkt, len, due);
         if (!f)
             return n ? n : -ENOBUFS;
+        pthread_mutex_lock(&p->mu);
         enqueue(p, f);
+        pthread_mutex_unlock(&p->mu);
         n++;
         if (due <= now && w->now && p->link.ready)
             p->link.ready(p->link.ready_arg); /* receivable now: run to completion */
     }
     if (!n)
-        w->stats.no_dest++;
+        count(&from->no_dest);
     if (n && due > now)
         pthread_cond_broadcast(&w->cv); /* a sleeping driver may wake sooner */
     return n;
@@ -141,9 +190,14 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     uint64_t now, due;
     int rc;
 
+    count(&port->sent);
+    if (atomic_load_explicit(&w->fast, memory_order_acquire)) {
+        now = w->rt_now();
+        rc = post(w, port, pkt, len, now, now);
+        return rc < 0 ? rc : 0;
+    }
     pthread_mutex_lock(&w->lock);
     now = wire_now(w);
-    w->stats.sent++;
     if (w->tap)
         pp_pcap_write(w->tap, pkt, len, now * 1000);
     if (w->down || dice(w) < w->cfg.loss) {
@@ -199,21 +253,22 @@ static const uint8_t *vwire_recv(struct pp_link *l, size_t *len, uint64_t now_ms
     struct pp_vwire *w = port->w;
     struct inflight *f;
 
-    pthread_mutex_lock(&w->lock);
+    (void)w;
+    pthread_mutex_lock(&port->mu);
     free(port->current);
     port->current = NULL;
     f = port->q;
     if (!f || f->due > now_ms) {
-        pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&port->mu);
         return NULL;
     }
     port->q = f->next;
     if (!port->q)
         port->tail = NULL;
-    w->pending--;
-    w->stats.delivered++;
+    port->pending--;
+    port->delivered++;
     port->current = f;
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&port->mu);
     *len = f->len;
     return f->pkt;
 }
@@ -223,24 +278,44 @@ static uint64_t vwire_next_due(struct pp_link *l)
     struct vport *port = l->priv;
     uint64_t due;
 
-    pthread_mutex_lock(&port->w->lock);
+    pthread_mutex_lock(&port->mu);
     due = port->q ? port->q->due : UINT64_MAX;
-    pthread_mutex_unlock(&port->w->lock);
+    pthread_mutex_unlock(&port->mu);
     return due;
 }
 
 static const struct pp_link_ops vwire_ops = {.send = vwire_send, .recv = vwire_recv, .next_due = vwire_next_due};
+
+/* A nonzero 16-bit symmetric key: from the seed when there is one (the
+ * same seed steers alike), else from the clock and the wire's address. */
+static void choose_rss_key(struct pp_vwire *w, uint64_t seed)
+{
+    struct timespec ts;
+    uint64_t x = seed;
+    uint16_t k;
+
+    if (!x) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)w;
+    }
+    x = (x ^ x >> 31) * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    k = (uint16_t)(x >> 17);
+    pp_rss_sym_key(k ? k : 0x6d5a, w->rss_key);
+}
 
 struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
 {
     struct pp_vwire *w;
     struct pp_vwire_config c;
 
+    if (!err)
+        return NULL;
     memset(&c, 0, sizeof c);
     if (cfg)
         c = *cfg;
-    if (c.loss < 0 || c.loss > 1 || c.dup < 0 || c.dup > 1 || c.reorder < 0 || c.reorder > 1 ||
-        c.corrupt < 0 || c.corrupt > 1) {
+    if (!(c.loss >= 0 && c.loss <= 1 && c.dup >= 0 && c.dup <= 1 && c.reorder >= 0 &&
+          c.reorder <= 1 && c.corrupt >= 0 && c.corrupt <= 1)) {
         snprintf(err, 256, "impairment probabilities must lie between 0 and 1");
         return NULL;
     }
@@ -250,15 +325,17 @@ struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
         snprintf(err, 256, "MTU %u is below IPv4's minimum of 68", c.mtu);
         return NULL;
     }
-    w = calloc(1, sizeof *w);
+    w = aligned_alloc(64, (sizeof *w + 63) / 64 * 64);
     if (!w) {
         snprintf(err, 256, "out of memory");
         return NULL;
     }
+    memset(w, 0, sizeof *w);
     w->cfg = c;
     w->rng = c.seed * 0x9E3779B97F4A7C15ull + 0x1234567u;
     if (!w->rng)
         w->rng = 1;
+    choose_rss_key(w, c.seed);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (c.pcap && !(w->tap = pp_pcap_writer_open(c.pcap, err))) {
@@ -272,14 +349,17 @@ struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
 struct pp_link *pp__vwire_add_port(struct pp_vwire *w, uint32_t addr, const char *name, void *owner)
 {
     struct vport *p;
+    int n;
 
     pthread_mutex_lock(&w->lock);
-    if (w->nports == MAX_PORTS) {
+    n = atomic_load(&w->nports);
+    if (n == MAX_PORTS) {
         pthread_mutex_unlock(&w->lock);
         return NULL;
     }
-    p = &w->ports[w->nports++];
+    p = &w->ports[n];
     memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
     p->link.ops = &vwire_ops;
     p->link.mtu = w->cfg.mtu;
     p->link.priv = p;
@@ -287,17 +367,28 @@ struct pp_link *pp__vwire_add_port(struct pp_vwire *w, uint32_t addr, const char
     p->addr = addr;
     p->owner = owner;
     snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+    atomic_store_explicit(&w->nports, n + 1, memory_order_release);
     pthread_mutex_unlock(&w->lock);
     return &p->link;
 }
 
+void pp__vwire_set_shard(struct pp_link *l, unsigned index, unsigned count)
+{
+    struct vport *p = l->priv;
+    pthread_mutex_lock(&p->w->lock);
+    p->shard = index;
+    p->nshards = count;
+    pthread_mutex_unlock(&p->w->lock);
+}
+
+const uint8_t *pp__vwire_rss_key(struct pp_vwire *w)
+{
+    return w->rss_key;
+}
+
 int pp__vwire_nports(struct pp_vwire *w)
 {
-    int n;
-    pthread_mutex_lock(&w->lock);
-    n = w->nports;
-    pthread_mutex_unlock(&w->lock);
-    return n;
+    return atomic_load_explicit(&w->nports, memory_order_acquire);
 }
 
 void *pp__vwire_port_owner(struct pp_vwire *w, int i)
@@ -314,19 +405,24 @@ void pp__vwire_set_clock(struct pp_vwire *w, uint64_t (*now)(void), uint64_t ste
 {
     pthread_mutex_lock(&w->lock);
     w->now = now;
+    if (now)
+        w->rt_now = now;
     if (stepped_ms > w->clock)
         w->clock = stepped_ms;
+    update_fast(w);
     pthread_mutex_unlock(&w->lock);
 }
 
 int pp__vwire_due(struct pp_vwire *w, uint64_t now_ms)
 {
-    int i, due = 0;
+    int i, due = 0, n = pp__vwire_nports(w);
 
-    pthread_mutex_lock(&w->lock);
-    for (i = 0; i < w->nports && !due; i++)
-        due = w->ports[i].q && w->ports[i].q->due <= now_ms;
-    pthread_mutex_unlock(&w->lock);
+    for (i = 0; i < n && !due; i++) {
+        struct vport *p = &w->ports[i];
+        pthread_mutex_lock(&p->mu);
+        due = p->q && p->q->due <= now_ms;
+        pthread_mutex_unlock(&p->mu);
+    }
     return due;
 }
 
@@ -358,15 +454,16 @@ void pp__vwire_wake(struct pp_vwire *w)
 
 void pp__vwire_destroy(struct pp_vwire *w)
 {
-    int i;
+    int i, n = pp__vwire_nports(w);
 
-    for (i = 0; i < w->nports; i++) {
-        struct inflight *f, *n;
-        for (f = w->ports[i].q; f; f = n) {
-            n = f->next;
+    for (i = 0; i < n; i++) {
+        struct inflight *f, *next;
+        for (f = w->ports[i].q; f; f = next) {
+            next = f->next;
             free(f);
         }
         free(w->ports[i].current);
+        pthread_mutex_destroy(&w->ports[i].mu);
     }
     pp_pcap_writer_close(w->tap);
     pthread_cond_destroy(&w->cv);
@@ -379,31 +476,57 @@ void pp_vwire_on_packet(struct pp_vwire *w,
                                    const char *fate),
                         void *arg)
 {
+    if (!w)
+        return;
     pthread_mutex_lock(&w->lock);
     w->hook = fn;
     w->hook_arg = arg;
+    update_fast(w);
     pthread_mutex_unlock(&w->lock);
 }
 
 size_t pp_vwire_pending(struct pp_vwire *w)
 {
-    size_t n;
-    pthread_mutex_lock(&w->lock);
-    n = w->pending;
-    pthread_mutex_unlock(&w->lock);
+    size_t n = 0;
+    int i, np;
+
+    if (!w)
+        return 0;
+    np = pp__vwire_nports(w);
+    for (i = 0; i < np; i++) {
+        pthread_mutex_lock(&w->ports[i].mu);
+        n += w->ports[i].pending;
+        pthread_mutex_unlock(&w->ports[i].mu);
+    }
     return n;
 }
 
 void pp_vwire_stats(struct pp_vwire *w, struct pp_vwire_stats *out)
 {
+    int i, np;
+
+    if (!w || !out)
+        return;
     pthread_mutex_lock(&w->lock);
     *out = w->stats;
     pthread_mutex_unlock(&w->lock);
+    np = pp__vwire_nports(w);
+    for (i = 0; i < np; i++) {
+        struct vport *p = &w->ports[i];
+        out->sent += atomic_load_explicit(&p->sent, memory_order_relaxed);
+        out->no_dest += atomic_load_explicit(&p->no_dest, memory_order_relaxed);
+        pthread_mutex_lock(&p->mu);
+        out->delivered += p->delivered;
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 void pp_vwire_set_down(struct pp_vwire *w, int down)
 {
+    if (!w)
+        return;
     pthread_mutex_lock(&w->lock);
     w->down = down;
+    update_fast(w);
     pthread_mutex_unlock(&w->lock);
 }

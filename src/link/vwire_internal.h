@@ -14,6 +14,10 @@ struct pp_vwire;
  * NULL when the wire is full. */
 struct pp_link *pp__vwire_add_port(struct pp_vwire *w, uint32_t addr, const char *name, void *owner);
 int pp__vwire_nports(struct pp_vwire *w);
+/* Makes the port one of count shards at its address (index: which one). */
+void pp__vwire_set_shard(struct pp_link *l, unsigned index, unsigned count);
+/* The symmetric RSS key the wire steers among shards with. */
+const uint8_t *pp__vwire_rss_key(struct pp_vwire *w);
 void *pp__vwire_port_owner(struct pp_vwire *w, int i);
 /* A slot the driver keeps its own state in. */
 void **pp__vwire_driver(struct pp_vwire *w);

@@ -79,6 +79,7 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
 
     if (!cfg || cfg->addr == 0 || cfg->prefix_len == 0 || cfg->prefix_len > 32)
         return NULL;
+    pp__stack_ready_init();
     st = calloc(1, sizeof *st);
     if (!st)
         return NULL;

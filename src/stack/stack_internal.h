@@ -4,6 +4,7 @@
 #define PP_STACK_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "counters.h"
@@ -14,6 +15,7 @@
 #include "portplex/wire/icmp.h"
 #include "portplex/wire/ipv4.h"
 #include "portplex/wire/pcap_file.h"
+#include "portplex/wire/rss.h"
 
 struct pp_reass; /* ip_reass.c */
 struct pp_tcb;   /* tcp/tcp_internal.h */
@@ -92,9 +94,16 @@ struct pp_stack {
     const struct pp_ip_proto *protos[4]; /* [c] pp__ip_add_proto, in pp_stack_new */
     uint8_t proto_slot[256];             /* [c] protocol number -> index + 1, 0: none */
     int nprotos;                         /* [c] */
-    /* stack_ready.c; guarded by its process-wide lock, not st->lock. */
-    struct pp_stack *next_ready; /* [r] on the ready list: its link has packets */
-    int on_ready, polling;       /* [r] listed; being polled from the list now */
+    /* Shards (pp_stack_set_shard): this stack's index among count stacks
+     * that share its address, and the symmetric RSS key their link steers
+     * flows by; count 0: not a shard. */
+    unsigned shard_index, shard_count; /* [s] */
+    uint8_t rss_key[PP_RSS_KEY_LEN];   /* [s] */
+    unsigned ready_group;              /* [s] written with the shard, read by stack_ready.c */
+    /* stack_ready.c; guarded by a ready group's lock, not st->lock. */
+    struct pp_stack *next_ready; /* [r] on a ready list: its link has packets */
+    atomic_int on_ready;         /* [r] 0, or the listing group + 1 */
+    atomic_int polling;          /* drains polling it now (atomic) */
 };
 
 /* stack_ready.c - run to completion.  A link calls pp__stack_link_ready
@@ -104,6 +113,11 @@ struct pp_stack {
  * its answers travel in that thread, not through a wire thread.  Returns
  * how many stacks it polled.  pp__stack_unready takes st off the list and
  * waits until no thread is polling it (stack teardown). */
+#define PP_READY_GROUPS 64
+void pp__stack_ready_init(void); /* once, before the first stack */
+/* The calling thread enters a socket call on st: what it sends is listed
+ * on st's ready group, and its drains take that group's list. */
+void pp__stack_enter(const struct pp_stack *st);
 void pp__stack_link_ready(void *arg);
 int pp__stack_run_ready(void);
 int pp__stack_ready_pending(void); /* listed and no one draining: a quick look, no lock */
