@@ -68,6 +68,7 @@ struct pp_vwire {
     uint64_t (*rt_now)(void); /* the last real-time clock given, never cleared */
     atomic_int fast;          /* the lock-free path applies (update_fast) */
     uint8_t rss_key[PP_RSS_KEY_LEN]; /* [c] steers flows among shards */
+    struct pp_rss rss;               /* [c] the same, prepared */
     int wake;              /* pp__vwire_wake: a sleeping driver must return */
     struct pp_pcap_writer *tap;
     struct pp_vwire_stats stats; /* impairments; sent, delivered, no_dest live in ports */
@@ -157,7 +158,7 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
             continue;
         if (p->nshards > 1 && dst != 0xffffffffu) {
             if (!hashed) {
-                hash = pp_rss_hash_ipv4(w->rss_key, pkt, len);
+                hash = pp_rss_hash_ipv4(&w->rss, pkt, len);
                 hashed = 1;
             }
             if (hash % p->nshards != p->shard)
@@ -302,6 +303,7 @@ static void choose_rss_key(struct pp_vwire *w, uint64_t seed)
     x ^= x >> 29;
     k = (uint16_t)(x >> 17);
     pp_rss_sym_key(k ? k : 0x6d5a, w->rss_key);
+    pp_rss_prepare(&w->rss, w->rss_key);
 }
 
 struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)

@@ -3,7 +3,7 @@
  * whose replies the link steers back to this shard, and the shard's index
  * becomes its ready group (stack_ready.c). */
 #include <errno.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "stack_internal.h"
 
@@ -12,16 +12,23 @@
 static int reply_comes_here(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
     const struct pp_stack *st = arg;
-    return pp_rss_hash_tuple(st->rss_key, raddr, laddr, rport, lport) % st->shard_count ==
+    return pp_rss_hash_tuple(st->rss, raddr, laddr, rport, lport) % st->shard_count ==
            st->shard_index;
 }
 
 int pp_stack_set_shard(struct pp_stack *st, unsigned index, unsigned count, const uint8_t *rss_key)
 {
+    struct pp_rss *r;
+
     if (!st || !rss_key || count == 0 || index >= count || count > PP_SHARDS_MAX)
         return -EINVAL;
+    r = malloc(sizeof *r);
+    if (!r)
+        return -ENOMEM;
+    pp_rss_prepare(r, rss_key);
     pthread_mutex_lock(&st->lock);
-    memcpy(st->rss_key, rss_key, PP_RSS_KEY_LEN);
+    free(st->rss);
+    st->rss = r;
     st->shard_index = index;
     st->shard_count = count;
     st->ready_group = count > 1 ? index : 0;

@@ -98,13 +98,13 @@ struct pp_stack {
      * that share its address, and the symmetric RSS key their link steers
      * flows by; count 0: not a shard. */
     unsigned shard_index, shard_count; /* [s] */
-    uint8_t rss_key[PP_RSS_KEY_LEN];   /* [s] */
+    struct pp_rss *rss;                /* [s] the key, prepared; NULL until sharded */
     unsigned ready_group;              /* [s] written with the shard, read by stack_ready.c */
     /* stack_ready.c; guarded by a ready group's lock, not st->lock. */
-    struct pp_stack *next_ready; /* [r] on a ready list: its link has packets */
+    struct pp_stack *next_ready __attribute__((aligned(64))); /* [r] on a ready list: its link has packets */
     atomic_int on_ready;         /* [r] 0, or the listing group + 1 */
     atomic_int polling;          /* drains polling it now (atomic) */
-};
+} __attribute__((aligned(64)));
 
 /* stack_ready.c - run to completion.  A link calls pp__stack_link_ready
  * (its pp_link.ready) when a packet for st can be received at once; the

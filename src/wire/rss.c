@@ -2,6 +2,8 @@
  * (include/portplex/wire/rss.h).  A function of bytes: no state. */
 #include "portplex/wire/rss.h"
 
+#include <string.h>
+
 #include "portplex/wire/bytes.h"
 
 uint32_t pp_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len)
@@ -38,15 +40,36 @@ void pp_rss_sym_key(uint16_t k, uint8_t key[PP_RSS_KEY_LEN])
     }
 }
 
-uint32_t pp_rss_hash_tuple(const uint8_t key[PP_RSS_KEY_LEN], uint32_t saddr, uint32_t daddr,
-                           uint16_t sport, uint16_t dport)
+void pp_rss_prepare(struct pp_rss *r, const uint8_t key[PP_RSS_KEY_LEN])
 {
-    uint8_t in[12];
-    pp_put32(in, saddr);
-    pp_put32(in + 4, daddr);
-    pp_put16(in + 8, sport);
-    pp_put16(in + 10, dport);
-    return pp_toeplitz(key, PP_RSS_KEY_LEN, in, sizeof in);
+    int i, bit, v;
+
+    memcpy(r->key, key, PP_RSS_KEY_LEN);
+    for (i = 0; i < 12; i++) {
+        uint8_t in[12] = {0};
+        uint32_t one[8];
+        for (bit = 0; bit < 8; bit++) {
+            in[i] = (uint8_t)(1u << bit);
+            one[bit] = pp_toeplitz(key, PP_RSS_KEY_LEN, in, sizeof in);
+        }
+        /* Linear: a byte's hash is the XOR of its bits' hashes. */
+        for (v = 0; v < 256; v++) {
+            uint32_t h = 0;
+            for (bit = 0; bit < 8; bit++)
+                if (v >> bit & 1)
+                    h ^= one[bit];
+            r->tab[i][v] = h;
+        }
+    }
+}
+
+uint32_t pp_rss_hash_tuple(const struct pp_rss *r, uint32_t saddr, uint32_t daddr, uint16_t sport,
+                           uint16_t dport)
+{
+    const uint32_t (*t)[256] = r->tab;
+    return t[0][saddr >> 24] ^ t[1][saddr >> 16 & 255] ^ t[2][saddr >> 8 & 255] ^ t[3][saddr & 255] ^
+           t[4][daddr >> 24] ^ t[5][daddr >> 16 & 255] ^ t[6][daddr >> 8 & 255] ^ t[7][daddr & 255] ^
+           t[8][sport >> 8] ^ t[9][sport & 255] ^ t[10][dport >> 8] ^ t[11][dport & 255];
 }
 
 /* The IPv4 header at pkt: its length, or 0 when it cannot be read. */
@@ -64,7 +87,7 @@ static int is_fragment(const uint8_t *ip)
     return (pp_get16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
 }
 
-uint32_t pp_rss_hash_ipv4(const uint8_t key[PP_RSS_KEY_LEN], const uint8_t *pkt, size_t len)
+uint32_t pp_rss_hash_ipv4(const struct pp_rss *key, const uint8_t *pkt, size_t len)
 {
     size_t ihl = ihl_of(pkt, len);
     uint32_t s, d;

@@ -22,9 +22,18 @@ PP_API uint32_t pp_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *da
  * keys have 16 bits of freedom only; k = 0x6d5a is the usual choice. */
 PP_API void pp_rss_sym_key(uint16_t k, uint8_t key[PP_RSS_KEY_LEN]);
 
+/* A key made ready for IPv4 4-tuples: the hash's contribution of every
+ * value of each of the 12 input bytes (the hash is linear in its input),
+ * so a tuple costs 12 table lookups instead of 96 key windows. */
+struct pp_rss {
+    uint8_t key[PP_RSS_KEY_LEN];
+    uint32_t tab[12][256];
+};
+PP_API void pp_rss_prepare(struct pp_rss *r, const uint8_t key[PP_RSS_KEY_LEN]);
+
 /* The hash of an IPv4 4-tuple as RSS orders it (source address,
  * destination address, source port, destination port; host order in). */
-PP_API uint32_t pp_rss_hash_tuple(const uint8_t key[PP_RSS_KEY_LEN], uint32_t saddr, uint32_t daddr,
+PP_API uint32_t pp_rss_hash_tuple(const struct pp_rss *r, uint32_t saddr, uint32_t daddr,
                                   uint16_t sport, uint16_t dport);
 
 /* The hash an RSS NIC computes for an IPv4 packet: the 4-tuple for TCP and
@@ -32,6 +41,6 @@ PP_API uint32_t pp_rss_hash_tuple(const uint8_t key[PP_RSS_KEY_LEN], uint32_t sa
  * other protocols - and, as a software NIC can, the quoted datagram's
  * 4-tuple for an ICMP error, so the error reaches the flow it is about.
  * A packet too short to read hashes to 0. */
-PP_API uint32_t pp_rss_hash_ipv4(const uint8_t key[PP_RSS_KEY_LEN], const uint8_t *pkt, size_t len);
+PP_API uint32_t pp_rss_hash_ipv4(const struct pp_rss *r, const uint8_t *pkt, size_t len);
 
 #endif
