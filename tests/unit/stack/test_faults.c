@@ -85,7 +85,7 @@ TEST(allocation_failures_are_handled)
     int k, u, refused = 0;
     memset(&wc, 0, sizeof wc);
     pair_new(&p, &wc, 1);
-    pp_debug_fail_allocations(25);
+    pp_debug_fail_allocations(10);
     /* UDP: some sockets or datagrams fail; the calls say so. */
     for (k = 0; k < 200; k++) {
         struct sockaddr_in to = sin_of(HOST_B, 9);
@@ -100,7 +100,7 @@ TEST(allocation_failures_are_handled)
     }
     ASSERT_GT(refused, 0);
     /* TCP: one megabyte through failures on both sides. */
-    transfer(&p, 5001, 256 << 10);
+    transfer(&p, 5001, 1 << 20);
     pp_debug_fail_allocations(0);
     ASSERT_GT(pp_debug_failed_allocations() - before, 50);
     transfer(&p, 5002, 1 << 16); /* and all is well afterwards */
