@@ -441,10 +441,10 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     case PP_SO_BROADCAST: s->broadcast = v != 0; break;
     case PP_SO_NONBLOCK: s->nonblock = v != 0; break;
     case PP_SO_RCVBUF:
-        if (v < 256) rc = -EINVAL; else s->rcvbuf = (size_t)v;
+        if (v < 256) rc = -EINVAL; else s->rcvbuf = (size_t)v, s->rcvbuf_locked = 1;
         break;
     case PP_SO_SNDBUF:
-        if (v < 256) rc = -EINVAL; else s->sndbuf = (size_t)v;
+        if (v < 256) rc = -EINVAL; else s->sndbuf = (size_t)v, s->sndbuf_locked = 1;
         break;
     case PP_SO_RCVTIMEO:
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;

@@ -136,6 +136,7 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
             pp_ring_peek(&tcb->rcvq, 0, buf, n);
             if (!(flags & PP_MSG_PEEK)) {
                 pp_ring_consume(&tcb->rcvq, n);
+                pp__tcp_rcv_space_adjust(st, tcb, n);
                 /* A window update of its own only when the offered window
                  * has fallen to half the buffer or less and reading at
                  * least doubles it, by a segment or more (receiver-side

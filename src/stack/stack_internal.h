@@ -30,6 +30,8 @@ struct pp_sock {
     pthread_cond_t cv;
     struct pp_pbuf *rxq_head, *rxq_tail; /* datagrams; pbuf.src/sport = return address */
     size_t rx_bytes, rcvbuf, sndbuf;
+    int sndbuf_locked; /* SO_SNDBUF set: no autosizing (pp__tcp_sndbuf_expand) */
+    int rcvbuf_locked; /* SO_RCVBUF set: no autotuning (pp__tcp_rcv_space_adjust) */
     int so_error; /* pending errno (ICMP errors on connected sockets) */
     int nonblock, reuseaddr, broadcast;
     int rcvtimeo_ms;

@@ -442,3 +442,52 @@ const struct pp_ip_proto pp__tcp_proto = {
     .next_deadline = pp__tcp_next_deadline,
     .free_all = pp__tcp_free_all,
 };
+
+void pp__tcp_sndbuf_expand(struct pp_tcb *tcb)
+{
+    struct pp_sock *s = tcb->sock;
+    size_t segs, want;
+
+    if (!s || s->sndbuf_locked || !tcb->mss)
+        return;
+    segs = tcb->cwnd / tcb->mss;
+    if (segs < 10)
+        segs = 10;
+    want = 2 * segs * tcb->mss;
+    if (want > TCP_SNDBUF_MAX)
+        want = TCP_SNDBUF_MAX;
+    if (want > tcb->sndq.cap) {
+        tcb->sndq.cap = want; /* the ring allocates as it fills */
+        s->sndbuf = want;     /* and SO_SNDBUF says so, as on Linux */
+    }
+}
+
+void pp__tcp_rcv_space_adjust(struct pp_stack *st, struct pp_tcb *tcb, size_t n)
+{
+    struct pp_sock *s = tcb->sock;
+    uint64_t now = st->now_ms, rtt = tcb->srtt ? tcb->srtt : 1;
+    size_t want;
+
+    if (!s || s->rcvbuf_locked || !tcb->mss)
+        return;
+    tcb->rcv_copied += n;
+    if (!tcb->rcv_space_time) {
+        tcb->rcv_space_time = now ? now : 1;
+        tcb->rcv_space = 10 * (size_t)tcb->mss; /* Linux: the initial window's worth */
+        return;
+    }
+    if (now - tcb->rcv_space_time < rtt)
+        return;
+    if (tcb->rcv_copied > tcb->rcv_space) {
+        tcb->rcv_space = tcb->rcv_copied;
+        want = 2 * tcb->rcv_copied + 16 * (size_t)tcb->mss + TCP_RCV_SLACK;
+        if (want > TCP_RCVBUF_MAX + TCP_RCV_SLACK)
+            want = TCP_RCVBUF_MAX + TCP_RCV_SLACK;
+        if (want > tcb->rcvq.cap) {
+            tcb->rcvq.cap = want; /* the ring allocates as it fills */
+            s->rcvbuf = want - TCP_RCV_SLACK;
+        }
+    }
+    tcb->rcv_copied = 0;
+    tcb->rcv_space_time = now;
+}

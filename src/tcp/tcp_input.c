@@ -98,6 +98,8 @@ static struct pp_sock *child_sock(struct pp_tcb *lis)
     cs->fd = -1;
     cs->rcvbuf = lis->sock->rcvbuf;
     cs->sndbuf = lis->sock->sndbuf;
+    cs->sndbuf_locked = lis->sock->sndbuf_locked;
+    cs->rcvbuf_locked = lis->sock->rcvbuf_locked;
     /* Options are inherited from the listener, as on Linux. */
     cs->linger = lis->sock->linger;
     cs->nodelay = lis->sock->nodelay;
@@ -514,6 +516,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         }
         if (tcb->tlp_out && SEQ_GEQ(t->ack, tcb->tlp_high_seq))
             tcb->tlp_out = 0; /* the probe episode is over (RFC 8985 7.4) */
+        pp__tcp_sndbuf_expand(tcb);
         tcb->rtx_deadline = 0;
         if (tcb->snd_nxt != tcb->snd_una) {
             pp__tcp_timer_arm(st, tcb);

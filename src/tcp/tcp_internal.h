@@ -43,6 +43,8 @@ const char *pp_tcp_state_name(int state);
 #define TCP_DATA_RETRIES 15
 #define TCP_RESOURCE_PROBE_MS 500 /* retry after the link refused new data (Linux's) */
 #define TCP_BUF_DEFAULT (256 * 1024)
+#define TCP_SNDBUF_MAX (4 * 1024 * 1024) /* Linux's net.ipv4.tcp_wmem maximum */
+#define TCP_RCVBUF_MAX (6 * 1024 * 1024) /* Linux's net.ipv4.tcp_rmem maximum */
 /* What we offer: 256-byte units, windows up to 16 MB.  Linux offers 8 when
  * tcp_rmem allows 15 MB, as packetdrill's defaults.sh sets it, so its
  * scripts expect "wscale 8" in our SYNs. */
@@ -122,6 +124,9 @@ struct pp_tcb {
     int ka_probes;
     /* Retransmission (RFC 6298). */
     uint32_t srtt, rttvar, rto;   /* ms; srtt 0 = no sample yet */
+    /* Receive buffer autotuning (pp__tcp_rcv_space_adjust). */
+    size_t rcv_copied, rcv_space; /* read since rcv_space_time; the most read in an RTT */
+    uint64_t rcv_space_time;
     uint32_t rtt_seq;
     uint64_t rtt_start;           /* 0 = nothing timed (Karn) */
     uint64_t rtx_deadline;        /* 0 = timer off */
@@ -201,6 +206,19 @@ void pp__tcp_tx_free(struct pp_tcb *tcb);
 int pp__tcp_tx_lost(const struct pp_tcb *tcb, uint32_t seq);
 /* An acceptable ACK (cumulative ack, SACK scoreboard already merged). */
 void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack);
+/* Send buffer autosizing, as Linux's tcp_sndbuf_expand: unless the user
+ * set SO_SNDBUF, the send queue holds twice the larger of the congestion
+ * window and the initial window of 10 segments, up to TCP_SNDBUF_MAX, so
+ * a window of a few large segments never leaves the sender waiting on a
+ * delayed ACK with nothing left to send.  It only grows. */
+void pp__tcp_sndbuf_expand(struct pp_tcb *tcb);
+/* Receive buffer autotuning, as Linux's tcp_rcv_space_adjust (Dynamic
+ * Right-Sizing): the application has just read n bytes; once per RTT, if
+ * it read more in that RTT than in any before, the receive queue grows to
+ * twice that plus 16 segments (up to TCP_RCVBUF_MAX), so the window keeps
+ * ahead of a reader that keeps up.  Not when the user set SO_RCVBUF. */
+void pp__tcp_rcv_space_adjust(struct pp_stack *st, struct pp_tcb *tcb, size_t n);
+
 /* Marks what RACK deems lost, arms rack_deadline for the rest; count. */
 int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_rack_reset(struct pp_tcb *tcb);

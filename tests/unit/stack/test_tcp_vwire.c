@@ -329,3 +329,68 @@ TEST(tcp_simultaneous_open_and_close)
     pp_close(p.b, b);
     pair_free(&p);
 }
+
+/* Buffer autosizing as Linux's: with default buffers a fast transfer grows
+ * the sender's send queue (tcp_sndbuf_expand) and the receiver's receive
+ * queue (tcp_rcv_space_adjust) past the 256 KiB they start with; SO_SNDBUF
+ * and SO_RCVBUF set by the user stop both. */
+static void autosize_run(int set, int *sndbuf, int *rcvbuf)
+{
+    struct pp_vwire_config cfg;
+    struct pair p;
+    struct sockaddr_in to = sin_of(HOST_B, 5003);
+    struct bulk_sender b;
+    pthread_t th;
+    static char buf[1 << 17];
+    int lis, srv, cli, v = 100000;
+    socklen_t l = sizeof(int);
+    size_t got = 0;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mtu = 65535;
+    pair_new(&p, &cfg, 1);
+    lis = listener(p.b, 5003, 4);
+    if (set)
+        ASSERT_EQ(pp_setsockopt(p.b, lis, PP_SO_RCVBUF, &v, sizeof v), 0);
+    cli = pp_socket(p.a, PP_SOCK_STREAM);
+    if (set)
+        ASSERT_EQ(pp_setsockopt(p.a, cli, PP_SO_SNDBUF, &v, sizeof v), 0);
+    ASSERT_EQ(pp_connect(p.a, cli, SA(to)), 0);
+    srv = pp_accept(p.b, lis, NULL, NULL);
+    ASSERT_GE(srv, 0);
+    b.st = p.a;
+    b.fd = cli;
+    b.len = 64u << 20;
+    ASSERT_EQ(pthread_create(&th, NULL, bulk_send, &b), 0);
+    for (;;) {
+        ssize_t n = pp_recv(p.b, srv, buf, sizeof buf, 0);
+        ASSERT_GE(n, 0);
+        if (n == 0)
+            break;
+        ASSERT_EQ(bulk_check(buf, (size_t)n, got), (size_t)n);
+        got += (size_t)n;
+    }
+    pthread_join(th, NULL);
+    ASSERT(b.ok);
+    ASSERT_EQ(got, b.len);
+    ASSERT_EQ(pp_getsockopt(p.a, cli, PP_SO_SNDBUF, sndbuf, &l), 0);
+    ASSERT_EQ(pp_getsockopt(p.b, srv, PP_SO_RCVBUF, rcvbuf, &l), 0);
+    pp_close(p.a, cli);
+    pp_close(p.b, srv);
+    pp_close(p.b, lis);
+    pair_free(&p);
+}
+
+TEST(tcp_buffers_grow_with_the_transfer_unless_set)
+{
+    int sb, rb;
+
+    autosize_run(0, &sb, &rb);
+    ASSERT_GT(sb, 256 * 1024); /* 2 x 10 segments of 65 KB at least */
+    ASSERT(sb <= 4 * 1024 * 1024);
+    ASSERT_GT(rb, 256 * 1024);
+    ASSERT(rb <= 6 * 1024 * 1024);
+    autosize_run(1, &sb, &rb);
+    ASSERT_EQ(sb, 100000);
+    ASSERT_EQ(rb, 100000); /* inherited from the listener */
+}
