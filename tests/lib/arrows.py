@@ -16,7 +16,10 @@ PUBLIC = {
     'portplex/export.h': 'iface', 'portplex/link.h': 'iface',
     'portplex/demux.h': 'demux', 'portplex/htable.h': 'demux', 'portplex/siphash.h': 'demux',
     'portplex/vwire.h': 'link', 'portplex/tun.h': 'link',
-    'portplex/stack.h': 'api', 'portplex/socket.h': 'api', 'portplex/portplex.h': 'api',
+    # stack.h is the stack's public face: the instance, its link, poll and
+    # input, counters, taps (src/stack/); pp_stack_new and pp_stack_free,
+    # which also give it its protocols, live above it in api/.
+    'portplex/stack.h': 'stack', 'portplex/socket.h': 'api', 'portplex/portplex.h': 'api',
 }
 # Who may include whom (docs/architecture.md, "Parts and arrows").
 ALLOWED = {
@@ -28,16 +31,13 @@ ALLOWED = {
     'api': {'iface', 'wire', 'demux', 'stack', 'tcp'},
     # Drivers join links to stacks: they call both, neither calls them.
     'driver': {'iface', 'wire', 'link', 'stack', 'api'},
-    'packetdrill': {'iface', 'wire', 'api', 'link'},
-    'apps': {'iface', 'wire', 'demux', 'link', 'api'},
+    # Above the library boundary: public headers only (no src/ on their path).
+    'packetdrill': {'iface', 'wire', 'stack', 'api', 'link'},
+    'apps': {'iface', 'wire', 'demux', 'link', 'stack', 'api'},
     'top': {'iface', 'api'},
 }
 # Arrows that break the rules today: (from-file, included header).
-KNOWN = {
-    # stack -> api: the stack's own entry points are declared in the public headers.
-    ('stack/stack_internal.h', 'portplex/stack.h'),
-    ('stack/fault.c', 'portplex/stack.h'),
-}
+KNOWN = set()
 
 
 def part_of(path):
