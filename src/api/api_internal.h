@@ -8,6 +8,12 @@
 #include "stack/stack_internal.h"
 
 struct pp_sock *pp__sock_get(struct pp_stack *st, int fd);
+/* Wakes the socket's waiters and pollers (deferred while batching). */
+void pp__sock_wake(struct pp_stack *st, struct pp_sock *s);
+/* Drops a reference to s, freeing it at zero. */
+void pp__sock_put(struct pp_sock *s);
+/* The table pp_stack_new gives every stack (socket.c). */
+extern const struct pp_sock_upcalls pp__sock_upcalls;
 int pp__get_addr(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port);
 void pp__put_addr(struct sockaddr *sa, socklen_t *len, uint32_t addr, uint16_t port);
 struct timespec pp__deadline_after(int ms);

@@ -33,7 +33,7 @@ void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
     pthread_cond_broadcast(&st->poll_cv);
 }
 
-void pp__sock_flush_wakes(struct pp_stack *st)
+static void sock_flush_wakes(struct pp_stack *st)
 {
     struct pp_sock *s = st->wake_list, *next;
 
@@ -100,6 +100,64 @@ int pp__fd_alloc(struct pp_stack *st, struct pp_sock *s)
     return fd;
 }
 
+/* A new socket of kind with Linux's default options; NULL: no memory.
+ * The one place sockets are made (pp_socket, and sock_child for
+ * connections a listener accepts). */
+static struct pp_sock *sock_new(int kind)
+{
+    struct pp_sock *s = pp__fault_alloc() ? NULL : calloc(1, sizeof *s);
+
+    if (!s)
+        return NULL;
+    pthread_cond_init(&s->cv, NULL);
+    s->type = kind;
+    s->fd = -1;
+    s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
+    s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
+    s->linger = -1;
+    s->cc_algo = PP_CC_CUBIC;
+    s->keepidle = 7200; /* Linux's defaults */
+    s->keepintvl = 75;
+    s->keepcnt = 9;
+    pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
+    return s;
+}
+
+/* The child upcall: a connection born from listener lis inherits its
+ * options, as on Linux (not its descriptor or O_NONBLOCK). */
+static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis)
+{
+    struct pp_sock *cs = sock_new(lis->type);
+
+    (void)st;
+    if (!cs)
+        return NULL;
+    cs->rcvbuf = lis->rcvbuf;
+    cs->sndbuf = lis->sndbuf;
+    cs->sndbuf_locked = lis->sndbuf_locked;
+    cs->rcvbuf_locked = lis->rcvbuf_locked;
+    cs->linger = lis->linger;
+    cs->nodelay = lis->nodelay;
+    cs->reuseaddr = lis->reuseaddr;
+    cs->cc_algo = lis->cc_algo;
+    cs->keepalive = lis->keepalive;
+    cs->keepidle = lis->keepidle;
+    cs->keepintvl = lis->keepintvl;
+    cs->keepcnt = lis->keepcnt;
+    cs->user_mss = lis->user_mss;
+    cs->tos = lis->tos;
+    cs->no_df = lis->no_df;
+    cs->user_timeout_ms = lis->user_timeout_ms;
+    return cs;
+}
+
+const struct pp_sock_upcalls pp__sock_upcalls = {
+    .wake = pp__sock_wake,
+    .flush_wakes = sock_flush_wakes,
+    .put = pp__sock_put,
+    .child = sock_child,
+};
+
 int pp_socket(struct pp_stack *st, int type)
 {
     int kind = type & 0xff, fd;
@@ -107,20 +165,10 @@ int pp_socket(struct pp_stack *st, int type)
 
     if ((kind != PP_SOCK_DGRAM && kind != PP_SOCK_STREAM) || (type & ~(0xff | PP_SOCK_NONBLOCK)))
         return -EINVAL;
-    s = pp__fault_alloc() ? NULL : calloc(1, sizeof *s);
+    s = sock_new(kind);
     if (!s)
         return -ENOMEM;
-    pthread_cond_init(&s->cv, NULL);
-    s->type = kind;
-    s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
-    s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->nonblock = (type & PP_SOCK_NONBLOCK) != 0;
-    s->linger = -1;
-    s->cc_algo = PP_CC_CUBIC;
-    s->keepidle = 7200; /* Linux's defaults */
-    s->keepintvl = 75;
-    s->keepcnt = 9;
-    pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     pp__api_lock(st);
     fd = pp__fd_alloc(st, s);
     pp__api_unlock(st);

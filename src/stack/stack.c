@@ -73,6 +73,18 @@ int pp_stack_send_raw(struct pp_stack *st, const uint8_t *pkt, size_t len)
     return rc;
 }
 
+/* Until the API registers its own (pp_stack_new): a stack with no socket
+ * layer above it wakes no one and accepts no connection. */
+static void no_wake(struct pp_stack *st, struct pp_sock *s) { (void)st, (void)s; }
+static void no_flush(struct pp_stack *st) { (void)st; }
+static void no_put(struct pp_sock *s) { (void)s; }
+static struct pp_sock *no_child(struct pp_stack *st, const struct pp_sock *lis)
+{
+    (void)st, (void)lis;
+    return NULL;
+}
+static const struct pp_sock_upcalls no_upcalls = {no_wake, no_flush, no_put, no_child};
+
 struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
 {
     struct pp_stack *st;
@@ -86,6 +98,7 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
     if (!st)
         return NULL;
     memset(st, 0, sizeof *st);
+    st->up = &no_upcalls;
 #ifndef NDEBUG
     {
         pthread_mutexattr_t ma;
@@ -264,7 +277,7 @@ void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts, const 
     for (i = 0; i < n; i++)
         input_locked(st, pkts[i], lens[i]);
     st->batching = 0;
-    pp__sock_flush_wakes(st);
+    st->up->flush_wakes(st);
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -288,7 +301,7 @@ static int pull_link(struct pp_stack *st, uint64_t now_ms)
         input_locked(st, pkt, len);
     }
     st->batching = 0;
-    pp__sock_flush_wakes(st);
+    st->up->flush_wakes(st);
     return n == POLL_BUDGET;
 }
 

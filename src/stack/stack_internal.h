@@ -93,6 +93,7 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
+    const struct pp_sock_upcalls *up;    /* [c] the API's, set by pp_stack_new */
     const struct pp_ip_proto *protos[4]; /* [c] pp__ip_add_proto, in pp_stack_new */
     uint8_t proto_slot[256];             /* [c] protocol number -> index + 1, 0: none */
     int nprotos;                         /* [c] */
@@ -213,12 +214,26 @@ extern const struct pp_ip_proto pp__udp_proto;
 struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg);
 void pp__stack_destroy(struct pp_stack *st);
 
-/* Drops a reference to s, freeing it at zero (api/socket.c). */
-void pp__sock_put(struct pp_sock *s);
+/* What the protocols and IP tell the socket layer above them, through the
+ * table the API registers when it makes a stack (pp_stack_new; lwIP's
+ * pcb->recv pattern): no file below the API names an API function
+ * (docs/architecture.md, "Parts and arrows"). */
+struct pp_sock_upcalls {
+    /* s became readable, writable or closed: wake its waiters and pollers
+     * (deferred to flush_wakes while a burst is received). */
+    void (*wake)(struct pp_stack *st, struct pp_sock *s);
+    /* Every wake deferred in the burst. */
+    void (*flush_wakes)(struct pp_stack *st);
+    /* The protocol lets go of its reference to s. */
+    void (*put)(struct pp_sock *s);
+    /* A socket for a connection born from listener lis, with the options
+     * it inherits (as on Linux); not yet accepted.  NULL: no memory. */
+    struct pp_sock *(*child)(struct pp_stack *st, const struct pp_sock *lis);
+};
 
-/* Wakes the socket's waiters and pollers (deferred while batching). */
-void pp__sock_wake(struct pp_stack *st, struct pp_sock *s);
-/* Wakes every socket whose wake was deferred. */
-void pp__sock_flush_wakes(struct pp_stack *st);
+static inline void pp__up_wake(struct pp_stack *st, struct pp_sock *s)
+{
+    st->up->wake(st, s);
+}
 
 #endif

@@ -46,7 +46,7 @@ static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip
     s->rxq_tail = p;
     s->rx_bytes += p->len;
     CNT(st, udp, in_datagrams);
-    pp__sock_wake(st, s); /* the socket now owns p */
+    pp__up_wake(st, s); /* the socket now owns p */
     return;
 drop:
     pp_pbuf_free(p);
@@ -70,7 +70,7 @@ static void udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, u
     s = e->owner;
     s->so_error = err;
     CNT(st, icmp, errors_to_sockets);
-    pp__sock_wake(st, s);
+    pp__up_wake(st, s);
 }
 
 const struct pp_ip_proto pp__udp_proto = {

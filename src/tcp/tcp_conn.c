@@ -62,7 +62,7 @@ void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
     pp__tcp_tx_free(tcb);
     s->tcb = NULL;
     free(tcb);
-    pp__sock_put(s);
+    st->up->put(s);
 }
 
 void pp__tcp_set_state(struct pp_stack *st, struct pp_tcb *tcb, int state)
@@ -109,7 +109,7 @@ void pp__tcp_drop(struct pp_stack *st, struct pp_tcb *tcb, int err)
     pp__tcp_set_state(st, tcb, PP_TCP_CLOSED);
     tcb->rtx_deadline = 0;
     pp_demux_remove(st->demux, &tcb->sock->dmx);
-    pp__sock_wake(st, tcb->sock);
+    pp__up_wake(st, tcb->sock);
     if (tcb->parent) {
         unparent(tcb); /* never accepted: nobody will read it */
         pp__tcp_tcb_free(st, tcb);
@@ -126,7 +126,7 @@ void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb)
     if (!pp_demux_timewait(st->demux, &tcb->sock->dmx, st->now_ms, tcb->snd_nxt, tcb->rcv_nxt))
         pp_demux_remove(st->demux, &tcb->sock->dmx);
     CNT(st, tcp, time_waits);
-    pp__sock_wake(st, tcb->sock);
+    pp__up_wake(st, tcb->sock);
     if (tcb->detached)
         pp__tcp_tcb_free(st, tcb);
 }

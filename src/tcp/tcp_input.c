@@ -64,7 +64,7 @@ static void take_options(struct pp_tcb *tcb, const struct pp_tcp_hdr *t, uint16_
 
 static void wake(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    pp__sock_wake(st, tcb->sock);
+    pp__up_wake(st, tcb->sock);
 }
 
 /* An established child joins its listener's accept queue. */
@@ -86,37 +86,6 @@ static void wake(struct pp_stack *st, struct pp_tcb *tcb);
 static void enqueue_accept(struct pp_stack *st, struct pp_tcb *tcb);
 static void rtt_sample(struct pp_tcb *tcb, uint32_t r);
 
-/* A socket for a connection born from listener lis (not yet accepted). */
-static struct pp_sock *child_sock(struct pp_tcb *lis)
-{
-    struct pp_sock *cs = pp__fault_alloc() ? NULL : calloc(1, sizeof *cs);
-
-    if (!cs)
-        return NULL;
-    pthread_cond_init(&cs->cv, NULL);
-    cs->type = lis->sock->type;
-    cs->fd = -1;
-    cs->rcvbuf = lis->sock->rcvbuf;
-    cs->sndbuf = lis->sock->sndbuf;
-    cs->sndbuf_locked = lis->sock->sndbuf_locked;
-    cs->rcvbuf_locked = lis->sock->rcvbuf_locked;
-    /* Options are inherited from the listener, as on Linux. */
-    cs->linger = lis->sock->linger;
-    cs->nodelay = lis->sock->nodelay;
-    cs->reuseaddr = lis->sock->reuseaddr;
-    cs->cc_algo = lis->sock->cc_algo;
-    cs->keepalive = lis->sock->keepalive;
-    cs->keepidle = lis->sock->keepidle;
-    cs->keepintvl = lis->sock->keepintvl;
-    cs->keepcnt = lis->sock->keepcnt;
-    cs->user_mss = lis->sock->user_mss;
-    cs->tos = lis->sock->tos;
-    cs->no_df = lis->sock->no_df;
-    cs->user_timeout_ms = lis->sock->user_timeout_ms;
-    pp_dmx_entry_init(&cs->dmx, PP_DMX_TCP, cs);
-    return cs;
-}
-
 /* Rebuilds an established connection from a valid SYN-cookie ACK.  Returns
  * 1 if it did (the segment's data is handled by the caller's next pass). */
 static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
@@ -135,7 +104,7 @@ static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp
         CNT(st, tcp, listen_drops);
         return 1; /* no room to accept: drop silently, the client retries */
     }
-    if (!(cs = child_sock(lis)))
+    if (!(cs = st->up->child(st, lis->sock)))
         return 1;
     c = pp__tcp_tcb_new(st, cs);
     if (!c) {
@@ -196,7 +165,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
         pp__tcp_syncookie_reply(st, ip, t);
         return;
     }
-    cs = child_sock(lis);
+    cs = st->up->child(st, lis->sock);
     if (!cs)
         return;
     c = pp__tcp_tcb_new(st, cs);

@@ -40,6 +40,12 @@ ALLOWED = {
 KNOWN = set()
 
 
+# Calls below the include level: the API's socket functions, which the parts
+# under it reach only through the upcall table (struct pp_sock_upcalls).
+API_CALLS = re.compile(r'\b(pp__sock_(?:wake|put|get|flush_wakes)|pp__fd_alloc|pp__api_\w+|pp__tcp_usr_\w+)\s*\(')
+BELOW_API = {'wire', 'demux', 'link', 'stack', 'tcp'}
+
+
 def part_of(path):
     parts = path.split('/')
     if parts[0] == 'apps':
@@ -70,7 +76,11 @@ def main():
             rel = os.path.relpath(os.path.join(root, f), src)
             here = part_of(rel)
             with open(os.path.join(root, f), encoding='utf-8') as fh:
-                for inc in re.findall(r'^\s*#\s*include\s+"([^"]+)"', fh.read(), re.M):
+                text = fh.read()
+                if here in BELOW_API:
+                    for m in API_CALLS.finditer(text):
+                        bad.append(f'{rel}: calls {m.group(1)} ({here} -> api: use the upcall table)')
+                for inc in re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M):
                     to = target_of(inc, here)
                     if to == here:
                         continue
