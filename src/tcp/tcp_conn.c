@@ -473,7 +473,12 @@ void pp__tcp_rcv_space_adjust(struct pp_stack *st, struct pp_tcb *tcb, size_t n)
     tcb->rcv_copied += n;
     if (!tcb->rcv_space_time) {
         tcb->rcv_space_time = now ? now : 1;
-        tcb->rcv_space = 10 * (size_t)tcb->mss; /* Linux: the initial window's worth */
+        /* Linux starts from the initial window's worth, bounded by what is
+         * offered; half the buffer here: a reader that takes more than
+         * half of it in one RTT is one the buffer holds back. */
+        tcb->rcv_space = 10 * (size_t)tcb->mss;
+        if (tcb->rcv_space > tcb->rcvq.cap / 2)
+            tcb->rcv_space = tcb->rcvq.cap / 2;
         return;
     }
     if (now - tcb->rcv_space_time < rtt)
