@@ -17,25 +17,7 @@ ask() { # ask WORD... : COMPREPLY for the last word, one per line
     _portplex
     printf '%s\n' "${COMPREPLY[@]}"
 }
-expect() { # expect "WORDS" WANTED... : each wanted word is offered
-    local words=$1 got w
-    shift
-    read -r -a argv <<<"$words"
-    [[ $words == *" " ]] && argv+=("")
-    got=$(ask "${argv[@]}")
-    for w in "$@"; do
-        grep -qxF -- "$w" <<<"$got" || { echo "FAIL: '$words' does not offer $w (got: $(echo $got))"; fail=1; }
-    done
-}
-refuse() { # refuse "WORDS" UNWANTED... : none of them is offered
-    local words=$1 got w
-    shift
-    read -r -a argv <<<"$words"
-    got=$(ask "${argv[@]}")
-    for w in "$@"; do
-        grep -qxF -- "$w" <<<"$got" && { echo "FAIL: '$words' offers $w"; fail=1; }
-    done
-}
+source "$(cd "$(dirname "$0")/../tools" && pwd)/completion_expect.sh"
 expect "s" scan stack
 refuse "s" lab httpd
 expect "help h" httpd

@@ -28,16 +28,7 @@ ask() { # ask WORD... : what _portplex offers for the last word, one per line
     ' zsh "$P" "$@" 2>&1
 }
 fail=0
-expect() { # expect "WORDS" WANTED...
-    local words=$1 got w
-    shift
-    read -r -a argv <<<"$words"
-    [[ $words == *" " ]] && argv+=("")
-    got=$(ask "${argv[@]}")
-    for w in "$@"; do
-        grep -qxF -- "$w" <<<"$got" || { echo "FAIL: '$words' does not offer $w (got: $(echo $got | head -c 300))"; fail=1; }
-    done
-}
+source "$(cd "$(dirname "$0")/../tools" && pwd)/completion_expect.sh"
 expect " " lab stack scan httpd decode demux help
 expect "-" --version --help
 expect "lab -" --seed --loss --connections --pcap --quiet --json --html
