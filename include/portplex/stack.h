@@ -84,8 +84,11 @@ PP_API void pp_stack_set_tcp_ecn(struct pp_stack *st, int mode);
  * whose replies hash to this shard, and the packets a thread's socket
  * calls on this shard cause are carried by that thread alone, so shards
  * driven by different threads share nothing.  A listener is each shard's
- * own: listen on every shard.  count 1 ends sharding.  -EINVAL for a NULL
- * argument, count 0, index >= count or count > 64. */
+ * own: listen on every shard.  count 1 ends sharding.  A NULL rss_key: the
+ * link follows flows by itself (a multi-queue TUN device learns each
+ * flow's queue), so connect() needs no port filter; the shard still gets
+ * its own ready list.  -EINVAL for a NULL stack, count 0, index >= count
+ * or count > 64. */
 #define PP_SHARDS_MAX 64
 PP_API int pp_stack_set_shard(struct pp_stack *st, unsigned index, unsigned count,
                               const uint8_t *rss_key);

@@ -18,10 +18,28 @@ struct pp_tun;
  * (EPERM), name in use (EBUSY), bad name, no /dev/net/tun, netlink refusal. */
 PP_API struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len, uint16_t mtu,
                            char *err);
+/* The same with nqueues queues (IFF_MULTI_QUEUE, 1..PP_TUN_QUEUES_MAX), for
+ * per-core shards: one stack and one thread per queue
+ * (pp_tun_queue_link, pp_tun_run_queue), the stacks sharing the address.
+ * The kernel steers each flow to one queue - a new flow by its symmetric
+ * flow hash, a known one to the queue its packets last came from - so a
+ * connection stays with the shard that answered or opened it.  Listen on
+ * every shard; pp_stack_set_shard(st, i, n, NULL) gives each its own ready
+ * list without steering ports (the kernel follows the flows). */
+#define PP_TUN_QUEUES_MAX 16
+PP_API struct pp_tun *pp_tun_open_queues(const char *ifname, uint32_t peer, uint8_t prefix_len,
+                                         uint16_t mtu, unsigned nqueues, char *err);
+/* Queue 0's link; pp_tun_queue_link(t, q) is queue q's (NULL beyond). */
 PP_API struct pp_link *pp_tun_link(struct pp_tun *t);
+PP_API unsigned pp_tun_queues(const struct pp_tun *t);
+PP_API struct pp_link *pp_tun_queue_link(struct pp_tun *t, unsigned q);
 /* Moves packets from the device into st and runs its timers until *stop is
  * set (checked at least every 50 ms).  0, or -errno on a read error. */
 PP_API int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop);
+/* The same for queue q, whose link st must be attached to; -EINVAL for a
+ * queue the device does not have. */
+PP_API int pp_tun_run_queue(struct pp_tun *t, unsigned q, struct pp_stack *st,
+                            volatile sig_atomic_t *stop);
 /* What the device has delivered: packets read, how many of them were
  * segments the kernel left unsegmented (receive offload), the largest. */
 struct pp_tun_stats {

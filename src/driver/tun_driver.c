@@ -16,16 +16,25 @@
 
 int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic_t *stop)
 {
-    struct pp_link *link = pp_tun_link(t);
-    int fd = link->ops->wait_fd(link);
+    return pp_tun_run_queue(t, 0, st, stop);
+}
+
+int pp_tun_run_queue(struct pp_tun *t, unsigned q, struct pp_stack *st, volatile sig_atomic_t *stop)
+{
+    struct pp_link *link = pp_tun_queue_link(t, q);
+    int fd;
+
+    if (!link || !st || !stop)
+        return -EINVAL;
+    fd = link->ops->wait_fd(link);
 
     while (!*stop) {
         uint64_t now = pp_now_ms(), next = pp_stack_poll(st, now);
         int wait = MAX_SLEEP_MS;
         struct pollfd pfd = {fd, POLLIN, 0};
         pp__stack_run_ready();
-        if (pp__tun_error(t) < 0)
-            return pp__tun_error(t);
+        if (pp__tun_error(t, q) < 0)
+            return pp__tun_error(t, q);
         now = pp_now_ms();
         if (next <= now)
             wait = 0;

@@ -38,28 +38,38 @@
 #include "portplex/wire/bytes.h"
 #include "portplex/wire/checksum.h"
 
-struct pp_tun {
-    struct pp_link link;
+/* One queue of the device: a descriptor of its own, driven by one thread
+ * (IFF_MULTI_QUEUE gives a device several). */
+struct tun_queue {
+    struct pp_link link; /* link.priv points to the queue */
+    struct pp_tun *t;
     int fd;
     int err;       /* a read failed: -errno, for the driver */
     uint8_t *rbuf; /* what recv returns points into it */
     size_t rslot;
+    struct pp_tun_stats stats;
+};
+
+struct pp_tun {
+    struct tun_queue *q;
+    unsigned nq;
     int vnet; /* reads and writes carry a struct virtio_net_hdr */
     int tso;  /* we hand the kernel large TCP packets to segment */
-    struct pp_tun_stats stats;
+    int offload;
     unsigned ifindex;
     char name[IFNAMSIZ];
 };
 
 static int tun_send(struct pp_link *l, const uint8_t *pkt, size_t len)
 {
-    struct pp_tun *t = l->priv;
+    struct tun_queue *q = l->priv;
+    struct pp_tun *t = q->t;
     struct virtio_net_hdr vh;
     struct iovec iov[2];
     ssize_t n;
 
     if (!t->vnet) {
-        n = write(t->fd, pkt, len);
+        n = write(q->fd, pkt, len);
         return n == (ssize_t)len ? 0 : -(n < 0 ? errno : EIO);
     }
     memset(&vh, 0, sizeof vh); /* complete checksums, no segmentation asked */
@@ -67,7 +77,7 @@ static int tun_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     iov[0].iov_len = sizeof vh;
     iov[1].iov_base = (void *)pkt;
     iov[1].iov_len = len;
-    n = writev(t->fd, iov, 2);
+    n = writev(q->fd, iov, 2);
     return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
 }
 
@@ -82,7 +92,7 @@ static int env_on(const char *name)
 /* One read with a virtio-net header: strips it and completes a checksum the
  * kernel left partial (the field holds the pseudo-header sum; RFC 1071
  * over the rest finishes it).  The packet's length, or 0 to drop it. */
-static size_t take_vnet(struct pp_tun *t, uint8_t *buf, size_t k, const uint8_t **pkt)
+static size_t take_vnet(struct tun_queue *t, uint8_t *buf, size_t k, const uint8_t **pkt)
 {
     struct virtio_net_hdr vh;
     size_t len, cs, co;
@@ -111,7 +121,7 @@ static size_t take_vnet(struct pp_tun *t, uint8_t *buf, size_t k, const uint8_t 
  * hold the pseudo-header sum (RFC 1071 partial sum, not complemented). */
 static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
-    struct pp_tun *t = l->priv;
+    struct tun_queue *t = l->priv;
     struct virtio_net_hdr vh;
     struct iovec iov[4];
     size_t ihl, thl;
@@ -150,11 +160,11 @@ static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint1
  * pp__tun_error). */
 static const uint8_t *tun_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
 {
-    struct pp_tun *t = l->priv;
+    struct tun_queue *t = l->priv;
 
     (void)now_ms;
     if (!t->rbuf) {
-        t->rslot = (t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64;
+        t->rslot = (t->t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64;
         t->rbuf = malloc(t->rslot);
         if (!t->rbuf) {
             t->err = -ENOMEM;
@@ -175,12 +185,12 @@ static const uint8_t *tun_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
         if (k == 0)
             return NULL;
         {
-            unsigned long long plen = (unsigned long long)k - (t->vnet ? sizeof(struct virtio_net_hdr) : 0);
+            unsigned long long plen = (unsigned long long)k - (t->t->vnet ? sizeof(struct virtio_net_hdr) : 0);
             t->stats.reads++;
             if (plen > t->stats.largest && plen < 1ull << 20)
                 t->stats.largest = plen;
         }
-        n = t->vnet ? take_vnet(t, t->rbuf, (size_t)k, &pkt) : (size_t)k;
+        n = t->t->vnet ? take_vnet(t, t->rbuf, (size_t)k, &pkt) : (size_t)k;
         if (!n)
             continue; /* a read too short for its header: dropped */
         *len = n;
@@ -190,12 +200,12 @@ static const uint8_t *tun_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
 
 static int tun_wait_fd(struct pp_link *l)
 {
-    return ((struct pp_tun *)l->priv)->fd;
+    return ((struct tun_queue *)l->priv)->fd;
 }
 
-int pp__tun_error(const struct pp_tun *t)
+int pp__tun_error(const struct pp_tun *t, unsigned q)
 {
-    return t->err;
+    return q < t->nq ? t->q[q].err : -EINVAL;
 }
 
 static const struct pp_link_ops tun_ops = {.send = tun_send, .recv = tun_recv, .wait_fd = tun_wait_fd};
@@ -272,45 +282,86 @@ static int configure(struct pp_tun *t, uint32_t peer, uint8_t prefix_len, uint16
     return 0;
 }
 
-struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len, uint16_t mtu,
-                           char *err)
+/* Opens one more queue of the device (the first creates it).  0, or -1
+ * with a message in err. */
+static int open_queue(struct pp_tun *t, const char *ifname, unsigned i, char *err)
 {
-    struct pp_tun *t;
+    struct tun_queue *q = &t->q[i];
     struct ifreq ifr;
 
+    q->t = t;
+    q->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (q->fd < 0) {
+        snprintf(err, 256, "/dev/net/tun: %s%s", strerror(errno),
+                 errno == EACCES || errno == EPERM ? " (run as root or with CAP_NET_ADMIN)" : "");
+        return -1;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (t->vnet ? IFF_VNET_HDR : 0) |
+                            (t->nq > 1 ? IFF_MULTI_QUEUE : 0));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+    if (ioctl(q->fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        snprintf(err, 256, "creating TUN device %s%s: %s%s", ifname, i ? " (another queue)" : "",
+                 strerror(e),
+                 e == EPERM ? " (run as root or with CAP_NET_ADMIN)"
+                 : e == EBUSY || e == EINVAL ? " (is the name already in use?)" : "");
+        close(q->fd);
+        q->fd = -1;
+        return -1;
+    }
+    if (i == 0)
+        snprintf(t->name, sizeof t->name, "%s", ifr.ifr_name);
+    return 0;
+}
+
+static void free_tun(struct pp_tun *t)
+{
+    unsigned i;
+    for (i = 0; i < t->nq; i++) {
+        if (t->q[i].fd >= 0)
+            close(t->q[i].fd);
+        free(t->q[i].rbuf);
+    }
+    free(t->q);
+    free(t);
+}
+
+struct pp_tun *pp_tun_open_queues(const char *ifname, uint32_t peer, uint8_t prefix_len,
+                                  uint16_t mtu, unsigned nqueues, char *err)
+{
+    struct pp_tun *t;
+    unsigned i;
+
+    if (!err)
+        return NULL;
     if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
         strchr(ifname, ' ')) {
         snprintf(err, 256, "'%s' is not a valid interface name (1-%d characters, no '/' or space)",
                  ifname ? ifname : "", IFNAMSIZ - 1);
         return NULL;
     }
+    if (nqueues < 1 || nqueues > PP_TUN_QUEUES_MAX) {
+        snprintf(err, 256, "%u queues: a TUN device here has 1 to %d", nqueues, PP_TUN_QUEUES_MAX);
+        return NULL;
+    }
     t = calloc(1, sizeof *t);
-    if (!t) {
+    if (!t || !(t->q = calloc(nqueues, sizeof *t->q))) {
+        free(t);
         snprintf(err, 256, "out of memory");
         return NULL;
     }
-    t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-    if (t->fd < 0) {
-        snprintf(err, 256, "/dev/net/tun: %s%s", strerror(errno),
-                 errno == EACCES || errno == EPERM ? " (run as root or with CAP_NET_ADMIN)" : "");
-        free(t);
-        return NULL;
-    }
-    memset(&ifr, 0, sizeof ifr);
+    t->nq = nqueues;
+    for (i = 0; i < nqueues; i++)
+        t->q[i].fd = -1;
     t->vnet = env_on("PP_TUN_OFFLOAD"); /* the header: sizeof(struct virtio_net_hdr) */
-    ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (t->vnet ? IFF_VNET_HDR : 0));
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-    if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
-        int e = errno;
-        snprintf(err, 256, "creating TUN device %s: %s%s", ifname, strerror(e),
-                 e == EPERM ? " (run as root or with CAP_NET_ADMIN)"
-                 : e == EBUSY || e == EINVAL ? " (is the name already in use?)" : "");
-        goto err;
-    }
-    snprintf(t->name, sizeof t->name, "%s", ifr.ifr_name);
-    /* Without TSO the header still comes, with nothing to do: fine. */
-    t->stats.offload = t->vnet &&
-        ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0;
+    for (i = 0; i < nqueues; i++)
+        if (open_queue(t, i ? t->name : ifname, i, err) < 0)
+            goto err;
+    /* Without TSO the header still comes, with nothing to do: fine.  The
+     * offloads are the device's, set once through any queue. */
+    t->offload = t->vnet &&
+        ioctl(t->q[0].fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) == 0;
     /* The kernel accepts segmentation requests from us whenever the
      * header is on (virtio_net_hdr_to_skb); PP_TUN_TSO=0 keeps our TCP
      * to MTU-sized segments. */
@@ -322,31 +373,58 @@ struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len
     }
     if (configure(t, peer, prefix_len, mtu, err) < 0)
         goto err;
-    t->link.ops = t->tso ? &tun_tso_ops : &tun_ops;
-    t->link.mtu = mtu;
-    t->link.priv = t;
+    for (i = 0; i < nqueues; i++) {
+        t->q[i].link.ops = t->tso ? &tun_tso_ops : &tun_ops;
+        t->q[i].link.mtu = mtu;
+        t->q[i].link.priv = &t->q[i];
+        t->q[i].stats.offload = t->offload;
+    }
     return t;
 err:
-    close(t->fd);
-    free(t);
+    free_tun(t);
     return NULL;
+}
+
+struct pp_tun *pp_tun_open(const char *ifname, uint32_t peer, uint8_t prefix_len, uint16_t mtu,
+                           char *err)
+{
+    return pp_tun_open_queues(ifname, peer, prefix_len, mtu, 1, err);
 }
 
 struct pp_link *pp_tun_link(struct pp_tun *t)
 {
-    return &t->link;
+    return &t->q[0].link;
+}
+
+unsigned pp_tun_queues(const struct pp_tun *t)
+{
+    return t ? t->nq : 0;
+}
+
+struct pp_link *pp_tun_queue_link(struct pp_tun *t, unsigned q)
+{
+    return t && q < t->nq ? &t->q[q].link : NULL;
 }
 
 void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out)
 {
-    *out = t->stats;
+    unsigned i;
+
+    memset(out, 0, sizeof *out);
+    out->offload = t->offload;
+    for (i = 0; i < t->nq; i++) {
+        const struct pp_tun_stats *s = &t->q[i].stats;
+        out->reads += s->reads;
+        out->offloaded += s->offloaded;
+        out->sent_tso += s->sent_tso;
+        if (s->largest > out->largest)
+            out->largest = s->largest;
+    }
 }
 
 void pp_tun_close(struct pp_tun *t)
 {
     if (!t)
         return;
-    close(t->fd);
-    free(t->rbuf);
-    free(t);
+    free_tun(t);
 }

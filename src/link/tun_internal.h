@@ -5,7 +5,7 @@
 
 struct pp_tun;
 
-/* 0, or the -errno of a read that failed (the device went away). */
-int pp__tun_error(const struct pp_tun *t);
+/* 0, or the -errno of a read on queue q that failed (the device went away). */
+int pp__tun_error(const struct pp_tun *t, unsigned q);
 
 #endif

@@ -18,21 +18,23 @@ static int reply_comes_here(void *arg, uint32_t laddr, uint16_t lport, uint32_t 
 
 int pp_stack_set_shard(struct pp_stack *st, unsigned index, unsigned count, const uint8_t *rss_key)
 {
-    struct pp_rss *r;
+    struct pp_rss *r = NULL;
 
-    if (!st || !rss_key || count == 0 || index >= count || count > PP_SHARDS_MAX)
+    if (!st || count == 0 || index >= count || count > PP_SHARDS_MAX)
         return -EINVAL;
-    r = malloc(sizeof *r);
-    if (!r)
-        return -ENOMEM;
-    pp_rss_prepare(r, rss_key);
+    if (rss_key) {
+        r = malloc(sizeof *r);
+        if (!r)
+            return -ENOMEM;
+        pp_rss_prepare(r, rss_key);
+    }
     pthread_mutex_lock(&st->lock);
     free(st->rss);
     st->rss = r;
     st->shard_index = index;
     st->shard_count = count;
     st->ready_group = count > 1 ? index : 0;
-    pp_demux_set_port_filter(st->demux, count > 1 ? reply_comes_here : NULL, st);
+    pp_demux_set_port_filter(st->demux, count > 1 && r ? reply_comes_here : NULL, st);
     pthread_mutex_unlock(&st->lock);
     return 0;
 }
