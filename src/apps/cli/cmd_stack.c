@@ -1,7 +1,10 @@
 /* cmd_stack.c - `portplex stack`: a user-space host on a TUN device.  The
  * kernel side of the device gets --peer; portplex answers as --addr, serves
  * what --serve names, and on SIGINT/SIGTERM closes, removes the device and
- * prints its counters. */
+ * prints its counters.  With --queues N the host is N per-core shards: one
+ * stack, one driver thread and one queue of a multi-queue device each, every
+ * service started on every shard (docs/architecture.md, "Per-core shards"). */
+#include <pthread.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -30,7 +33,7 @@ void pp_cmd_stack_usage(FILE *f)
 {
     fprintf(f,
             "usage: portplex stack --tun IF --addr A.B.C.D/PREFIX [--peer A.B.C.D] [--mtu N]\n"
-            "                      [--serve SERVICE:PORT]... [--pcap FILE] [--trace]\n\n"
+            "                      [--serve SERVICE:PORT]... [--queues N] [--pcap FILE] [--trace]\n\n"
             "Runs a user-space IPv4 host on a new TUN device IF (needs root or\n"
             "CAP_NET_ADMIN).  The kernel's side of IF gets --peer (default: the first\n"
             "host address of the prefix); portplex answers as --addr: ping, its\n"
@@ -43,6 +46,9 @@ void pp_cmd_stack_usage(FILE *f)
             "  --serve hello:PORT      a one-page HTTP/1.0 responder: who you are, which socket\n"
             "  --serve http:PORT:DIR   the static web server on DIR (as 'portplex httpd')\n"
             "  --mtu N                 68-65535, default 1500\n"
+            "  --queues N              1-16 (default 1): per-core shards - N stacks with the\n"
+            "                          address, each on its own queue of the device and thread,\n"
+            "                          every service on each; the kernel spreads the flows\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n\n"
             "The device uses segmentation offload both ways: the kernel may hand over up\n"
@@ -78,6 +84,25 @@ int pp_cmd_stack(int argc, char **argv)
     return pp_cli_stack_main(argc, argv, NULL);
 }
 
+/* One per-core shard: its stack, its services, the thread that drives its
+ * queue (queue 0 is driven by the main thread). */
+struct shard {
+    struct pp_stack *st;
+    struct pp_service svc[MAX_SERVICES];
+    int started;
+    struct pp_tun *tun;
+    unsigned q;
+    pthread_t thread;
+    int driving, rc;
+};
+
+static void *drive_queue(void *arg)
+{
+    struct shard *s = arg;
+    s->rc = pp_tun_run_queue(s->tun, s->q, s->st, &stop_flag);
+    return NULL;
+}
+
 int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
 {
     static const struct option opts[] = {
@@ -85,19 +110,20 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
         {"peer", required_argument, NULL, 'p'}, {"mtu", required_argument, NULL, 'm'},
         {"serve", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'w'},
         {"trace", no_argument, NULL, 'T'},      {"help", no_argument, NULL, 'h'},
+        {"queues", required_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
     const char *ifname = NULL, *pcap = NULL;
     uint32_t addr = 0, peer = 0, mask;
-    int started = 0;
     int prefix = 0, have_addr = 0, have_peer = 0, trace = 0, c, i, nsvc = 0, rc = PP_EXIT_FAIL;
-    long mtu = 1500;
+    long mtu = 1500, queues = 1;
     char err[256], a[16], b[16], *end;
     struct pp_service svc[MAX_SERVICES];
     struct pp_stack_config cfg;
-    struct pp_stack *st = NULL;
+    struct shard *shards = NULL;
     struct pp_tun *tun = NULL;
     struct sigaction sa;
+    long q;
 
     optind = 1;
     opterr = 0;
@@ -128,6 +154,13 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
                 return pp_cli_usage_error("stack", "%s", err);
             nsvc++;
             break;
+        case 'q':
+            errno = 0;
+            queues = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || queues < 1 || queues > PP_TUN_QUEUES_MAX)
+                return pp_cli_usage_error("stack", "--queues must be 1-%d, not '%s'",
+                                          PP_TUN_QUEUES_MAX, optarg);
+            break;
         case 'w': pcap = optarg; break;
         case 'T': trace = 1; break;
         case 'h': pp_cmd_stack_usage(stdout); return PP_EXIT_OK;
@@ -149,6 +182,8 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
                                            "no '/', ':' or space)", ifname);
     if (!have_addr)
         return pp_cli_usage_error("stack", "--addr A.B.C.D/PREFIX is required");
+    if (pcap && queues > 1)
+        return pp_cli_usage_error("stack", "--pcap records one stack: use it with one queue");
     mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
     if (prefix > 30 && prefix != 31)
         return pp_cli_usage_error("stack", "prefix /%d leaves no address for the kernel's side",
@@ -169,39 +204,55 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
     cfg.prefix_len = (uint8_t)prefix;
     cfg.mtu = (uint16_t)mtu;
     cfg.name = ifname;
-    st = pp_stack_new(&cfg);
-    if (!st) {
-        fprintf(stderr, "portplex stack: cannot create the stack\n");
+    shards = calloc((size_t)queues, sizeof *shards);
+    if (!shards) {
+        fprintf(stderr, "portplex stack: out of memory\n");
         return PP_EXIT_FAIL;
     }
-    if (pcap && pp_stack_pcap_open(st, pcap, err) < 0) {
+    for (q = 0; q < queues; q++) {
+        shards[q].st = pp_stack_new(&cfg);
+        if (!shards[q].st) {
+            fprintf(stderr, "portplex stack: cannot create the stack\n");
+            goto out;
+        }
+        if (queues > 1)
+            pp_stack_set_shard(shards[q].st, (unsigned)q, (unsigned)queues, NULL);
+        if (trace)
+            pp_stack_trace_to(shards[q].st, stderr);
+    }
+    if (pcap && pp_stack_pcap_open(shards[0].st, pcap, err) < 0) {
         fprintf(stderr, "portplex stack: %s\n", err);
         goto out;
     }
-    tun = pp_tun_open(ifname, peer, (uint8_t)prefix, (uint16_t)mtu, err);
+    tun = pp_tun_open_queues(ifname, peer, (uint8_t)prefix, (uint16_t)mtu, (unsigned)queues, err);
     if (!tun) {
         fprintf(stderr, "portplex stack: %s\n", err);
         goto out;
     }
-    pp_stack_attach(st, pp_tun_link(tun));
-    if (trace)
-        pp_stack_trace_to(st, stderr);
+    for (q = 0; q < queues; q++)
+        pp_stack_attach(shards[q].st, pp_tun_queue_link(tun, (unsigned)q));
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    for (i = 0; i < nsvc; i++) {
-        int e = pp_service_start(&svc[i], st, &stop_flag);
-        started = i + 1;
-        if (e < 0) {
-            fprintf(stderr, "portplex stack: %s on port %u: %s\n", pp_service_name(&svc[i]),
-                    svc[i].port, strerror(-e));
-            stop_flag = 1;
-            goto out;
+    for (q = 0; q < queues; q++) {
+        for (i = 0; i < nsvc; i++) {
+            int e;
+            shards[q].svc[i] = svc[i];
+            e = pp_service_start(&shards[q].svc[i], shards[q].st, &stop_flag);
+            shards[q].started = i + 1;
+            if (e < 0) {
+                fprintf(stderr, "portplex stack: %s on port %u: %s\n", pp_service_name(&svc[i]),
+                        svc[i].port, strerror(-e));
+                stop_flag = 1;
+                goto out;
+            }
         }
     }
     printf("portplex stack: %s is up: kernel side %s, portplex %s/%d, MTU %ld\n", ifname,
            pp_ipv4_ntoa(peer, a), pp_ipv4_ntoa(addr, b), prefix, mtu);
+    if (queues > 1)
+        printf("  %ld queues: one stack and one thread each (per-core shards)\n", queues);
     for (i = 0; i < nsvc; i++)
         printf("  serving %s on %s port %u\n", pp_service_name(&svc[i]),
                svc[i].kind == PP_SVC_UDP_ECHO || svc[i].kind == PP_SVC_DNS ? "udp"
@@ -209,18 +260,39 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
                                                                           : "tcp",
                svc[i].port);
     fflush(stdout);
-    if (pp_tun_run(tun, st, &stop_flag) < 0)
+    for (q = 1; q < queues; q++) {
+        shards[q].tun = tun;
+        shards[q].q = (unsigned)q;
+        if (pthread_create(&shards[q].thread, NULL, drive_queue, &shards[q]) != 0) {
+            fprintf(stderr, "portplex stack: cannot start the driver of queue %ld\n", q);
+            stop_flag = 1;
+            goto out;
+        }
+        shards[q].driving = 1;
+    }
+    if (pp_tun_run_queue(tun, 0, shards[0].st, &stop_flag) < 0)
         fprintf(stderr, "portplex stack: reading %s failed\n", ifname);
     else
         rc = PP_EXIT_OK;
 out:
     stop_flag = 1;
-    for (i = 0; i < started; i++)
-        pp_service_join(&svc[i]);
-    if (st) {
+    for (q = 0; shards && q < queues; q++) {
+        if (shards[q].driving) {
+            pthread_join(shards[q].thread, NULL);
+            if (shards[q].rc < 0) {
+                fprintf(stderr, "portplex stack: reading queue %ld of %s failed\n", q, ifname);
+                rc = PP_EXIT_FAIL;
+            }
+        }
+        for (i = 0; i < shards[q].started; i++)
+            pp_service_join(&shards[q].svc[i]);
+    }
+    if (shards && shards[0].st) {
         struct pp_tun_stats ts;
         memset(&ts, 0, sizeof ts);
-        pp_stack_attach(st, NULL);
+        for (q = 0; q < queues; q++)
+            if (shards[q].st)
+                pp_stack_attach(shards[q].st, NULL);
         if (tun)
             pp_tun_get_stats(tun, &ts);
         pp_tun_close(tun);
@@ -230,13 +302,27 @@ out:
                    "sent for the kernel to segment\n",
                    ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest,
                    ts.sent_tso);
-            for (i = 0; i < started; i++)
+            for (i = 0; i < shards[0].started; i++) {
+                unsigned long long handled = 0, bytes = 0;
+                for (q = 0; q < queues; q++) {
+                    handled += shards[q].svc[i].handled;
+                    bytes += shards[q].svc[i].bytes;
+                }
                 printf("portplex stack: %s on port %u: %llu received (%llu bytes)\n",
-                       pp_service_name(&svc[i]), svc[i].port, svc[i].handled, svc[i].bytes);
-            printf("portplex stack: %s removed; counters:\n", ifname);
-            pp_stack_print_counters(st, stdout);
+                       pp_service_name(&svc[i]), svc[i].port, handled, bytes);
+            }
+            for (q = 0; q < queues; q++) {
+                if (queues > 1)
+                    printf("portplex stack: %s removed; counters of shard %ld (queue %ld):\n",
+                           ifname, q, q);
+                else
+                    printf("portplex stack: %s removed; counters:\n", ifname);
+                pp_stack_print_counters(shards[q].st, stdout);
+            }
         }
-        pp_stack_free(st);
     }
+    for (q = 0; shards && q < queues; q++)
+        pp_stack_free(shards[q].st);
+    free(shards);
     return rc;
 }
