@@ -49,11 +49,14 @@ void pp__stack_link_ready(void *arg)
     struct pp_stack *st = arg;
     struct ready_group *g = &groups[my_group];
 
+    int unlisted = 0;
+
     pthread_mutex_lock(&g->mu);
     /* A stack is on one list at a time: listed elsewhere, it is polled
-     * from there, and that poll takes what was just queued for it. */
-    if (!atomic_load_explicit(&st->on_ready, memory_order_relaxed)) {
-        atomic_store_explicit(&st->on_ready, (int)my_group + 1, memory_order_relaxed);
+     * from there, and that poll takes what was just queued for it.  Two
+     * threads of different groups may list it at once (each holds only its
+     * own group's lock): the claim is one compare-and-swap, so one wins. */
+    if (atomic_compare_exchange_strong(&st->on_ready, &unlisted, (int)my_group + 1)) {
         st->next_ready = NULL;
         if (g->tail)
             g->tail->next_ready = st;
