@@ -52,7 +52,7 @@ int pp_vwire_attach_shards(struct pp_vwire *w, struct pp_stack *const *stacks, u
     for (i = 0; i < count; i++)
         if (!stacks[i] || pp_stack_addr(stacks[i]) != pp_stack_addr(stacks[0]))
             return -EINVAL;
-    if (pp__vwire_nports(w) + (int)count > 64)
+    if (pp__vwire_nports(w) + (int)count > PP_VWIRE_MAX_PORTS)
         return -ENOSPC;
     for (i = 0; i < count; i++) {
         struct pp_link *link =

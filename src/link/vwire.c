@@ -30,7 +30,6 @@
 #include "portplex/wire/rss.h"
 #include "portplex/wire/tcp_segment.h"
 
-#define MAX_PORTS 64
 
 struct inflight {
     struct inflight *next; /* sorted by due, then by sequence */
@@ -62,7 +61,7 @@ struct pp_vwire {
     pthread_cond_t cv; /* a packet was queued, or stop: for a sleeping driver */
     int down;          /* pp_vwire_set_down: everything sent is lost */
     struct pp_vwire_config cfg;
-    struct vport ports[MAX_PORTS];
+    struct vport ports[PP_VWIRE_MAX_PORTS];
     atomic_int nports;
     uint64_t rng, busy_until, clock;
     uint64_t (*now)(void); /* the driver's clock; NULL: the stepped clock */
@@ -286,10 +285,8 @@ static int vwire_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uin
 static const uint8_t *vwire_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
 {
     struct vport *port = l->priv;
-    struct pp_vwire *w = port->w;
     struct inflight *f;
 
-    (void)w;
     pthread_mutex_lock(&port->mu);
     free(port->current);
     port->current = NULL;
@@ -393,7 +390,7 @@ struct pp_link *pp__vwire_add_port(struct pp_vwire *w, uint32_t addr, const char
 
     pthread_mutex_lock(&w->lock);
     n = atomic_load(&w->nports);
-    if (n == MAX_PORTS) {
+    if (n == PP_VWIRE_MAX_PORTS) {
         pthread_mutex_unlock(&w->lock);
         return NULL;
     }
@@ -433,7 +430,7 @@ int pp__vwire_nports(struct pp_vwire *w)
 
 void *pp__vwire_port_owner(struct pp_vwire *w, int i)
 {
-    return i >= 0 && i < MAX_PORTS ? w->ports[i].owner : NULL;
+    return i >= 0 && i < PP_VWIRE_MAX_PORTS ? w->ports[i].owner : NULL;
 }
 
 void **pp__vwire_driver(struct pp_vwire *w)

@@ -9,6 +9,8 @@
 struct pp_link;
 struct pp_vwire;
 
+#define PP_VWIRE_MAX_PORTS 64 /* stacks one wire joins */
+
 /* A new port whose address is addr (packets to addr, and broadcasts, land
  * in its inbox); owner is the driver's, name labels its packets in hooks.
  * NULL when the wire is full. */
