@@ -46,6 +46,12 @@ PP_API void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts,
  * time in ms.  Returns when to call again (UINT64_MAX: only when the link
  * has something; a link's wait_fd or ready callback says so). */
 PP_API uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
+/* For a driver that sleeps until the time pp_stack_poll returned: fn(arg)
+ * is called when a socket call on another thread sets a timer earlier than
+ * that (a tail loss probe armed by a write, say), so the driver comes back
+ * in time.  It runs with the stack's lock held, on that other thread: it
+ * must only signal (write an eventfd, signal a condition).  NULL: none. */
+PP_API void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void *arg);
 
 /* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */
 PP_API uint64_t pp_now_ms(void);

@@ -311,6 +311,7 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
     int more, i;
 
     pthread_mutex_lock(&st->lock);
+    st->poll_next = 0; /* the driver is awake: no wakeup while it polls */
     if (now_ms > st->now_ms)
         st->now_ms = now_ms;
     more = pull_link(st, now_ms);
@@ -332,8 +333,20 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
         next = now_ms;
     else if (st->link && st->link->ops->next_due && st->link->ops->next_due(st->link) < next)
         next = st->link->ops->next_due(st->link);
+    st->poll_next = next;
     pthread_mutex_unlock(&st->lock);
     return next;
+}
+
+void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void *arg)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->wakeup = fn;
+    st->wakeup_arg = arg;
+    st->poll_next = 0;
+    pthread_mutex_unlock(&st->lock);
 }
 
 static const struct {

@@ -93,6 +93,11 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
+    /* pp_stack_set_wakeup: the driver sleeps until poll_next (what
+     * pp_stack_poll last returned; 0 while it runs). */
+    void (*wakeup)(void *arg);  /* [s] */
+    void *wakeup_arg;           /* [s] */
+    uint64_t poll_next;         /* [s] */
     const struct pp_sock_upcalls *up;    /* [c] the API's, set by pp_stack_new */
     const struct pp_ip_proto *protos[4]; /* [c] pp__ip_add_proto, in pp_stack_new */
     uint8_t proto_slot[256];             /* [c] protocol number -> index + 1, 0: none */
@@ -125,6 +130,16 @@ void pp__stack_link_ready(void *arg);
 int pp__stack_run_ready(void);
 int pp__stack_ready_pending(void); /* listed and no one draining: a quick look, no lock */
 void pp__stack_unready(struct pp_stack *st);
+
+/* A protocol set a timer due at `at` (lock held): wakes a driver that
+ * sleeps past it (pp_stack_set_wakeup). */
+static inline void pp__stack_timer_set(struct pp_stack *st, uint64_t at)
+{
+    if (st->wakeup && at < st->poll_next) {
+        st->poll_next = at;
+        st->wakeup(st->wakeup_arg);
+    }
+}
 
 /* Debug builds: aborts with a message unless the calling thread holds
  * st->lock (an error-checking mutex there: locking it again reports

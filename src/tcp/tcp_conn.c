@@ -165,6 +165,7 @@ void pp__tcp_timer_arm(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->rtx_deadline = clamp_to_user(st, tcb, st->now_ms + tcb->rto,
                                           waiting ? tcb->rtx_since : tcb->probe_since);
         tcb->tlp_armed = 0;
+        pp__stack_timer_set(st, tcb->rtx_deadline);
     }
 }
 
@@ -221,6 +222,7 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
     rto_at = tcb->rtx_deadline && !tcb->tlp_armed ? tcb->rtx_deadline : st->now_ms + tcb->rto;
     tcb->rtx_deadline = st->now_ms + pto < rto_at ? st->now_ms + pto : rto_at;
     tcb->tlp_armed = 1;
+    pp__stack_timer_set(st, tcb->rtx_deadline);
 }
 
 /* The probe (RFC 8985 7.3): new data if the windows allow, else the last

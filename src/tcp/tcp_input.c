@@ -567,8 +567,10 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
                 tcb->quickacks--;
             tcb->ack_now = 1;
         } else {
-            if (!tcb->delack_deadline)
+            if (!tcb->delack_deadline) {
                 tcb->delack_deadline = st->now_ms + TCP_DELACK_MS;
+                pp__stack_timer_set(st, tcb->delack_deadline);
+            }
             CNT(st, tcp, delayed_acks);
         }
         return;

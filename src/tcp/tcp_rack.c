@@ -252,6 +252,7 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
         uint64_t wait = (uint64_t)timeout + RACK_TIMER_SLACK_MS;
         wait = (wait + RACK_TICK_MS - 1) / RACK_TICK_MS * RACK_TICK_MS;
         tcb->rack_deadline = st->now_ms + wait;
+        pp__stack_timer_set(st, tcb->rack_deadline);
     }
     if (lost)
         CNT(st, tcp, rack_lost);
