@@ -332,9 +332,11 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * as Linux 6.5+ does (tcp_syn_linear_timeouts), then backs off. */
     if (!(tcb->state == PP_TCP_SYN_SENT && tcb->retries <= TCP_SYN_LINEAR))
         tcb->rto = tcb->rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : tcb->rto * 2;
-    if (tcb->retries == 1) /* once per loss episode, not per backoff */
+    if (tcb->retries == 1) { /* once per loss episode, not per backoff */
+        pp__tcp_undo_begin(st, tcb);
         tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
-    tcb->cwnd = tcb->mss;
+    }
+    tcb->cwnd = pp__tcp_seg_room(tcb);
     tcb->in_recovery = 0;
     if (!syn) {
         tcb->in_loss = 1;

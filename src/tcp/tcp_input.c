@@ -374,13 +374,16 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         (!tcb->ecn_high || SEQ_GEQ(t->ack, tcb->ecn_high))) {
         tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
         tcb->cwnd = tcb->ssthresh;
+        pp__tcp_undo_cancel(tcb); /* a congestion signal, not a guess: no undo */
         tcb->ecn_high = tcb->snd_max ? tcb->snd_max : 1;
         tcb->ecn_cwr = 1;
         CNT(st, tcp, ecn_reductions);
     }
     sacked_before = pp__tcp_sacked_bytes(tcb);
-    if (tcb->sack_ok && t->opts.sack_count)
+    if (tcb->sack_ok && t->opts.sack_count) {
+        pp__tcp_undo_dsack(st, tcb, &t->opts, t->ack);
         pp__tcp_sack_update(tcb, &t->opts);
+    }
     sacked_now = pp__tcp_sacked_bytes(tcb);
     newly_sacked = SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0;
     /* RFC 8985: what this ACK delivered dates the newest delivered
@@ -403,6 +406,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                  * this ACK (at least one segment), not on top of it. */
                 pp__tcp_sack_recovery_enter(st, tcb, newly_sacked);
             } else {
+                pp__tcp_undo_begin(st, tcb);
                 tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
                 tcb->in_recovery = 1;
                 tcb->recover = tcb->snd_max;
@@ -450,6 +454,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         }
         if (delivered < 0)
             delivered = 0;
+        if (pp__tcp_undo_on_ack(st, tcb, t))
+            rack_lost = 0; /* what RACK deemed lost was the spurious episode's */
         tcb->dupacks = 0;
         tcb->retries = 0;
         tcb->rtx_since = 0; /* progress: a retransmission episode starts afresh */

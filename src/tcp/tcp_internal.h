@@ -165,6 +165,12 @@ struct pp_tcb {
     uint32_t rack_end, rack_rtt, rack_fack, min_rtt;
     uint32_t tx_count, rack_xmit_no;
     uint32_t tlp_high_seq;
+    /* Undo (tcp_undo.c): the window and ssthresh before the current
+     * recovery or RTO episode, SND.UNA when it began, our TSval at its
+     * first retransmission, and how many segments it resent that no
+     * D-SACK has reported back yet. */
+    uint8_t undo_on, undo_ts_set;
+    uint32_t undo_cwnd, undo_ssthresh, undo_marker, undo_tsval, undo_retrans;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
     int fin_sent, fin_rcvd;
@@ -187,6 +193,18 @@ struct pp_tcb {
     int accept_len;               /* established, waiting for accept() */
     uint64_t cookies_at;          /* when SYN cookies were last sent (0 = never) */
 };
+
+/* Undo of spurious retransmission episodes (tcp_undo.c).  begin: a
+ * recovery or RTO episode starts (before ssthresh drops); cancel: a
+ * reduction that is not undoable (ECN); note_rtx: a retransmission of len
+ * bytes went.  on_ack (an ACK that advances SND.UNA) and dsack (an ACK's
+ * SACK blocks) undo and return 1 when the episode proves spurious. */
+void pp__tcp_undo_begin(struct pp_stack *st, struct pp_tcb *tcb);
+void pp__tcp_undo_cancel(struct pp_tcb *tcb);
+void pp__tcp_undo_note_rtx(struct pp_stack *st, struct pp_tcb *tcb, uint32_t len);
+int pp__tcp_undo_on_ack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);
+int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_opts *o,
+                       uint32_t ack);
 
 /* The right edge of the SACKed range holding seq, or seq if none does. */
 uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq);
@@ -235,14 +253,6 @@ static inline uint32_t pp__tcp_ts_now(const struct pp_stack *st)
 {
     return (uint32_t)st->now_ms;
 }
-/* Payload bytes that fit in one segment with our options. */
-/* RFC 6928: an initial window of 10 segments, at most max(2 MSS, 14600
- * bytes), as Linux has used since 2.6.39. */
-static inline uint32_t pp__tcp_initial_window(const struct pp_tcb *tcb)
-{
-    uint32_t iw = 10u * tcb->mss, cap = 2u * tcb->mss > 14600u ? 2u * tcb->mss : 14600u;
-    return iw < cap ? iw : cap;
-}
 
 /* The MSS we announce: the link's, or less if the user set TCP_MAXSEG. */
 static inline uint16_t pp__tcp_our_mss(const struct pp_stack *st, const struct pp_sock *s)
@@ -251,9 +261,22 @@ static inline uint16_t pp__tcp_our_mss(const struct pp_stack *st, const struct p
     return s->user_mss && s->user_mss < m ? s->user_mss : m;
 }
 
+/* Payload bytes that fit in one segment with our options: the sender's
+ * SMSS of RFC 5681, which leaves options out. */
 static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
 {
     return tcb->mss - (tcb->ts_ok ? 12u : 0u);
+}
+
+/* RFC 6928: an initial window of 10 segments, at most max(2 SMSS, 14600
+ * bytes), as Linux has used since 2.6.39 - counted in segments as they
+ * go, so with timestamps it is 10 segments, not 10 MSS of bytes (which
+ * would let an eleventh go: Linux counts packets). */
+static inline uint32_t pp__tcp_initial_window(const struct pp_tcb *tcb)
+{
+    uint32_t smss = pp__tcp_seg_room(tcb);
+    uint32_t iw = 10u * smss, cap = 2u * smss > 14600u ? 2u * smss : 14600u;
+    return iw < cap ? iw : cap;
 }
 
 /* Data or a FIN the user handed over that has never left (a refused or

@@ -272,6 +272,7 @@ void pp__tcp_sack_recovery_resume(struct pp_stack *st, struct pp_tcb *tcb)
 
 void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered)
 {
+    pp__tcp_undo_begin(st, tcb);
     tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     tcb->in_recovery = 1;
     tcb->recover = tcb->snd_max;
