@@ -144,7 +144,8 @@ static void count(atomic_ullong *c)
 
 /* Puts a copy of pkt (the wire's version of it) in the inbox of every port
  * it is addressed to - of one shard when the address has several; how
- * many.  Called from either path (the wire's lock held or not). */
+ * many.  Called from either path (the wire's lock held or not); a packet
+ * due later than now comes only from the locked one. */
 static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size_t len,
                 uint64_t due, uint64_t now)
 {
@@ -176,8 +177,15 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
     }
     if (!n)
         count(&from->no_dest);
-    if (n && due > now)
-        pthread_cond_broadcast(&w->cv); /* a sleeping driver may wake sooner */
+    /* A driver sleeping - or about to sleep, having polled the stacks
+     * before this packet was queued - must come back for it when it is
+     * due: the flag makes a sleep that has not begun return at once (a
+     * bare broadcast was lost then, and delayed packets waited for the
+     * driver's 10 ms tick: an 11 ms round trip on a 1 ms wire). */
+    if (n && due > now) { /* only the locked path delays: w->lock is held */
+        w->wake = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
     return n;
 }
 
