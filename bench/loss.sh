@@ -14,7 +14,7 @@
 # Each cell runs RUNS times (default 3) on each side and takes the median;
 # the ratio is the kernel's time over ours (above 1: we are faster).  Every
 # download is compared with the file.  Ours also reports its counters per
-# cell: RTOs, SACK/fast retransmissions, RACK losses and loss probes.
+# cell: RTOs, SACK/fast retransmissions, RACK losses, loss probes and undos.
 # Last line: ratio=<smallest> <cell>=<ratio>... unit=ratio
 # Usage: bench/loss.sh build/portplex [MB] [RUNS]        (root)
 set -u
@@ -73,13 +73,13 @@ start_ours() {
         sleep 0.1
     done
 }
-stop_ours() { # leaves the stack's loss counters in $D/counters: rto sack fast rack tlp
+stop_ours() { # leaves the stack's loss counters in $D/counters: rto sack fast rack tlp undo
     kill -INT $OURPID 2>/dev/null
     wait $OURPID 2>/dev/null # (not in a subshell: there it would not wait)
     awk '{n = $NF} n == "(tcp.retransmits)" {r = $1} n == "(tcp.sack_retransmits)" {s = $1}
          n == "(tcp.fast_retransmits)" {f = $1} n == "(tcp.rack_lost)" {k = $1}
-         n == "(tcp.loss_probes)" {t = $1}
-         END {printf "%d %d %d %d %d\n", r, s, f, k, t}' "$D/ours.out" >"$D/counters"
+         n == "(tcp.loss_probes)" {t = $1} n == "(tcp.undos)" {u = $1}
+         END {printf "%d %d %d %d %d %d\n", r, s, f, k, t, u}' "$D/ours.out" >"$D/counters"
 }
 
 rules() { # rules NS IF DATA ACKS BURST: loss in per ten thousand, BURST 1 = runs of 4
@@ -125,7 +125,7 @@ CELLS=""
 for c in $ALL_CELLS; do
     case " ${LOSS_CELLS:-${c%%:*}} " in *" ${c%%:*} "*) CELLS="$CELLS $c" ;; esac
 done
-printf '%-8s %-22s %-22s %7s  %s\n' "loss" "portplex s (runs)" "Linux s (runs)" "ratio" "ours: RTOs sack-rtx fast-rtx rack-lost tlp"
+printf '%-8s %-22s %-22s %7s  %s\n' "loss" "portplex s (runs)" "Linux s (runs)" "ratio" "ours: RTOs sack-rtx fast-rtx rack-lost tlp undo"
 summary="" smallest="" bad=0
 for cell in $CELLS; do
     IFS=: read -r name dl al burst <<<"$cell"

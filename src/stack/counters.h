@@ -77,7 +77,7 @@
     X(tcp, rack_lost, "times RACK deemed segments lost (RFC 8985 6)")                   \
     X(tcp, loss_probes, "tail loss probes sent (RFC 8985 7)")                           \
     X(tcp, undos, "window reductions undone: the resends were spurious (RFC 3522, 2883)") \
-    X(tcp, dsacks_received, "D-SACKs received for resent data (RFC 2883)")              \
+    X(tcp, dsacks_received, "D-SACKs received: data that arrived twice (RFC 2883)")     \
     X(tcp, data_after_close, "connections reset: data arrived after close (RFC 2525 2.17)") \
     X(tcp, paws_drops, "old duplicates dropped by PAWS (RFC 7323)")                      \
     X(tcp, ack_unsent_drops, "segments dropped for acknowledging data never sent")   \

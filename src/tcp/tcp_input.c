@@ -15,6 +15,29 @@ static uint32_t seg_len(const struct pp_tcp_hdr *t)
 }
 
 /* RFC 9293 3.10.7.4, first check: is any of the segment in the window? */
+/* RFC 2883: the next ACK reports [left, right) as received twice, in
+ * its first SACK block (a D-SACK), so the sender can tell a needless
+ * retransmission from a loss. */
+static void dsack_set(struct pp_tcb *tcb, uint32_t left, uint32_t right)
+{
+    if (!tcb->sack_ok || !SEQ_LT(left, right))
+        return;
+    tcb->dsack_left = left;
+    tcb->dsack_right = right;
+    tcb->dsack_set = 1;
+}
+
+/* A data segment refused as old (or by PAWS) that starts below RCV.NXT:
+ * the part below is a duplicate (Linux's tcp_send_dupack). */
+static void dsack_old(struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
+{
+    uint32_t end = t->seq + (uint32_t)t->payload_len;
+
+    if (!t->payload_len || !SEQ_LT(t->seq, tcb->rcv_nxt))
+        return;
+    dsack_set(tcb, t->seq, SEQ_GT(end, tcb->rcv_nxt) ? tcb->rcv_nxt : end);
+}
+
 static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t len = seg_len(t), wnd = tcb->rcv_adv - tcb->rcv_nxt;
@@ -266,6 +289,12 @@ static void ooo_insert(struct pp_tcb *tcb, uint32_t seq, const uint8_t *data, ui
 {
     struct ooo_seg **pp = &tcb->ooo, *o;
 
+    /* Wholly inside what is held already: a duplicate (RFC 2883 4.1.2). */
+    for (o = tcb->ooo; o && SEQ_LEQ(o->seq, seq); o = o->next)
+        if (SEQ_LEQ(seq + len, o->seq + o->len)) {
+            dsack_set(tcb, seq, seq + len);
+            return;
+        }
     if (tcb->ooo_bytes + len > pp_ring_space(&tcb->rcvq))
         return; /* beyond what we can hold: the peer will resend */
     while (*pp && SEQ_LT((*pp)->seq, seq))
@@ -475,6 +504,7 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
             if (SEQ_GEQ(t->ack, tcb->recover)) {
                 tcb->in_recovery = 0; /* full ACK: deflate (RFC 6582 3.2 step 3) */
                 tcb->cwnd = tcb->ssthresh;
+                pp__tcp_rack_recovery_done(tcb);
             } else if (tcb->sack_ok) {
                 pp__tcp_sack_recovery_send(st, tcb, (uint32_t)delivered, 1);
             } else {
@@ -543,6 +573,9 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
         return;
     if (SEQ_LT(seq, tcb->rcv_nxt)) { /* trim what we already have */
         uint32_t skip = tcb->rcv_nxt - seq;
+        /* RFC 2883 4.1.1: what arrived again is reported, as Linux's
+         * tcp_dsack_set does for a whole or partial old segment. */
+        dsack_set(tcb, seq, skip >= len ? seq + len : tcb->rcv_nxt);
         if (skip >= len) {
             tcb->ack_now = 1;
             return;
@@ -678,6 +711,7 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
     if (tcb->ts_ok && t->opts.has_ts && !(t->flags & PP_TCP_RST) &&
         (int32_t)(t->opts.tsval - tcb->ts_recent) < 0) {
         CNT(st, tcp, paws_drops);
+        dsack_old(tcb, t);
         tcb->ack_now = 1;
         pp__tcp_output(st, tcb);
         return;
@@ -685,6 +719,7 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
     /* First: sequence number acceptable? */
     if (!acceptable(tcb, t)) {
         if (!(t->flags & PP_TCP_RST)) {
+            dsack_old(tcb, t);
             tcb->ack_now = 1;
             pp__tcp_output(st, tcb);
         }

@@ -164,6 +164,12 @@ struct pp_tcb {
     uint64_t rack_xmit, rack_deadline;
     uint32_t rack_end, rack_rtt, rack_fack, min_rtt;
     uint32_t tx_count, rack_xmit_no;
+    /* RFC 8985 6.2 step 4: the reordering window in multiples of min RTT
+     * / 4, raised once per round trip that brings a D-SACK (until
+     * SND.UNA passes rack_dsack_end), back to 1 after 16 recoveries
+     * without one. */
+    uint8_t rack_reo_mult, rack_reo_persist;
+    uint32_t rack_dsack_end;
     uint32_t tlp_high_seq;
     /* Undo (tcp_undo.c): the window and ssthresh before the current
      * recovery or RTO episode, SND.UNA when it began, our TSval at its
@@ -171,6 +177,9 @@ struct pp_tcb {
      * D-SACK has reported back yet. */
     uint8_t undo_on, undo_ts_set;
     uint32_t undo_cwnd, undo_ssthresh, undo_marker, undo_tsval, undo_retrans;
+    /* A duplicate that arrived, for the next ACK's D-SACK (RFC 2883). */
+    uint8_t dsack_set;
+    uint32_t dsack_left, dsack_right;
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
     int fin_sent, fin_rcvd;
@@ -240,6 +249,10 @@ void pp__tcp_rcv_space_adjust(struct pp_stack *st, struct pp_tcb *tcb, size_t n)
 /* Marks what RACK deems lost, arms rack_deadline for the rest; count. */
 int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_rack_reset(struct pp_tcb *tcb);
+/* A D-SACK arrived: widen the reordering window (RFC 8985 6.2 step 4). */
+void pp__tcp_rack_dsack(struct pp_tcb *tcb);
+/* A fast recovery ended: the widened window lasts 16 of them. */
+void pp__tcp_rack_recovery_done(struct pp_tcb *tcb);
 /* Fast recovery for a SACK connection: ssthresh, PRR, the head first. */
 void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered);
 /* Sends what recovery's current window allows (after RACK found more lost). */

@@ -102,10 +102,18 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
         h.opts.has_ts = (uint8_t)(syn_ack ? tcb->ts_ok : (offers & PP_TCP_OFFER_TIMESTAMPS) != 0);
     } else {
         h.opts.has_ts = tcb->ts_ok;
-        /* SACK blocks for what we hold beyond a hole (RFC 2018 4). */
-        if (tcb->sack_ok && tcb->ooo && !(flags & PP_TCP_RST)) {
+        /* SACK blocks for what we hold beyond a hole (RFC 2018 4), after
+         * a D-SACK for a duplicate just received (RFC 2883 4: first, and
+         * in this one ACK only). */
+        if (tcb->sack_ok && (tcb->ooo || tcb->dsack_set) && !(flags & PP_TCP_RST)) {
             struct ooo_seg *o = tcb->ooo;
             unsigned max = tcb->ts_ok ? 3 : 4, k = 0;
+            if (tcb->dsack_set) {
+                h.opts.sack[k].left = tcb->dsack_left;
+                h.opts.sack[k].right = tcb->dsack_right;
+                k++;
+                tcb->dsack_set = 0;
+            }
             while (o && k < max) {
                 uint32_t left = o->seq, right = o->seq + o->len;
                 while (o->next && SEQ_LEQ(o->next->seq, right)) { /* merge neighbours */

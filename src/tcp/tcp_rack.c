@@ -209,7 +209,7 @@ static uint32_t reo_wnd(const struct pp_tcb *tcb)
         if (sacked >= 3)
             return 0;
     }
-    w = tcb->min_rtt / 4;
+    w = tcb->min_rtt / 4 * (tcb->rack_reo_mult ? tcb->rack_reo_mult : 1u);
     if (tcb->srtt && w > tcb->srtt)
         w = tcb->srtt;
     /* Our clock ticks in milliseconds: below one, a segment sent in the
@@ -279,6 +279,26 @@ int pp__tcp_rack_resend_lost(struct pp_stack *st, struct pp_tcb *tcb)
         n++;
     }
     return (int)n;
+}
+
+void pp__tcp_rack_dsack(struct pp_tcb *tcb)
+{
+    /* A resend proved needless: the path reorders (or delays) more than
+     * the window allowed for.  Once per round trip, as the RFC says, so a
+     * burst of D-SACKs for one flight counts once. */
+    tcb->rack_reord = 1;
+    if (tcb->rack_reo_mult && SEQ_LT(tcb->snd_una, tcb->rack_dsack_end))
+        return;
+    if (tcb->rack_reo_mult < 255)
+        tcb->rack_reo_mult = (uint8_t)(tcb->rack_reo_mult ? tcb->rack_reo_mult + 1 : 2);
+    tcb->rack_reo_persist = 16;
+    tcb->rack_dsack_end = tcb->snd_max;
+}
+
+void pp__tcp_rack_recovery_done(struct pp_tcb *tcb)
+{
+    if (tcb->rack_reo_persist && !--tcb->rack_reo_persist)
+        tcb->rack_reo_mult = 1;
 }
 
 void pp__tcp_rack_reset(struct pp_tcb *tcb)

@@ -87,7 +87,7 @@ int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
 {
     uint32_t l, r, room = pp__tcp_seg_room(tcb);
 
-    if (!tcb->undo_on || !tcb->undo_ts_set || !o->sack_count)
+    if (!o->sack_count)
         return 0;
     /* RFC 2883 4: the first block is a D-SACK when it lies below the
      * cumulative ACK or inside the second block. */
@@ -98,11 +98,13 @@ int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
     if (!(SEQ_LEQ(r, ack) ||
           (o->sack_count > 1 && SEQ_GEQ(l, o->sack[1].left) && SEQ_LEQ(r, o->sack[1].right))))
         return 0;
+    CNT(st, tcp, dsacks_received);
+    pp__tcp_rack_dsack(tcb);
     /* Only duplicates of what this episode could have resent count (as
      * Linux's tcp_check_dsack: at or above the episode's SND.UNA). */
-    if (SEQ_LT(l, tcb->undo_marker) || SEQ_GT(r, tcb->snd_max))
+    if (!tcb->undo_on || !tcb->undo_ts_set || SEQ_LT(l, tcb->undo_marker) ||
+        SEQ_GT(r, tcb->snd_max))
         return 0;
-    CNT(st, tcp, dsacks_received);
     {
         uint32_t segs = room ? (r - l + room - 1) / room : 1;
         tcb->undo_retrans = segs >= tcb->undo_retrans ? 0 : tcb->undo_retrans - segs;
