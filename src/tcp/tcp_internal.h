@@ -217,6 +217,8 @@ int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
 
 /* The right edge of the SACKed range holding seq, or seq if none does. */
 uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq);
+/* Where the hole starting at seq ends: the next SACKed byte, or SND.MAX. */
+uint32_t pp__tcp_sack_hole_end(const struct pp_tcb *tcb, uint32_t seq);
 void pp__tcp_sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o);
 uint32_t pp__tcp_sack_pipe(const struct pp_tcb *tcb);
 int pp__tcp_sack_lost(const struct pp_tcb *tcb, uint32_t seq);

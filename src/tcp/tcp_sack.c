@@ -58,6 +58,16 @@ void pp__tcp_sack_update(struct pp_tcb *tcb, const struct pp_tcp_opts *o)
     tcb->sb_n = j;
 }
 
+uint32_t pp__tcp_sack_hole_end(const struct pp_tcb *tcb, uint32_t seq)
+{
+    int i;
+
+    for (i = 0; i < tcb->sb_n; i++)
+        if (SEQ_GT(tcb->sb[i].left, seq))
+            return tcb->sb[i].left;
+    return tcb->snd_max;
+}
+
 uint32_t pp__tcp_sack_skip(const struct pp_tcb *tcb, uint32_t seq)
 {
     int i;
@@ -232,6 +242,17 @@ static void recovery_fill(struct pp_stack *st, struct pp_tcb *tcb, uint32_t pipe
     }
 }
 
+/* After sending in recovery: the recovery probe's timer, unless RACK's
+ * own timer is pending (pp__tcp_schedule_pto). */
+static void arm_probe(struct pp_stack *st, struct pp_tcb *tcb)
+{
+    if (!tcb->in_recovery || tcb->snd_max == tcb->snd_una)
+        return;
+    if (tcb->tlp_armed)
+        pp__tcp_timer_restart(st, tcb);
+    pp__tcp_schedule_pto(st, tcb);
+}
+
 /* One ACK in recovery: RFC 6937's sndcnt says how much may go. */
 void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered,
                                 int una_advanced)
@@ -262,12 +283,18 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
     if (tcb->prr_out == 0 && sndcnt < seg)
         sndcnt = seg; /* the fast retransmission itself always goes */
     tcb->cwnd = pipe + (uint32_t)sndcnt; /* what the loop below may fill */
+    /* News from the peer ends a recovery probe's episode: the next quiet
+     * spell may have its own (pp__tcp_schedule_pto). */
+    if (delivered || una_advanced)
+        tcb->tlp_out = 0;
     recovery_fill(st, tcb, pipe);
+    arm_probe(st, tcb);
 }
 
 void pp__tcp_sack_recovery_resume(struct pp_stack *st, struct pp_tcb *tcb)
 {
     recovery_fill(st, tcb, pp__tcp_sack_pipe(tcb));
+    arm_probe(st, tcb);
 }
 
 void pp__tcp_sack_recovery_enter(struct pp_stack *st, struct pp_tcb *tcb, uint32_t delivered)
