@@ -216,3 +216,48 @@ TEST(bad_stack_configs)
     ASSERT(pp_stack_new(&cfg) == NULL);
     pp_stack_free(NULL);
 }
+
+static void count_wakeup(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+/* pp_stack_set_wakeup: a driver sleeping until what pp_stack_poll returned
+ * is called back when a socket call sets a sooner timer, and only then -
+ * not for a later one, not from inside its own poll, not once removed. */
+TEST(wakeup_when_a_socket_call_sets_a_sooner_timer)
+{
+    struct capture c;
+    struct pp_stack *st = stack_at(HOST_A, "a");
+    struct sockaddr_in to = sin_of(HOST_B, 80);
+    int calls = 0, fd1, fd2, fd3;
+    uint64_t next, now = pp_now_ms(); /* socket calls read the clock too */
+
+    capture_init(&c, 1500);
+    pp_stack_attach(st, &c.link);
+    pp_stack_set_wakeup(NULL, count_wakeup, &calls); /* ignored, no crash */
+    pp_stack_set_wakeup(st, count_wakeup, &calls);
+    next = pp_stack_poll(st, now);
+    ASSERT_EQ(next, UINT64_MAX); /* nothing pending: sleep until a packet */
+    fd1 = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_connect(st, fd1, SA(to)), -EINPROGRESS);
+    ASSERT_EQ(c.n, 1);       /* the SYN */
+    ASSERT_EQ(calls, 1);     /* its timer is sooner than "never" */
+    next = pp_stack_poll(st, now);
+    ASSERT_GE(next, now + 1000); /* the SYN's RTO, 1 s */
+    ASSERT(next < now + 1100);
+    ASSERT_EQ(calls, 1);     /* polling wakes no one */
+    fd2 = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_connect(st, fd2, SA(to)), -EINPROGRESS);
+    ASSERT_EQ(calls, 1);     /* due no sooner than the first: the sleep's end */
+    pp_stack_set_wakeup(st, NULL, NULL);
+    next = pp_stack_poll(st, pp_now_ms());
+    ASSERT(next != UINT64_MAX);
+    fd3 = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_connect(st, fd3, SA(to)), -EINPROGRESS);
+    ASSERT_EQ(calls, 1);     /* removed */
+    pp_close(st, fd1);
+    pp_close(st, fd2);
+    pp_close(st, fd3);
+    pp_stack_free(st);
+}
