@@ -144,8 +144,9 @@ struct pp_tcb {
      * never sent, so it is not in flight; a resource probe retries it. */
     uint8_t link_stalled;
     /* Tail loss probe (RFC 8985 7): rtx_deadline is a probe timeout (PTO)
-     * rather than the RTO while tlp_armed; tlp_high_seq is SND.MAX when a
-     * probe went out, and no second probe goes before it is acknowledged. */
+     * rather than the RTO while tlp_armed; tlp_out counts the probes sent
+     * since the peer last brought news (at most TCP_TLP_PROBES);
+     * tlp_high_seq is SND.MAX when the last one went. */
     uint8_t tlp_armed, tlp_out;
     uint8_t tlp_sending;          /* the probe goes now: not a retransmission episode */
     /* ECN (RFC 3168): ecn_ok once both ends agreed in the handshake;
