@@ -227,7 +227,8 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
     uint32_t flight = tcb->snd_max - tcb->snd_una, pto;
     uint64_t rto_at;
 
-    if (!tcb->sack_ok || !st->tcp_tlp || tcb->retries || tcb->tlp_out >= TCP_TLP_PROBES ||
+    if (!tcb->sack_ok || !st->tcp_tlp || tcb->retries ||
+        tcb->tlp_out >= (tcb->in_recovery ? 1 : TCP_TLP_PROBES) ||
         tcb->rack_deadline ||
         flight == 0 || tcb->state < PP_TCP_ESTABLISHED || tcb->state == PP_TCP_TIME_WAIT ||
         (tcb->snd_wnd == 0 && tcb->sndq.len) || (tcb->in_recovery && !tcb->srtt))

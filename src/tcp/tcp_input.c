@@ -624,8 +624,24 @@ static int fin_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
 {
     uint32_t fin_seq = t->seq + !!(t->flags & PP_TCP_SYN) + (uint32_t)t->payload_len;
 
-    if (!(t->flags & PP_TCP_FIN) || tcb->fin_rcvd || fin_seq != tcb->rcv_nxt)
+    if (tcb->fin_rcvd)
         return 0;
+    if (t->flags & PP_TCP_FIN) {
+        if (fin_seq != tcb->rcv_nxt) {
+            /* A FIN beyond a hole takes effect when the hole is filled
+             * (RFC 9293 3.10.7.4: in sequence order), as Linux keeps it
+             * with its segment in the out-of-order queue - not forgotten
+             * until the peer's RTO sends it again. */
+            if (SEQ_GT(fin_seq, tcb->rcv_nxt)) {
+                tcb->fin_ooo = 1;
+                tcb->fin_ooo_seq = fin_seq;
+            }
+            return 0;
+        }
+    } else if (!tcb->fin_ooo || tcb->fin_ooo_seq != tcb->rcv_nxt) {
+        return 0;
+    }
+    tcb->fin_ooo = 0;
     tcb->fin_rcvd = 1;
     tcb->rcv_nxt++;
     tcb->ack_now = 1;

@@ -184,6 +184,8 @@ struct pp_tcb {
     /* Closing. */
     int fin_pending;              /* the application closed or shut down writing */
     int fin_sent, fin_rcvd;
+    uint8_t fin_ooo;              /* a FIN came beyond a hole, at fin_ooo_seq */
+    uint32_t fin_ooo_seq;
     uint32_t fin_seq;
     int fin_alone;                /* the FIN went in a segment of its own */
     int linger_zero;              /* SO_LINGER {1, 0}: abort with RST */

@@ -122,7 +122,9 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
                         right = o->seq + o->len;
                 }
                 h.opts.sack[k].left = left;
-                h.opts.sack[k].right = right;
+                /* A FIN held beyond the hole is part of the block, as
+                 * Linux's SACK of the segment it came with. */
+                h.opts.sack[k].right = tcb->fin_ooo && right == tcb->fin_ooo_seq ? right + 1 : right;
                 k++;
                 o = o->next;
             }
