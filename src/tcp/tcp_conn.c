@@ -33,7 +33,7 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
     s->refs++; /* the connection keeps its socket alive */
     tcb->mss = TCP_DEFAULT_MSS;
     tcb->rto = TCP_RTO_INITIAL;
-    tcb->ssthresh = 0x7fffffff;
+    tcb->ssthresh = TCP_SSTHRESH_INITIAL;
     tcb->cc = pp_tcp_cc(s->cc_algo);
     tcb->last_rx = st->now_ms;
     tcb->next_active = st->tcbs;

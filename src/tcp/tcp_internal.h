@@ -34,6 +34,7 @@ const char *pp_tcp_state_name(int state);
 
 #define TCP_DEFAULT_MSS 536       /* RFC 9293 3.7.1, when the peer sends none */
 #define TCP_RTO_INITIAL 1000      /* ms, RFC 6298 2.1 */
+#define TCP_SSTHRESH_INITIAL 0x7fffffffu /* "arbitrarily high" (RFC 5681 3.1): no loss yet */
 #define TCP_RTO_MIN 200           /* ms: Linux's floor; RFC 6298 suggests 1 s */
 #define TCP_RTO_MAX 60000         /* ms, RFC 6298 2.5 */
 #define TCP_SYN_RETRIES 5
