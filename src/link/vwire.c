@@ -330,21 +330,54 @@ static const struct pp_link_ops vwire_ops = {.send = vwire_send,
                                              .recv = vwire_recv,
                                              .next_due = vwire_next_due};
 
-/* A nonzero 16-bit symmetric key: from the seed when there is one (the
- * same seed steers alike), else from the clock and the wire's address. */
+/* Whether key k spreads 64 consecutive client ports to one server port
+ * over every shard, for 2 to 8 shards (at least a quarter of a fair share
+ * each).  A 16-bit repeating key maps the low bits of the hash to a few of
+ * its own bits: with those zero every such flow went to shard 0 (about one
+ * draw in sixty; test_shards saw it as a flaky test). */
+static int rss_key_spreads(uint16_t k)
+{
+    uint8_t key[PP_RSS_KEY_LEN];
+    struct pp_rss r;
+    unsigned n, i, per[8];
+
+    pp_rss_sym_key(k, key);
+    pp_rss_prepare(&r, key);
+    for (n = 2; n <= 8; n++) {
+        memset(per, 0, sizeof per);
+        for (i = 0; i < 64; i++)
+            per[pp_rss_hash_tuple(&r, 0xc0000201u, 0xc0000202u, (uint16_t)(49152 + i), 80) % n]++;
+        for (i = 0; i < n; i++)
+            if (per[i] * n * 4 < 64)
+                return 0;
+    }
+    return 1;
+}
+
+/* A 16-bit symmetric key that spreads flows (rss_key_spreads): from the
+ * seed when there is one (the same seed steers alike), else from the clock
+ * and the wire's address; redrawn from the same stream while it does not
+ * spread, the Microsoft specification's 0x6d5a after 64 draws. */
 static void choose_rss_key(struct pp_vwire *w, uint64_t seed)
 {
     struct timespec ts;
     uint64_t x = seed;
-    uint16_t k;
+    uint16_t k = 0;
+    int tries;
 
     if (!x) {
         clock_gettime(CLOCK_MONOTONIC, &ts);
         x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)w;
     }
-    x = (x ^ x >> 31) * 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 29;
-    k = (uint16_t)(x >> 17);
+    for (tries = 0; tries < 64; tries++) {
+        uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+        z = (z ^ z >> 31) * 0xBF58476D1CE4E5B9ull;
+        z ^= z >> 29;
+        k = (uint16_t)(z >> 17);
+        if (k && rss_key_spreads(k))
+            break;
+        k = 0;
+    }
     pp_rss_sym_key(k ? k : 0x6d5a, w->rss_key);
     pp_rss_prepare(&w->rss, w->rss_key);
 }
