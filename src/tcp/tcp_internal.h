@@ -172,6 +172,10 @@ struct pp_tcb {
      * without one. */
     uint8_t rack_reo_mult, rack_reo_persist;
     uint32_t rack_dsack_end;
+    /* How losses come (tso_len): packets RACK found lost in the current
+     * fast recovery, and their running mean per recovery, in eighths. */
+    uint16_t episode_lost;
+    uint8_t lost_per_episode8;
     uint32_t tlp_high_seq;
     /* Undo (tcp_undo.c): the window and ssthresh before the current
      * recovery or RTO episode, SND.UNA when it began, our TSval at its

@@ -238,6 +238,8 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
         if (remaining <= 0) {
             r->flags |= PP_TX_LOST;
             lost++;
+            if (tcb->episode_lost < 0xffff)
+                tcb->episode_lost++;
             /* A lost retransmission is resent: recovery must look below
              * where it last resent (RFC 8985 6.2, "RACK ... detects lost
              * retransmissions"). */
@@ -297,8 +299,18 @@ void pp__tcp_rack_dsack(struct pp_tcb *tcb)
 
 void pp__tcp_rack_recovery_done(struct pp_tcb *tcb)
 {
+    unsigned lost = tcb->episode_lost ? tcb->episode_lost : 1, avg = tcb->lost_per_episode8;
+
     if (tcb->rack_reo_persist && !--tcb->rack_reo_persist)
         tcb->rack_reo_mult = 1;
+    /* Mean packets lost per recovery, in eighths, weight 1/4 (one packet
+     * at first): 1 where losses are single, 4 where they come in runs. */
+    if (!avg)
+        avg = 8;
+    if (lost > 15)
+        lost = 15;
+    tcb->lost_per_episode8 = (uint8_t)(avg + ((int)(lost * 8) - (int)avg) / 4);
+    tcb->episode_lost = 0;
 }
 
 void pp__tcp_rack_reset(struct pp_tcb *tcb)

@@ -65,6 +65,7 @@ static void undo(struct pp_stack *st, struct pp_tcb *tcb)
     tcb->in_recovery = 0;
     tcb->dupacks = 0;
     tcb->undo_on = 0;
+    tcb->episode_lost = 0; /* nothing was lost after all */
     pp__tcp_rack_reset(tcb);
     CNT(st, tcp, undos);
 }
