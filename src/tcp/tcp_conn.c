@@ -267,31 +267,26 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
             end = tcb->snd_una + room;
         if (SEQ_GT(end, tcb->snd_una))
             pp__tcp_send_segment(st, tcb, tcb->snd_una, PP_TCP_ACK, 0, end - tcb->snd_una);
-        CNT(st, tcp, loss_probes);
-        tcb->tlp_out++;
-        tcb->tlp_high_seq = tcb->snd_max;
-        pp__tcp_timer_restart(st, tcb);
-        pp__tcp_schedule_pto(st, tcb);
-        return;
-    }
-    tcb->tlp_sending = 1;
-    if (!pp__tcp_output_more(st, tcb, 2)) {
-        uint32_t seq = tcb->snd_una, len = 0;
-        uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
-        if (SEQ_LT(tcb->snd_una, data_end) && !(tcb->fin_sent && tcb->fin_alone)) {
-            seq = tcb->snd_una + ((data_end - tcb->snd_una - 1) / room) * room;
-            len = data_end - seq;
-        } else if (tcb->fin_sent) {
-            seq = tcb->fin_seq;
+    } else {
+        tcb->tlp_sending = 1;
+        if (!pp__tcp_output_more(st, tcb, 2)) {
+            uint32_t seq = tcb->snd_una, len = 0;
+            uint16_t flags = PP_TCP_ACK | (tcb->fin_sent ? PP_TCP_FIN : 0);
+            if (SEQ_LT(tcb->snd_una, data_end) && !(tcb->fin_sent && tcb->fin_alone)) {
+                seq = tcb->snd_una + ((data_end - tcb->snd_una - 1) / room) * room;
+                len = data_end - seq;
+            } else if (tcb->fin_sent) {
+                seq = tcb->fin_seq;
+            }
+            pp__tcp_send_segment(st, tcb, seq, flags, seq - tcb->snd_una, len);
         }
-        pp__tcp_send_segment(st, tcb, seq, flags, seq - tcb->snd_una, len);
+        tcb->tlp_sending = 0;
     }
     CNT(st, tcp, loss_probes);
     tcb->tlp_out++;
     tcb->tlp_high_seq = tcb->snd_max;
-    tcb->tlp_sending = 0;
     pp__tcp_timer_restart(st, tcb);
-    pp__tcp_schedule_pto(st, tcb);
+    pp__tcp_schedule_pto(st, tcb); /* a second probe, if it may come before the RTO */
 }
 
 static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
