@@ -53,7 +53,9 @@ struct pp_tuple {
 #define PP_DMX_REUSEADDR 0x1u /* SO_REUSEADDR */
 #define PP_DMX_EPHEMERAL 0x2u /* port chosen by connect(), may be shared */
 
-/* The fields a lookup reads (node, tuple) come first, in one cache line. */
+/* The fields a lookup reads (node, tuple, kind) come first: 31 bytes, in one
+ * cache line when the entry starts on a 64-byte boundary, as the stack's
+ * sockets and TIME_WAIT records do (a lookup then costs one miss for it). */
 struct pp_dmx_entry {
     struct pp_hnode node; /* in one of the lookup tables */
     struct pp_tuple t;

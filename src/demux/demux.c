@@ -2,6 +2,7 @@
  * segment, by the fixed order of docs/architecture.md (most specific match first, as
  * OpenBSD's in_pcblookup does), with stats and an optional trace hook. */
 #include "demux_internal.h"
+#include "siphash_batch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -102,9 +103,17 @@ static inline struct pp_dmx_entry *find4h(const struct pp_htable *t, uint32_t h,
 {
     struct pp_hnode *n;
 
+    /* One branch per node: the hash and the tuple compared as 96 bits. */
+    const uint64_t addrs = (uint64_t)raddr << 32 | laddr;
+    const uint32_t ports = (uint32_t)rport << 16 | lport;
+
     PP_HTABLE_FOREACH(t, h, n) {
         struct pp_dmx_entry *e = ENTRY_OF(n);
-        if (n->hash == h && tuple_eq(&e->t, laddr, lport, raddr, rport))
+        uint64_t ea;
+        uint32_t ep;
+        memcpy(&ea, &e->t.laddr, sizeof ea);
+        memcpy(&ep, &e->t.lport, sizeof ep);
+        if (((ea ^ addrs) | (uint64_t)((ep ^ ports) | (n->hash ^ h))) == 0)
             return e;
     }
     return NULL;
@@ -139,7 +148,7 @@ int pp__dmx_tcp_tuple_used(struct pp_demux *d, uint32_t laddr, uint16_t lport, u
 }
 
 /* The TCP lookup, given the 4-tuple's hash. */
-static inline int lookup_tcp_h(struct pp_demux *d, uint32_t h, uint32_t saddr, uint16_t sport,
+static inline __attribute__((always_inline)) int lookup_tcp_h(struct pp_demux *d, uint32_t h, uint32_t saddr, uint16_t sport,
                                uint32_t daddr, uint16_t dport, struct pp_dmx_entry **out)
 {
     struct pp_dmx_entry *e = find4h(&d->tcp_conn, h, daddr, dport, saddr, sport);
@@ -162,31 +171,43 @@ int pp_demux_lookup_tcp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint
                         out);
 }
 
-/* A burst of segments, software-pipelined: while segment i is hashed and
- * its bucket prefetched, segment i-D's chain head is prefetched, segment
- * i-2D's second node is prefetched when its head holds another key, and
- * segment i-3D is decided.  With a large table every lookup costs two or
- * three cache (and TLB) misses; kept in flight together they overlap instead
- * of queueing (DPDK's bulk hash lookups work the same way). */
+/* A burst of segments: every 4-tuple of a chunk hashed at once (four at a
+ * time in vector registers where the CPU has them), then software-pipelined:
+ * while segment i's bucket is prefetched, segment i-D's chain head is
+ * prefetched, segment i-2D's second node is prefetched when its head holds
+ * another key, and segment i-3D is decided.  With a large table every
+ * lookup costs two or three cache (and TLB) misses; kept in flight together
+ * they overlap instead of queueing (DPDK's bulk hash lookups work the same
+ * way). */
 void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *q, size_t n,
                                struct pp_dmx_entry **out, int *rules)
 {
-    enum { CHUNK = 64, D = 6 };
+    enum { CHUNK = 64, D = 8 };
+    uint64_t wa[CHUNK], wb[CHUNK], hv[CHUNK];
     uint32_t h[CHUNK];
     struct pp_hnode *heads[CHUNK];
     const struct pp_htable *t = &d->tcp_conn;
-    size_t base, k;
+    size_t base, k, j;
     long i;
 
     for (base = 0; base < n; base += CHUNK) {
         const struct pp_demux_query *x = q + base;
         k = n - base < CHUNK ? n - base : CHUNK;
+        if (d->const_hash) {
+            memset(h, 0, k * sizeof *h);
+        } else {
+            for (j = 0; j < k; j++) {
+                wa[j] = dmx_key4_a(x[j].daddr, x[j].saddr);
+                wb[j] = dmx_key4_b(x[j].dport, x[j].sport);
+            }
+            pp__siphash13_batch(&d->key, wa, wb, hv, k);
+            for (j = 0; j < k; j++)
+                h[j] = (uint32_t)hv[j];
+        }
         for (i = 0; i < (long)k + 3 * D; i++) {
             long b = i - D, c = i - 2 * D, e = i - 3 * D;
-            if (i < (long)k) {
-                h[i] = dmx_hash4(d, x[i].daddr, x[i].dport, x[i].saddr, x[i].sport);
+            if (i < (long)k)
                 __builtin_prefetch(&t->b[0][h[i] & t->mask[0]]);
-            }
             if (b >= 0 && b < (long)k) {
                 heads[b] = t->b[0][h[b] & t->mask[0]];
                 if (heads[b])

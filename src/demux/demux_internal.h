@@ -4,6 +4,7 @@
 #define PP_DEMUX_INTERNAL_H
 
 #include "portplex/demux.h"
+#include "siphash13_inline.h"
 
 #define PORT_PAGE_BITS 8
 #define PORT_PAGE_SIZE (1u << PORT_PAGE_BITS)
@@ -40,14 +41,24 @@ struct pp_demux {
 
 #define ENTRY_OF(n) ((struct pp_dmx_entry *)((char *)(n) - offsetof(struct pp_dmx_entry, node)))
 
+/* A 4-tuple as the two words its hash takes (local end first). */
+static inline uint64_t dmx_key4_a(uint32_t laddr, uint32_t raddr)
+{
+    return (uint64_t)laddr << 32 | raddr;
+}
+static inline uint64_t dmx_key4_b(uint16_t lport, uint16_t rport)
+{
+    return (uint64_t)lport << 16 | rport;
+}
+
 /* Keyed hash of a 4-tuple (local end first). */
 static inline uint32_t dmx_hash4(const struct pp_demux *d, uint32_t laddr, uint16_t lport,
                                  uint32_t raddr, uint16_t rport)
 {
     if (d->const_hash)
         return 0;
-    return (uint32_t)pp_siphash13_2u64(&d->key, (uint64_t)laddr << 32 | raddr,
-                                       (uint64_t)lport << 16 | rport);
+    return (uint32_t)pp__siphash13_2u64_inline(&d->key, dmx_key4_a(laddr, raddr),
+                                               dmx_key4_b(lport, rport));
 }
 
 /* Keyed hash of a local (address, port); a distinct domain from dmx_hash4. */
@@ -55,7 +66,7 @@ static inline uint32_t dmx_hash2(const struct pp_demux *d, uint32_t laddr, uint1
 {
     if (d->const_hash)
         return 0;
-    return (uint32_t)pp_siphash13_2u64(&d->key, laddr, (uint64_t)1 << 40 | lport);
+    return (uint32_t)pp__siphash13_2u64_inline(&d->key, laddr, (uint64_t)1 << 40 | lport);
 }
 
 static inline int tuple_eq(const struct pp_tuple *a, uint32_t laddr, uint16_t lport,

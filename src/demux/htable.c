@@ -113,8 +113,8 @@ void pp_htable_insert(struct pp_htable *t, struct pp_hnode *n, uint32_t h)
     int i;
 
     rehash_step(t);
-    /* Grow at load factor 1; the new table takes new nodes at once. */
-    if (!t->b[1] && t->used[0] >= (size_t)t->mask[0] + 1 && t->mask[0] < 0x7fffffffu)
+    /* Grow at load factor 1/2; the new table takes new nodes at once. */
+    if (!t->b[1] && t->used[0] >= ((size_t)t->mask[0] + 1) / 2 && t->mask[0] < 0x7fffffffu)
         start_rehash(t, ((size_t)t->mask[0] + 1) * 2);
     i = t->b[1] ? 1 : 0;
     n->hash = h;

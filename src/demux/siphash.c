@@ -1,19 +1,10 @@
 /* siphash.c - SipHash, written from the paper's description. */
 #include "portplex/siphash.h"
+#include "siphash13_inline.h"
 
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-#define SIPROUND(v0, v1, v2, v3)                                                         \
-    do {                                                                                 \
-        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                        \
-        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                           \
-        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                           \
-        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                        \
-    } while (0)
 
 static uint64_t load_le64(const uint8_t *p)
 {
@@ -39,43 +30,24 @@ uint64_t pp_siphash(const struct pp_sipkey *key, const void *data, size_t len, i
         m = load_le64(p + i);
         v3 ^= m;
         for (r = 0; r < c; r++)
-            SIPROUND(v0, v1, v2, v3);
+            PP_SIPROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
     for (i = 0; i < left; i++)
         b |= (uint64_t)p[len - left + i] << (8 * i);
     v3 ^= b;
     for (r = 0; r < c; r++)
-        SIPROUND(v0, v1, v2, v3);
+        PP_SIPROUND(v0, v1, v2, v3);
     v0 ^= b;
     v2 ^= 0xff;
     for (r = 0; r < d; r++)
-        SIPROUND(v0, v1, v2, v3);
+        PP_SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
 uint64_t pp_siphash13_2u64(const struct pp_sipkey *key, uint64_t a, uint64_t b)
 {
-    uint64_t v0 = 0x736f6d6570736575ull ^ key->k0;
-    uint64_t v1 = 0x646f72616e646f6dull ^ key->k1;
-    uint64_t v2 = 0x6c7967656e657261ull ^ key->k0;
-    uint64_t v3 = 0x7465646279746573ull ^ key->k1;
-    const uint64_t last = (uint64_t)16 << 56;
-
-    v3 ^= a;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= a;
-    v3 ^= b;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v3 ^= last;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= last;
-    v2 ^= 0xff;
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
+    return pp__siphash13_2u64_inline(key, a, b);
 }
 
 void pp_sipkey_random(struct pp_sipkey *key)

@@ -7,6 +7,7 @@
 #include "portplex/demux.h"
 #include "portplex/htable.h"
 #include "portplex/siphash.h"
+#include "demux/siphash_batch.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define A1 IP(10, 0, 0, 1)
@@ -413,6 +414,37 @@ TEST(siphash_reference_vectors)
     {
         uint64_t a = 0x0706050403020100ull, b = 0x0f0e0d0c0b0a0908ull;
         ASSERT_EQ(pp_siphash13_2u64(&k, a, b), pp_siphash(&k, m, 16, 1, 3));
+    }
+}
+
+/* The burst lookups' batch hash (vector registers where the CPU has them)
+ * gives the scalar function's value for every key, whatever the count. */
+TEST(siphash_batch_equals_scalar)
+{
+    struct pp_sipkey k = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull};
+    uint64_t a[67], b[67], out[67];
+    size_t n, i;
+    int v;
+
+    for (i = 0; i < 67; i++) {
+        a[i] = 0x9e3779b97f4a7c15ull * (i + 1);
+        b[i] = i == 3 ? ~0ull : (uint64_t)i << 48 ^ i;
+    }
+    for (v = -1; v <= PP_SIPBATCH_AVX512; v++) {
+        for (n = 0; n <= 67; n++) {
+            for (i = 0; i < 67; i++)
+                out[i] = 0xdeadull;
+            if (v < 0)
+                pp__siphash13_batch(&k, a, b, out, n); /* the one lookups use */
+            else if (pp__siphash13_batch_variant(v, &k, a, b, out, n) < 0)
+                break; /* not on this CPU */
+            for (i = 0; i < n; i++)
+                ASSERT_EQ(out[i], pp_siphash13_2u64(&k, a[i], b[i]));
+            for (; i < 67; i++)
+                ASSERT_EQ(out[i], 0xdeadull); /* nothing written past n */
+        }
+        if (v >= 0)
+            printf("# batch variant %d: %s\n", v, n > 67 ? "checked" : "not on this CPU");
     }
 }
 
