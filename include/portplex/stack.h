@@ -74,6 +74,13 @@ PP_API void pp_stack_set_tcp_idle_restart(struct pp_stack *st, int on);
 /* Whether SACK connections send tail loss probes (RFC 8985 7; on by
  * default, as Linux's net.ipv4.tcp_early_retrans 3 or 4). */
 PP_API void pp_stack_set_tcp_tlp(struct pp_stack *st, int on);
+/* Whether a retransmission timeout is checked for being spurious with
+ * F-RTO (RFC 5682, the SACK-enhanced form of its section 3 where SACK is
+ * on): after the timeout's resend is acknowledged, two new segments go
+ * instead of more resends, and an ACK for data that was never resent
+ * proves the timeout spurious and undoes its window reduction.  On by
+ * default, as Linux's net.ipv4.tcp_frto. */
+PP_API void pp_stack_set_tcp_frto(struct pp_stack *st, int on);
 /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
  * PP_TCP_ECN_OFF, PP_TCP_ECN_ON (ask for it when connecting, accept it when
  * asked) or PP_TCP_ECN_PASSIVE (accept it when asked; the default). */

@@ -235,6 +235,7 @@ static void take_sysctls(struct shim *s)
     pp_stack_set_tcp_ecn(s->st, sysctl_int("tcp_ecn", PP_TCP_ECN_PASSIVE));
     /* Linux's tcp_early_retrans: 3 and 4 send tail loss probes. */
     pp_stack_set_tcp_tlp(s->st, sysctl_int("tcp_early_retrans", 3) >= 3);
+    pp_stack_set_tcp_frto(s->st, sysctl_int("tcp_frto", 2) != 0);
 }
 
 static int sh_socket(void *ud, int domain, int type, int protocol)

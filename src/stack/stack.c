@@ -128,6 +128,7 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
     st->tcp_offers = PP_TCP_OFFER_ALL;
     st->tcp_idle_restart = 1;
     st->tcp_tlp = 1;
+    st->tcp_frto = 1;
     st->tcp_ecn = PP_TCP_ECN_PASSIVE;
     {
         struct pp_demux_config dc;
@@ -214,6 +215,13 @@ void pp_stack_set_tcp_tlp(struct pp_stack *st, int on)
 {
     pthread_mutex_lock(&st->lock);
     st->tcp_tlp = on != 0;
+    pthread_mutex_unlock(&st->lock);
+}
+
+void pp_stack_set_tcp_frto(struct pp_stack *st, int on)
+{
+    pthread_mutex_lock(&st->lock);
+    st->tcp_frto = on != 0;
     pthread_mutex_unlock(&st->lock);
 }
 

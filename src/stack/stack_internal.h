@@ -93,6 +93,7 @@ struct pp_stack {
     int tcp_idle_restart;      /* pp_stack_set_tcp_idle_restart */
     int tcp_ecn;               /* PP_TCP_ECN_*, pp_stack_set_tcp_ecn */
     int tcp_tlp;               /* tail loss probes (RFC 8985 7), pp_stack_set_tcp_tlp */
+    int tcp_frto;              /* F-RTO after timeouts (RFC 5682), pp_stack_set_tcp_frto */
     /* pp_stack_set_wakeup: the driver sleeps until poll_next (what
      * pp_stack_poll last returned; 0 while it runs). */
     void (*wakeup)(void *arg);  /* [s] */

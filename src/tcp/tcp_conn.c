@@ -370,11 +370,12 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->ssthresh = tcb->cc->ssthresh(tcb, st->now_ms);
     }
     tcb->cwnd = pp__tcp_seg_room(tcb);
-    tcb->in_recovery = 0;
     if (!syn) {
         tcb->in_loss = 1;
         tcb->loss_high = tcb->snd_max;
+        pp__tcp_frto_begin(st, tcb, tcb->in_recovery);
     }
+    tcb->in_recovery = 0;
     tcb->dupacks = 0;
     tcb->rtt_start = 0; /* Karn: no sample from a retransmission */
     if (syn) {

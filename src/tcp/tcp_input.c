@@ -364,7 +364,7 @@ static void limited_transmit(struct pp_stack *st, struct pp_tcb *tcb)
  * drop the segment silently. */
 static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
-    uint32_t acked, sacked_before, sacked_now, newly_sacked;
+    uint32_t acked, sacked_before, sacked_now, newly_sacked, frto_end = 0, orig_sacked = 0;
     int64_t delivered;
     int rack_lost = 0;
 
@@ -409,18 +409,27 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         CNT(st, tcp, ecn_reductions);
     }
     sacked_before = pp__tcp_sacked_bytes(tcb);
+    if (tcb->frto) {
+        frto_end = pp__tcp_frto_end(tcb);
+        orig_sacked = pp__tcp_sacked_in(tcb, frto_end, tcb->loss_high);
+    }
     if (tcb->sack_ok && t->opts.sack_count) {
         pp__tcp_undo_dsack(st, tcb, &t->opts, t->ack);
         pp__tcp_sack_update(tcb, &t->opts);
     }
     sacked_now = pp__tcp_sacked_bytes(tcb);
     newly_sacked = SEQ_GT(sacked_now, sacked_before) ? sacked_now - sacked_before : 0;
+    if (tcb->frto) { /* of this ACK's news, what covers data never resent */
+        uint32_t after = pp__tcp_sacked_in(tcb, frto_end, tcb->loss_high);
+        orig_sacked = SEQ_GT(after, orig_sacked) ? after - orig_sacked : 0;
+    }
     /* RFC 8985: what this ACK delivered dates the newest delivered
      * transmission; anything sent well before it and still missing is lost. */
     if (tcb->sack_ok) {
         pp__tcp_rack_ack(st, tcb, t->ack);
         rack_lost = pp__tcp_rack_detect(st, tcb);
-        if (rack_lost && tcb->in_loss)
+        /* F-RTO decides first whether the timeout's losses were real. */
+        if (rack_lost && tcb->in_loss && !tcb->frto)
             pp__tcp_rack_resend_lost(st, tcb);
     }
     if (SEQ_LEQ(t->ack, tcb->snd_una)) {
@@ -428,6 +437,8 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
                   ((uint32_t)t->window << tcb->snd_wscale) == tcb->snd_wnd;
         if (dup)
             tcb->dupacks++;
+        if (tcb->frto)
+            pp__tcp_frto_on_ack(st, tcb, t->ack, 0, dup, newly_sacked, orig_sacked, frto_end);
         if (!tcb->in_recovery && !tcb->in_loss && t->ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
             (tcb->dupacks == 3 || (tcb->sack_ok && pp__tcp_sack_lost(tcb, tcb->snd_una)))) {
             if (tcb->sack_ok) {
@@ -488,6 +499,9 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
         tcb->dupacks = 0;
         tcb->retries = 0;
         tcb->rtx_since = 0; /* progress: a retransmission episode starts afresh */
+        if (tcb->frto &&
+            pp__tcp_frto_on_ack(st, tcb, t->ack, 1, 0, newly_sacked, orig_sacked, frto_end))
+            rack_lost = 0;
         if (tcb->in_loss && SEQ_GEQ(t->ack, tcb->loss_high))
             tcb->in_loss = 0; /* everything outstanding at the RTO is in */
         if (tcb->ts_ok && t->opts.has_ts && t->opts.tsecr &&

@@ -183,6 +183,12 @@ struct pp_tcb {
      * D-SACK has reported back yet. */
     uint8_t undo_on, undo_ts_set;
     uint32_t undo_cwnd, undo_ssthresh, undo_marker, undo_tsval, undo_retrans;
+    /* F-RTO (tcp_undo.c) after a timeout: 1 waiting for the first ACK of
+     * the resend, 2 new data sent in its place, waiting for the next one;
+     * frto_rtx_end: in state 2, where data never resent begins (the
+     * go-back-N position SND.NXT leaves while new data goes). */
+    uint8_t frto;
+    uint32_t frto_rtx_end;
     /* A duplicate that arrived, for the next ACK's D-SACK (RFC 2883). */
     uint8_t dsack_set;
     uint32_t dsack_left, dsack_right;
@@ -220,6 +226,15 @@ void pp__tcp_undo_begin(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_undo_cancel(struct pp_tcb *tcb);
 void pp__tcp_undo_note_rtx(struct pp_stack *st, struct pp_tcb *tcb, uint32_t len);
 int pp__tcp_undo_on_ack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t);
+/* F-RTO (RFC 5682).  begin: at a data segment's timeout; end_seq: where
+ * data never resent since the timeout begins; on_ack: one ACK's verdict
+ * (advanced: it moved SND.UNA; dup: a duplicate ACK; newly_sacked: bytes it
+ * SACKed; orig_sacked: of those, bytes at or above end, below loss_high) -
+ * 1 when it proved the timeout spurious and undid it. */
+void pp__tcp_frto_begin(struct pp_stack *st, struct pp_tcb *tcb, int was_recovery);
+uint32_t pp__tcp_frto_end(const struct pp_tcb *tcb);
+int pp__tcp_frto_on_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack, int advanced, int dup,
+                        uint32_t newly_sacked, uint32_t orig_sacked, uint32_t end);
 int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_opts *o,
                        uint32_t ack);
 
@@ -235,6 +250,8 @@ void pp__tcp_sack_recovery_send(struct pp_stack *st, struct pp_tcb *tcb, uint32_
                                 int una_advanced);
 void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb);
 uint32_t pp__tcp_sacked_bytes(const struct pp_tcb *tcb);
+/* Of those, the bytes in [left, right). */
+uint32_t pp__tcp_sacked_in(const struct pp_tcb *tcb, uint32_t left, uint32_t right);
 
 /* RACK (tcp_rack.c).  Logs a transmission of [seq, seq + len). */
 void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint32_t len);

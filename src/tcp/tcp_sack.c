@@ -170,6 +170,19 @@ uint32_t pp__tcp_sacked_bytes(const struct pp_tcb *tcb)
     return n;
 }
 
+uint32_t pp__tcp_sacked_in(const struct pp_tcb *tcb, uint32_t left, uint32_t right)
+{
+    uint32_t n = 0;
+    int i;
+    for (i = 0; i < tcb->sb_n; i++) {
+        uint32_t l = SEQ_GT(tcb->sb[i].left, left) ? tcb->sb[i].left : left;
+        uint32_t r = SEQ_LT(tcb->sb[i].right, right) ? tcb->sb[i].right : right;
+        if (SEQ_LT(l, r))
+            n += r - l;
+    }
+    return n;
+}
+
 void pp__tcp_sack_recovery_start(struct pp_stack *st, struct pp_tcb *tcb)
 {
     (void)st;

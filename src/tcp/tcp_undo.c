@@ -8,7 +8,13 @@
  *    data (the response of RFC 4015: after an RTO, go on with new data
  *    instead of sending again what the peer holds);
  *  - by D-SACK (RFC 2883, RFC 3708 4): every segment resent in the episode
- *    reported back as a duplicate.
+ *    reported back as a duplicate;
+ *  - after a timeout, by F-RTO (RFC 5682; the SACK-enhanced algorithm of
+ *    its section 3 as Linux's tcp_process_loss runs it, for connections
+ *    without timestamps above all): once the timeout's resend is
+ *    acknowledged, two new segments go instead of more resends, and an ACK
+ *    or SACK for data that was never resent shows that the originals got
+ *    through.
  * Without this a reordering or ACK-delaying path costs the window at every
  * false alarm (issue "TCP loss recovery at Linux's pace", item 2). */
 #include "tcp_internal.h"
@@ -63,6 +69,7 @@ static void undo(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->snd_nxt = tcb->snd_max;
     }
     tcb->in_recovery = 0;
+    tcb->frto = 0;
     tcb->dupacks = 0;
     tcb->undo_on = 0;
     tcb->episode_lost = 0; /* nothing was lost after all */
@@ -114,4 +121,64 @@ int pp__tcp_undo_dsack(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
         return 0;
     undo(st, tcb);
     return 1;
+}
+
+void pp__tcp_frto_begin(struct pp_stack *st, struct pp_tcb *tcb, int was_recovery)
+{
+    /* RFC 5682 3.1 step 1, as Linux's tcp_enter_loss: not when the timeout
+     * interrupts a fast recovery (its losses are known real), except when
+     * timeouts recur on the same SND.UNA. */
+    tcb->frto = st->tcp_frto && (!was_recovery || tcb->retries > 1) ? 1 : 0;
+}
+
+uint32_t pp__tcp_frto_end(const struct pp_tcb *tcb)
+{
+    /* State 1: go-back-N has resent [SND.UNA, SND.NXT) since the timeout. */
+    return tcb->frto == 2 ? tcb->frto_rtx_end : tcb->snd_nxt;
+}
+
+int pp__tcp_frto_on_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack, int advanced, int dup,
+                        uint32_t newly_sacked, uint32_t orig_sacked, uint32_t end)
+{
+    uint32_t back;
+
+    if (!tcb->frto)
+        return 0;
+    if (!tcb->in_loss) { /* everything outstanding at the timeout is in */
+        tcb->frto = 0;
+        return 0;
+    }
+    /* Step 3.b (and 2.a's first case): data never resent was acknowledged
+     * or SACKed, so the originals arrived and the timeout was spurious. */
+    if (orig_sacked || (advanced && SEQ_GT(ack, end))) {
+        if (!tcb->undo_on) {
+            tcb->frto = 0;
+            return 0;
+        }
+        undo(st, tcb);
+        return 1;
+    }
+    if (tcb->frto == 2) {
+        /* Step 3.a: a duplicate ACK or a SACK of the new data - the
+         * segments really were lost: resend them (go-back-N resumes). */
+        if (dup || newly_sacked) {
+            tcb->frto = 0;
+            tcb->snd_nxt = SEQ_GT(tcb->frto_rtx_end, tcb->snd_una) ? tcb->frto_rtx_end : tcb->snd_una;
+        }
+        return 0;
+    }
+    if (!advanced)
+        return 0;
+    /* Step 2.b: the resend alone was acknowledged: up to two new segments
+     * instead of resending more; if none can go, the conventional way. */
+    back = tcb->snd_nxt;
+    tcb->snd_nxt = tcb->snd_max;
+    if (pp__tcp_output_more(st, tcb, 2)) {
+        tcb->frto = 2;
+        tcb->frto_rtx_end = back;
+    } else {
+        tcb->snd_nxt = back;
+        tcb->frto = 0;
+    }
+    return 0;
 }
