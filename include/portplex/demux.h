@@ -44,24 +44,43 @@ enum pp_dmx_rule {
 };
 PP_API const char *pp_dmx_rule_name(int rule);
 
-/* Local and remote ends, host order; raddr/rport 0 when unconnected. */
+/* Local and remote ends, host order; raddr/rport 0 when unconnected.  The
+ * addresses are an IPv4 entry's; an IPv6 entry keeps 0 there and its
+ * addresses in the entry's a6 (its ports stay here). */
 struct pp_tuple {
     uint32_t laddr, raddr;
     uint16_t lport, rport;
 };
 
+/* Address families of entries.  The table is sized for IPv6 now (issue
+ * "The core as an engine", item 5): IPv6 ends are keys like IPv4 ones, in
+ * the same tables, so IPv6 arrives as a protocol rather than a rework of the
+ * tables.  An IPv6 entry never answers an IPv4 lookup nor clashes with an
+ * IPv4 binding (Linux's IPV6_V6ONLY behaviour). */
+#define PP_DMX_INET 0
+#define PP_DMX_INET6 1
+
+/* An IPv6 entry's local and remote addresses, network order; :: (all
+ * zero) is the wildcard, as 0.0.0.0 for IPv4. */
+struct pp_in6_ends {
+    uint8_t local[16], remote[16];
+};
+
 #define PP_DMX_REUSEADDR 0x1u /* SO_REUSEADDR */
 #define PP_DMX_EPHEMERAL 0x2u /* port chosen by connect(), may be shared */
 
-/* The fields a lookup reads (node, tuple, kind) come first: 31 bytes, in one
- * cache line when the entry starts on a 64-byte boundary, as the stack's
- * sockets and TIME_WAIT records do (a lookup then costs one miss for it). */
+/* The fields an IPv4 lookup reads (node, tuple, kind, family) are the
+ * first 32 bytes: one cache line when the entry starts on a 32-byte
+ * boundary, as the stack's sockets and TIME_WAIT records do (64), so a
+ * lookup costs one miss for it.  IPv6 addresses come last. */
 struct pp_dmx_entry {
     struct pp_hnode node; /* in one of the lookup tables */
     struct pp_tuple t;
     uint8_t proto, kind, flags;
+    uint8_t family; /* PP_DMX_INET or PP_DMX_INET6 */
     void *owner;
     struct pp_dmx_entry *port_next, **port_pprev; /* users of the local port */
+    struct pp_in6_ends a6; /* PP_DMX_INET6 only */
 };
 
 /* A TIME_WAIT record: the 4-tuple and what TCP needs to answer in it
@@ -84,10 +103,12 @@ struct pp_demux_config {
 /* One traced decision (see pp_demux_set_trace). */
 struct pp_demux_trace {
     uint8_t proto;
-    uint32_t saddr, daddr;
+    uint32_t saddr, daddr; /* IPv4 lookups */
     uint16_t sport, dport;
     int rule;
     const struct pp_dmx_entry *entry; /* NULL on a miss */
+    uint8_t family;                   /* PP_DMX_INET or PP_DMX_INET6 */
+    const uint8_t *saddr6, *daddr6;   /* IPv6 lookups, else NULL */
 };
 typedef void (*pp_demux_trace_fn)(void *arg, const struct pp_demux_trace *ev);
 
@@ -187,6 +208,24 @@ PP_API void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_
  * socket.  The source (saddr, sport) is the datagram's return address. */
 PP_API int pp_demux_lookup_udp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint32_t daddr,
                         uint16_t dport, struct pp_dmx_entry **out);
+
+/* IPv6 ends (16 bytes each, network order): the same operations with the
+ * same rules, errors and counters as the IPv4 ones above, for entries of
+ * family PP_DMX_INET6.  The wildcard is ::.  connect6 applies no port
+ * filter (pp_demux_set_port_filter speaks IPv4 addresses). */
+PP_API int pp_demux_bind6(struct pp_demux *d, struct pp_dmx_entry *e, const uint8_t laddr[16],
+                          uint16_t lport, unsigned flags);
+PP_API int pp_demux_connect6(struct pp_demux *d, struct pp_dmx_entry *e, const uint8_t laddr[16],
+                             const uint8_t raddr[16], uint16_t rport);
+PP_API int pp_demux_insert_child6(struct pp_demux *d, struct pp_dmx_entry *e,
+                                  const uint8_t laddr[16], uint16_t lport,
+                                  const uint8_t raddr[16], uint16_t rport, unsigned flags);
+PP_API int pp_demux_lookup_tcp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t sport,
+                                const uint8_t daddr[16], uint16_t dport,
+                                struct pp_dmx_entry **out);
+PP_API int pp_demux_lookup_udp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t sport,
+                                const uint8_t daddr[16], uint16_t dport,
+                                struct pp_dmx_entry **out);
 
 /* Installs (or with fn NULL removes) a hook called on every lookup. */
 PP_API void pp_demux_set_trace(struct pp_demux *d, pp_demux_trace_fn fn, void *arg);

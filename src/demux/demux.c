@@ -91,7 +91,22 @@ static inline int decided(struct pp_demux *d, uint8_t proto, uint32_t saddr, uin
     d->stats.by_rule[rule]++;
     *out = e;
     if (__builtin_expect(d->trace != NULL, 0)) {
-        struct pp_demux_trace ev = {proto, saddr, daddr, sport, dport, rule, e};
+        struct pp_demux_trace ev = {proto, saddr, daddr, sport, dport, rule, e, PP_DMX_INET, NULL,
+                                    NULL};
+        d->trace(d->trace_arg, &ev);
+    }
+    return rule;
+}
+
+static int decided6(struct pp_demux *d, uint8_t proto, const uint8_t *saddr, uint16_t sport,
+                    const uint8_t *daddr, uint16_t dport, int rule, struct pp_dmx_entry *e,
+                    struct pp_dmx_entry **out)
+{
+    d->stats.lookups[proto]++;
+    d->stats.by_rule[rule]++;
+    *out = e;
+    if (d->trace) {
+        struct pp_demux_trace ev = {proto, 0, 0, sport, dport, rule, e, PP_DMX_INET6, saddr, daddr};
         d->trace(d->trace_arg, &ev);
     }
     return rule;
@@ -113,8 +128,8 @@ static inline struct pp_dmx_entry *find4h(const struct pp_htable *t, uint32_t h,
         uint32_t ep;
         memcpy(&ea, &e->t.laddr, sizeof ea);
         memcpy(&ep, &e->t.lport, sizeof ep);
-        if (((ea ^ addrs) | (uint64_t)((ep ^ ports) | (n->hash ^ h))) == 0)
-            return e;
+        if (((ea ^ addrs) | (uint64_t)((ep ^ ports) | (n->hash ^ h) | e->family)) == 0)
+            return e; /* PP_DMX_INET is 0: an IPv6 entry never matches */
     }
     return NULL;
 }
@@ -135,16 +150,38 @@ static inline struct pp_dmx_entry *find2(const struct pp_demux *d, const struct 
 
     PP_HTABLE_FOREACH(t, h, n) {
         struct pp_dmx_entry *e = ENTRY_OF(n);
-        if (n->hash == h && e->t.laddr == laddr && e->t.lport == lport)
+        if (n->hash == h && e->family == PP_DMX_INET && e->t.laddr == laddr && e->t.lport == lport)
             return e;
     }
     return NULL;
 }
 
-int pp__dmx_tcp_tuple_used(struct pp_demux *d, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                           uint16_t rport)
+/* The IPv6 entry in t with these ends (raddr NULL: a local (address, port)
+ * key), or NULL. */
+static struct pp_dmx_entry *find6(const struct pp_demux *d, const struct pp_htable *t,
+                                  const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+                                  uint16_t rport)
 {
-    return find4(d, &d->tcp_conn, laddr, lport, raddr, rport) != NULL;
+    uint32_t h = dmx_hash6(d, laddr, lport, raddr, rport);
+    struct pp_hnode *n;
+
+    PP_HTABLE_FOREACH(t, h, n) {
+        struct pp_dmx_entry *e = ENTRY_OF(n);
+        if (n->hash != h || e->family != PP_DMX_INET6 || e->t.lport != lport ||
+            memcmp(e->a6.local, laddr, 16) != 0)
+            continue;
+        if (!raddr || (e->t.rport == rport && memcmp(e->a6.remote, raddr, 16) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+int pp__dmx_tcp_tuple_used(struct pp_demux *d, const struct dmx_addr *l, uint16_t lport,
+                           const struct dmx_addr *r, uint16_t rport)
+{
+    if (l->family == PP_DMX_INET6)
+        return find6(d, &d->tcp_conn, l->v6, lport, r->v6, rport) != NULL;
+    return find4(d, &d->tcp_conn, l->v4, lport, r->v4, rport) != NULL;
 }
 
 /* The TCP lookup, given the 4-tuple's hash. */
@@ -238,6 +275,42 @@ int pp_demux_lookup_udp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint
     return decided(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
 }
 
+static const uint8_t any6[16]; /* :: */
+
+int pp_demux_lookup_tcp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t sport,
+                         const uint8_t daddr[16], uint16_t dport, struct pp_dmx_entry **out)
+{
+    struct pp_dmx_entry *e;
+
+    if (!d || !saddr || !daddr || !out)
+        return -EINVAL;
+    if ((e = find6(d, &d->tcp_conn, daddr, dport, saddr, sport)))
+        return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport,
+                        e->kind == PP_DMX_TIMEWAIT ? PP_RULE_TIME_WAIT : PP_RULE_ESTABLISHED, e, out);
+    if ((e = find6(d, &d->tcp_listen, daddr, dport, NULL, 0)))
+        return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_LISTENER_EXACT, e, out);
+    if ((e = find6(d, &d->tcp_listen, any6, dport, NULL, 0)))
+        return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_LISTENER_WILDCARD, e,
+                        out);
+    return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
+}
+
+int pp_demux_lookup_udp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t sport,
+                         const uint8_t daddr[16], uint16_t dport, struct pp_dmx_entry **out)
+{
+    struct pp_dmx_entry *e;
+
+    if (!d || !saddr || !daddr || !out)
+        return -EINVAL;
+    if (pp_htable_count(&d->udp_conn) && (e = find6(d, &d->udp_conn, daddr, dport, saddr, sport)))
+        return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_CONNECTED, e, out);
+    if ((e = find6(d, &d->udp_bound, daddr, dport, NULL, 0)))
+        return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_EXACT, e, out);
+    if ((e = find6(d, &d->udp_bound, any6, dport, NULL, 0)))
+        return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_WILDCARD, e, out);
+    return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
+}
+
 struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry *e)
 {
     switch (e->kind) {
@@ -256,7 +329,11 @@ struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry
 
 static uint32_t hash_of(const struct pp_demux *d, const struct pp_dmx_entry *e)
 {
-    if (e->kind == PP_DMX_CONNECTED || e->kind == PP_DMX_TIMEWAIT)
+    int four = e->kind == PP_DMX_CONNECTED || e->kind == PP_DMX_TIMEWAIT;
+
+    if (e->family == PP_DMX_INET6)
+        return dmx_hash6(d, e->a6.local, e->t.lport, four ? e->a6.remote : NULL, e->t.rport);
+    if (four)
         return dmx_hash4(d, e->t.laddr, e->t.lport, e->t.raddr, e->t.rport);
     return dmx_hash2(d, e->t.laddr, e->t.lport);
 }

@@ -6,6 +6,8 @@
 #include "portplex/demux.h"
 #include "siphash13_inline.h"
 
+#include <string.h>
+
 #define PORT_PAGE_BITS 8
 #define PORT_PAGE_SIZE (1u << PORT_PAGE_BITS)
 #define EPH_TABLE_SIZE 256 /* RFC 6056 algorithm 4's "table[]" */
@@ -69,6 +71,55 @@ static inline uint32_t dmx_hash2(const struct pp_demux *d, uint32_t laddr, uint1
     return (uint32_t)pp__siphash13_2u64_inline(&d->key, laddr, (uint64_t)1 << 40 | lport);
 }
 
+/* Keyed hash of an IPv6 4-tuple, or (remote NULL) of a local IPv6
+ * (address, port); both lengths differ from the IPv4 ones, and SipHash
+ * mixes the length in, so the families' keys are distinct domains. */
+static inline uint32_t dmx_hash6(const struct pp_demux *d, const uint8_t *laddr, uint16_t lport,
+                                 const uint8_t *raddr, uint16_t rport)
+{
+    uint8_t buf[36];
+    size_t n = 18;
+
+    if (d->const_hash)
+        return 0;
+    memcpy(buf, laddr, 16);
+    buf[16] = (uint8_t)(lport >> 8);
+    buf[17] = (uint8_t)lport;
+    if (raddr) {
+        memcpy(buf + 18, raddr, 16);
+        buf[34] = (uint8_t)(rport >> 8);
+        buf[35] = (uint8_t)rport;
+        n = 36;
+    }
+    return (uint32_t)pp_siphash(&d->key, buf, n, 1, 3);
+}
+
+/* One end's address of either family, as the binding code compares them. */
+struct dmx_addr {
+    uint8_t family;
+    uint32_t v4;
+    const uint8_t *v6; /* PP_DMX_INET6 */
+};
+
+static inline int dmx_addr_any(const struct dmx_addr *a)
+{
+    static const uint8_t zero[16];
+    return a->family == PP_DMX_INET6 ? memcmp(a->v6, zero, 16) == 0 : a->v4 == 0;
+}
+
+static inline int dmx_addr_same(const struct dmx_addr *a, const struct dmx_addr *b)
+{
+    if (a->family != b->family)
+        return 0;
+    return a->family == PP_DMX_INET6 ? memcmp(a->v6, b->v6, 16) == 0 : a->v4 == b->v4;
+}
+
+static inline struct dmx_addr dmx_local_of(const struct pp_dmx_entry *e)
+{
+    struct dmx_addr a = {e->family, e->t.laddr, e->a6.local};
+    return a;
+}
+
 static inline int tuple_eq(const struct pp_tuple *a, uint32_t laddr, uint16_t lport,
                            uint32_t raddr, uint16_t rport)
 {
@@ -81,9 +132,10 @@ struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry
 int pp__dmx_link(struct pp_demux *d, struct pp_dmx_entry *e);
 /* Removes e from both. */
 void pp__dmx_unlink(struct pp_demux *d, struct pp_dmx_entry *e);
-/* True if a TCP 4-tuple is taken by a connection or TIME_WAIT record. */
-int pp__dmx_tcp_tuple_used(struct pp_demux *d, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                           uint16_t rport);
+/* True if a TCP 4-tuple of either family is taken by a connection or
+ * TIME_WAIT record. */
+int pp__dmx_tcp_tuple_used(struct pp_demux *d, const struct dmx_addr *l, uint16_t lport,
+                           const struct dmx_addr *r, uint16_t rport);
 /* Frees all TIME_WAIT records (teardown). */
 void pp__dmx_timewait_free_all(struct pp_demux *d);
 

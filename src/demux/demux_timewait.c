@@ -35,6 +35,8 @@ struct pp_dmx_timewait *pp_demux_timewait(struct pp_demux *d, struct pp_dmx_entr
         return NULL;
     pp_dmx_entry_init(&tw->e, PP_DMX_TCP, tw);
     tw->e.t = e->t;
+    tw->e.family = e->family;
+    tw->e.a6 = e->a6;
     tw->e.flags = e->flags;
     tw->e.kind = PP_DMX_TIMEWAIT;
     tw->expires = now + d->time_wait;
