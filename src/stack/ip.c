@@ -20,10 +20,24 @@ int pp__ip_is_local(const struct pp_stack *st, uint32_t dst)
     return dst == st->addr || pp__ip_is_broadcast(st, dst);
 }
 
+/* The protocols' view of an IPv4 datagram (struct pp_ip_rx). */
+static void ip_rx_of(const struct pp_ipv4_hdr *h, struct pp_ip_rx *rx)
+{
+    memset(rx, 0, sizeof *rx);
+    rx->version = PP_IP_V4;
+    rx->tos = h->tos;
+    rx->ttl = h->ttl;
+    rx->hdr_len = h->hdr_len;
+    rx->src = h->src;
+    rx->dst = h->dst;
+    rx->v4 = h;
+}
+
 void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p)
 {
     PP_ASSERT_LOCKED(st);
     struct pp_ipv4_hdr h;
+    struct pp_ip_rx rx;
     int rc;
 
     CNT(st, ip, in_receives);
@@ -68,7 +82,8 @@ void pp__ip_input(struct pp_stack *st, struct pp_pbuf *p)
         if (st->proto_slot[h.proto]) {
             CNT(st, ip, in_delivers);
             pp_pbuf_pull(p, h.hdr_len);
-            st->protos[st->proto_slot[h.proto] - 1]->input(st, p, &h);
+            ip_rx_of(&h, &rx);
+            st->protos[st->proto_slot[h.proto] - 1]->input(st, p, &rx);
             return;
         }
         CNT(st, ip, in_unknown_protos);

@@ -198,6 +198,25 @@ void pp__icmp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4
 void pp__icmp_send_error(struct pp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
                          const struct pp_ipv4_hdr *orig, const uint8_t *pkt, size_t len);
 
+/* What IP tells a protocol about a datagram it delivers, in a form of
+ * either IP version: the ends, the traffic class (DSCP and ECN), the hop
+ * limit and the header's length.  Room for IPv6 (issue "The core as an
+ * engine", item 5): IPv6 input fills the same struct and calls the same
+ * protocols; v4 is the parsed IPv4 header for what only IPv4 has (ICMP
+ * errors quote it).  ICMP itself and the ICMP error quotes stay IPv4's:
+ * ICMPv6 is a protocol of its own. */
+#define PP_IP_V4 4
+#define PP_IP_V6 6
+struct pp_ip_rx {
+    uint8_t version;           /* PP_IP_V4 or PP_IP_V6 */
+    uint8_t tos;               /* IPv4 TOS / IPv6 traffic class */
+    uint8_t ttl;               /* TTL / hop limit */
+    uint16_t hdr_len;          /* bytes of IP header(s) before the payload */
+    uint32_t src, dst;         /* PP_IP_V4: host order */
+    uint8_t src6[16], dst6[16]; /* PP_IP_V6: network order */
+    const struct pp_ipv4_hdr *v4; /* PP_IP_V4: the header itself */
+};
+
 /* A transport protocol as IP sees it.  IP, ICMP and the stack's timers
  * reach a protocol only through the table of those a stack was given
  * (pp__ip_add_proto; pp_stack_new in api/ adds UDP and TCP), never by name:
@@ -206,7 +225,7 @@ struct pp_ip_proto {
     const char *name;
     uint8_t num; /* the IPv4 protocol number */
     /* p->data at the transport header of a datagram from ip.  Consumes p. */
-    void (*input)(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+    void (*input)(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx *ip);
     /* An ICMP error (type, code; mtu for "fragmentation needed") quoted a
      * datagram of ours. */
     void (*icmp_error)(struct pp_stack *st, const struct pp_icmp_quote *q, uint8_t type,

@@ -7,14 +7,18 @@
 #include "portplex/wire/udp.h"
 #include "portplex/wire/wire_err.h"
 
-static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
+static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx *ip)
 {
     PP_ASSERT_LOCKED(st);
     struct pp_udp_hdr u;
     struct pp_dmx_entry *e;
     struct pp_sock *s;
-    int rc = pp_udp_parse(p->data, p->len, ip->src, ip->dst, &u, 0);
+    int rc;
 
+    /* IPv4 only so far: an IPv6 datagram's checksum covers other ends. */
+    if (ip->version != PP_IP_V4)
+        goto drop;
+    rc = pp_udp_parse(p->data, p->len, ip->src, ip->dst, &u, 0);
     if (rc < 0) {
         CNT(st, udp, in_errors);
         count_err(st, PP_ERRL_UDP, rc);
@@ -25,7 +29,7 @@ static void udp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip
         /* The quote needs the IP header back in front of the UDP header. */
         if (!pp__ip_is_broadcast(st, ip->dst)) {
             pp_pbuf_push(p, ip->hdr_len);
-            pp__icmp_send_error(st, PP_ICMP_UNREACH, PP_UNREACH_PORT, 0, ip, p->data, p->len);
+            pp__icmp_send_error(st, PP_ICMP_UNREACH, PP_UNREACH_PORT, 0, ip->v4, p->data, p->len);
         }
         goto drop;
     }

@@ -111,7 +111,7 @@ static void rtt_sample(struct pp_tcb *tcb, uint32_t r);
 
 /* Rebuilds an established connection from a valid SYN-cookie ACK.  Returns
  * 1 if it did (the segment's data is handled by the caller's next pass). */
-static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
+static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ip_rx *ip,
                         const struct pp_tcp_hdr *t)
 {
     struct pp_tuple tu = {ip->dst, ip->src, t->dport, t->sport};
@@ -162,7 +162,7 @@ static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp
 }
 
 /* A SYN for a listener: a child connection in SYN_RECEIVED. */
-static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ipv4_hdr *ip,
+static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct pp_ip_rx *ip,
                          const struct pp_tcp_hdr *t)
 {
     struct pp_tuple tu = {ip->dst, ip->src, t->dport, t->sport};
@@ -221,7 +221,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     pp__tcp_output(st, c); /* SYN/ACK */
 }
 
-static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_ipv4_hdr *ip,
+static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_ip_rx *ip,
                            const struct pp_tcp_hdr *t)
 {
     if (t->flags & PP_TCP_ACK) {
@@ -680,7 +680,7 @@ static int fin_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
 
 /* A segment for a TIME_WAIT record (RFC 9293 3.10.7.4, TIME-WAIT). */
 static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
-                            const struct pp_ipv4_hdr *ip, const struct pp_tcp_hdr *t)
+                            const struct pp_ip_rx *ip, const struct pp_tcp_hdr *t)
 {
     struct pp_tcp_hdr a;
     struct pp_pbuf *out;
@@ -817,7 +817,7 @@ void pp__tcp_segment_for(struct pp_stack *st, struct pp_tcb *tcb, const struct p
         pp__tcp_output(st, tcb);
 }
 
-void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip)
+void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx *ip)
 {
     PP_ASSERT_LOCKED(st);
     struct pp_tcp_hdr t;
@@ -826,6 +826,11 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_
     int rc, rule;
 
     CNT(st, tcp, in_segs);
+    /* IPv4 only so far: an IPv6 segment's checksum covers other ends. */
+    if (ip->version != PP_IP_V4) {
+        pp_pbuf_free(p);
+        return;
+    }
     rc = pp_tcp_parse(p->data, p->len, ip->src, ip->dst, &t, 0);
     if (rc < 0) {
         CNT(st, tcp, in_errs);

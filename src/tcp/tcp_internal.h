@@ -346,7 +346,7 @@ struct pp_icmp_quote;
 /* TCP as IP sees it (tcp_conn.c): what pp_stack_new adds to each stack. */
 extern const struct pp_ip_proto pp__tcp_proto;
 /* TCP input (tcp_input.c).  Consumes p. */
-void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ipv4_hdr *ip);
+void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx *ip);
 /* Runs due TCP timers; the earliest TCP deadline (UINT64_MAX if none). */
 void pp__tcp_timers(struct pp_stack *st);
 uint64_t pp__tcp_next_deadline(struct pp_stack *st);
@@ -359,7 +359,7 @@ void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint
 int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint16_t flags,
                           size_t off, size_t len);
 /* RST for a segment that found no connection (RFC 9293 3.10.7.1). */
-void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ip_rx *ip,
                           const struct pp_tcp_hdr *t);
 void pp__tcp_send_ack(struct pp_stack *st, struct pp_tcb *tcb);
 /* The window we advertise (scaled value for the header). */
@@ -388,11 +388,11 @@ uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t);
 
 /* SYN cookies (tcp_syncookie.c), when a listener's queue is full: the
  * SYN/ACK's ISN encodes the MSS and a keyed hash, so no state is kept. */
-void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ip_rx *ip,
                              const struct pp_tcp_hdr *t);
 /* An ACK for a listener: if it carries a valid cookie, the MSS it encoded
  * (> 0); otherwise 0. */
-uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ip_rx *ip,
                                  const struct pp_tcp_hdr *t);
 
 /* A new TCB for socket s; NULL without memory. */

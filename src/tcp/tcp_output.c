@@ -504,7 +504,7 @@ void pp__tcp_send_rst(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq)
     emit_rst(st, &r, s->dmx.t.laddr, s->dmx.t.raddr);
 }
 
-void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+void pp__tcp_send_rst_for(struct pp_stack *st, const struct pp_ip_rx *ip,
                           const struct pp_tcp_hdr *t)
 {
     struct pp_tcp_hdr r;

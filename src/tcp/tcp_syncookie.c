@@ -13,7 +13,7 @@
 
 static const uint16_t mss_table[8] = {536, 1200, 1360, 1440, 1460, 4312, 8960, 65495};
 
-static uint32_t cookie_hash(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+static uint32_t cookie_hash(struct pp_stack *st, const struct pp_ip_rx *ip,
                             const struct pp_tcp_hdr *t, uint32_t peer_isn, uint32_t minute)
 {
     uint8_t buf[20];
@@ -32,7 +32,7 @@ static uint32_t minute_now(struct pp_stack *st)
     return (uint32_t)(st->now_ms / 60000);
 }
 
-void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ip_rx *ip,
                              const struct pp_tcp_hdr *t)
 {
     struct pp_tcp_hdr r;
@@ -60,7 +60,7 @@ void pp__tcp_syncookie_reply(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
     pp__ip_output(st, out, ip->dst, ip->src, PP_IP_PROTO_TCP, 0, 1);
 }
 
-uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ipv4_hdr *ip,
+uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ip_rx *ip,
                                  const struct pp_tcp_hdr *t)
 {
     uint32_t cookie = t->ack - 1, peer_isn = t->seq - 1, m = minute_now(st), age;
