@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,85 @@ void pp_cmd_scan_usage(FILE *f)
         "  --packet-trace      print every packet sent and received (SENT/RCVD, as nmap)\n"
         "  --open              only open (or possibly open) ports    -v  more detail\n"
         "  --notes             notes on services with well-known exposures\n"
-        "  --unprivileged      use kernel sockets only (-sT, socket -sU)\n");
+        "  --unprivileged      use kernel sockets only (-sT, socket -sU)\n"
+        "INTERRUPT AND RESUME:\n"
+        "  Ctrl-C (SIGINT) stops the scan: the ports finished so far are reported and\n"
+        "  written to the outputs (a second Ctrl-C ends at once)\n"
+        "  --resume FILE       continue the scan interrupted while writing FILE (its -oN\n"
+        "                      or -oG output), appending to the same outputs\n");
+}
+
+/* Interrupt and resume.  The first SIGINT asks the engine to stop and
+ * report what is finished; a second ends the process at once. */
+static volatile sig_atomic_t scan_stop;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (scan_stop) {
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
+    scan_stop = 1;
+}
+
+/* Set by --resume for the run it starts: where the interrupted run
+ * stopped, and how many hosts it was scanning (the steps only mean the
+ * same when discovery finds the same hosts). */
+static int resuming;
+static uint64_t resume_step, resume_hosts;
+
+/* The line an interrupted scan leaves at the end of its -oN and -oG
+ * files; --resume reads it with the header's command line. */
+#define RESUME_FMT "# portplex resume: step=%llu steps=%llu seed=%llu hosts=%llu\n"
+
+int pp_cmd_scan(int argc, char **argv);
+
+/* --resume FILE: the last "scan initiated ... as: ARGS" header of FILE and
+ * a resume line after it give the command line to run again, from the
+ * step where it stopped, with the same seed (the same order). */
+static int resume_scan(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048], args[1024] = "", *av[128], *tok, *save = NULL;
+    unsigned long long step = 0, steps = 0, seed = 0, hosts = 0;
+    int have = 0, ac = 0, rc;
+    char seedarg[32];
+
+    if (!f) {
+        fprintf(stderr, "portplex scan: cannot read '%s': %s\n", path, strerror(errno));
+        return PP_EXIT_USAGE;
+    }
+    while (fgets(line, sizeof line, f)) {
+        const char *as = strstr(line, " as: ");
+        if (!strncmp(line, "# portplex ", 11) && strstr(line, " scan initiated ") && as) {
+            snprintf(args, sizeof args, "%s", as + 5);
+            args[strcspn(args, "\n")] = 0;
+            have = 0; /* a resume line counts only after the last header */
+        } else if (sscanf(line, "# portplex resume: step=%llu steps=%llu seed=%llu hosts=%llu", &step,
+                          &steps, &seed, &hosts) == 4) {
+            have = 1;
+        }
+    }
+    fclose(f);
+    if (!have || strncmp(args, "portplex scan", 13) != 0) {
+        fprintf(stderr, "portplex scan: '%s' holds no interrupted portplex scan to resume "
+                        "(no \"# portplex resume:\" line after its last header)\n", path);
+        return PP_EXIT_USAGE;
+    }
+    av[ac++] = "scan";
+    for (tok = strtok_r(args + 13, " ", &save); tok && ac < 124; tok = strtok_r(NULL, " ", &save))
+        av[ac++] = tok;
+    snprintf(seedarg, sizeof seedarg, "%llu", seed);
+    av[ac++] = "--seed";
+    av[ac++] = seedarg;
+    av[ac] = NULL;
+    fprintf(stderr, "portplex scan: resuming '%s' at step %llu of %llu\n", path, step, steps);
+    resuming = 1;
+    resume_step = step;
+    resume_hosts = hosts;
+    rc = pp_cmd_scan(ac, av);
+    resuming = 0;
+    return rc;
 }
 
 /* Parses nmap-style time: "500ms", "2s", "1m", "1h"; bare numbers are
@@ -291,7 +370,8 @@ static void on_port(void *arg, const struct pp_scan_host *h, int udp, uint16_t p
 
 static FILE *open_out(const char *path, char *err)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    /* A resumed scan adds to what the interrupted one wrote. */
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, resuming ? "a" : "w");
     if (!f)
         snprintf(err, 256, "cannot write '%.200s': %s", path, strerror(errno)); /* long paths cut */
     return f;
@@ -635,9 +715,23 @@ int pp_cmd_scan(int argc, char **argv)
     int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
     long stats_ms = 0;
     int packet_trace = 0;
+    struct sigaction on_int, old_int;
     uint64_t asked = 0;
     uint32_t src = 0;
 
+    memset(&on_int, 0, sizeof on_int);
+    on_int.sa_handler = on_sigint; /* no SA_RESTART: waits end early */
+    sigemptyset(&on_int.sa_mask);
+    for (i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--resume") || !strncmp(argv[i], "--resume=", 9)) {
+            const char *file = argv[i][8] == '=' ? argv[i] + 9 : i + 1 < argc ? argv[i + 1] : NULL;
+            if (!file || argc != (argv[i][8] == '=' ? 2 : 3) || resuming) {
+                pp_cli_usage_error("scan", "--resume takes the file alone, as nmap's: "
+                                           "portplex scan --resume FILE");
+                return PP_EXIT_USAGE;
+            }
+            return resume_scan(file);
+        }
     memset(&job, 0, sizeof job);
     memset(&res, 0, sizeof res);
     memset(&rep, 0, sizeof rep);
@@ -1017,6 +1111,8 @@ int pp_cmd_scan(int argc, char **argv)
     job.shards = shards;
     job.on_port = on_port;
     job.arg = &out;
+    scan_stop = 0;
+    job.stop = &scan_stop;
     job.progress = isatty(STDERR_FILENO) && out.screen;
     job.stats_every = (double)stats_ms / 1000.0;
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
@@ -1069,7 +1165,18 @@ int pp_cmd_scan(int argc, char **argv)
             rc = PP_EXIT_OK;
             goto done;
         }
-        if (pp_scan_run(&job, &res, err) < 0) {
+        if (resuming && targets.count != resume_hosts) {
+            fprintf(stderr, "portplex scan: %llu hosts are up now, %llu were when the scan stopped: "
+                            "scanning them all again\n",
+                    (unsigned long long)targets.count, (unsigned long long)resume_hosts);
+        } else if (resuming) {
+            job.start_step = resume_step;
+        }
+        sigaction(SIGINT, &on_int, &old_int);
+        rc = pp_scan_run(&job, &res, err);
+        sigaction(SIGINT, &old_int, NULL);
+        if (rc < 0) {
+            rc = PP_EXIT_FAIL;
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
         }
@@ -1077,7 +1184,13 @@ int pp_cmd_scan(int argc, char **argv)
     } else {
         if (job.timing.max_parallel > 1024)
             job.timing.max_parallel = 256; /* descriptors, not packets */
-        if (pp_scan_connect_run(&job, &res, err) < 0) {
+        if (resuming && targets.count == resume_hosts)
+            job.start_step = resume_step;
+        sigaction(SIGINT, &on_int, &old_int);
+        rc = pp_scan_connect_run(&job, &res, err);
+        sigaction(SIGINT, &old_int, NULL);
+        if (rc < 0) {
+            rc = PP_EXIT_FAIL;
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
         }
@@ -1106,6 +1219,32 @@ report:
     if (out.json)
         pp_scan_json_end(out.json, &rep);
     rc = PP_EXIT_OK;
+    if (res.interrupted) {
+        /* What an interrupted scan owes its user: the finished part above,
+         * and the way to go on (exit 1: the scan is not complete). */
+        const char *file = oN ? oN : oG;
+        char base[1100];
+        if (!file && oA) {
+            snprintf(base, sizeof base, "%s.nmap", oA);
+            file = base;
+        }
+        fprintf(stderr, "portplex scan: interrupted; %llu of %llu (host, port) pairs finished and "
+                        "reported%s%s\n",
+                (unsigned long long)(res.resume_step - job.start_step),
+                (unsigned long long)(res.steps - job.start_step),
+                file ? "; continue with: portplex scan --resume " : " (write -oN or -oG to be able to "
+                                                                  "resume)",
+                file ? file : "");
+        if (out.normal)
+            fprintf(out.normal, RESUME_FMT, (unsigned long long)res.resume_step,
+                    (unsigned long long)res.steps, (unsigned long long)seed,
+                    (unsigned long long)targets.count);
+        if (out.grep)
+            fprintf(out.grep, RESUME_FMT, (unsigned long long)res.resume_step,
+                    (unsigned long long)res.steps, (unsigned long long)seed,
+                    (unsigned long long)targets.count);
+        rc = PP_EXIT_FAIL;
+    }
 done:
     free(discovered);
     discovered = NULL;

@@ -95,6 +95,12 @@ static void set(struct pp_scan_result *res, const struct pp_scan_job *job, uint6
         job->on_port(job->arg, hs, rank >= res->ntcp, res->port_of[rank], rank);
 }
 
+static uint64_t same_item(const void *ctx, uint64_t step)
+{
+    (void)ctx;
+    return step; /* host by host, ports in rank order */
+}
+
 int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
 {
     int par = job->timing.max_parallel > 0 ? job->timing.max_parallel : 256, rc, i, active = 0;
@@ -122,7 +128,11 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
     }
     for (i = 0; i < par; i++)
         pr[i].fd = -1;
+    if (job->start_step)
+        next = job->start_step < total ? job->start_step : total;
     for (;;) {
+        if (job->stop && *job->stop)
+            break; /* interrupted: report what is finished (below) */
         for (i = 0; i < par; i++) {
             struct cprobe *p = &pr[i];
             if (p->fd >= 0)
@@ -202,9 +212,14 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
             }
         }
     }
+    for (i = 0; i < par; i++)
+        if (pr[i].fd >= 0)
+            close(pr[i].fd);
     close(ep);
     free(pr);
     free(retry);
+    if (job->stop && *job->stop)
+        pp_scan_cut_at_first_gap(res, job->start_step, total, same_item, NULL);
     res->seconds = pp_mono_s() - t0;
     return 0;
 }

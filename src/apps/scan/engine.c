@@ -326,6 +326,10 @@ static int slow_udp_pass(struct run *r)
         double until, interval = r->job->slow_udp_interval > 0 ? r->job->slow_udp_interval : SLOW_INTERVAL;
         long pos;
 
+        if (r->job->stop && *r->job->stop) { /* interrupted: silent so far */
+            decide(r, item, PP_PS_OPEN_FILTERED, PP_R_NO_RESPONSE, 0);
+            continue;
+        }
         for (j = r->res->ntcp; j < r->res->nports && !unreach; j++)
             unreach = hs->state[j] == PP_PS_CLOSED;
         if (!hs->up || hs->timed_out || (!unreach && hs->slow_silent >= SLOW_GIVE_UP)) {
@@ -483,6 +487,46 @@ static void teardown(struct run *r)
     free(r->silent);
 }
 
+void pp_scan_cut_at_first_gap(struct pp_scan_result *res, uint64_t start, uint64_t steps,
+                              uint64_t (*item_at)(const void *ctx, uint64_t step),
+                              const void *ctx)
+{
+    uint64_t k, cut = steps;
+
+    for (k = start; k < steps; k++) {
+        uint64_t item = item_at(ctx, k);
+        struct pp_scan_host *hs = &res->hosts[item / (uint64_t)res->nports];
+        int rank = (int)(item % (uint64_t)res->nports);
+        if (cut == steps) {
+            if (!hs->state || hs->state[rank] == PP_PS_UNKNOWN)
+                cut = k;
+        } else if (hs->state && hs->state[rank] != PP_PS_UNKNOWN) {
+            hs->state[rank] = PP_PS_UNKNOWN; /* the resumed run reports it */
+            hs->reason[rank] = 0;
+        }
+    }
+    /* A host left with no port known is not reported at all (its
+     * discovery answer aside, the resumed run reports it). */
+    for (k = 0; k < res->nhosts; k++) {
+        struct pp_scan_host *hs = &res->hosts[k];
+        int rank, known = 0;
+        for (rank = 0; hs->state && rank < res->nports && !known; rank++)
+            known = hs->state[rank] != PP_PS_UNKNOWN;
+        if (hs->state && !known) {
+            free(hs->state);
+            hs->state = hs->reason = hs->ttl = NULL;
+        }
+    }
+    res->interrupted = 1;
+    res->resume_step = cut;
+    res->steps = steps;
+}
+
+static uint64_t order_item(const void *ctx, uint64_t step)
+{
+    return pp_scan_order_at(ctx, step);
+}
+
 int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char *err)
 {
     const struct pp_scan_timing *t = &job->timing;
@@ -494,9 +538,13 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
     if ((rc = setup(&r, job, res, err)) < 0)
         goto out;
     r.t0 = r.last_refill = r.last_stats = pp_mono_s();
+    if (job->start_step > r.next_step)
+        r.next_step = job->start_step < r.steps ? job->start_step : r.steps;
     for (;;) {
         double now = pp_mono_s(), wait;
         int i;
+        if (job->stop && *job->stop)
+            break; /* interrupted: report what is finished (below) */
         /* Retransmit or give up on probes whose timeout passed. */
         double next_check = now + 3600;
         if (r.timeout < t->min_rtt_ms / 1000.0)
@@ -571,7 +619,9 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
         }
         progress(&r, pp_mono_s(), 0);
     }
-    if ((rc = slow_udp_pass(&r)) < 0) {
+    if (job->stop && *job->stop) {
+        pp_scan_cut_at_first_gap(res, job->start_step, r.steps, order_item, &r.order);
+    } else if ((rc = slow_udp_pass(&r)) < 0) {
         snprintf(err, 256, "sending a probe failed: %s", strerror(-rc));
         goto out;
     }

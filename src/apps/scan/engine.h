@@ -8,6 +8,7 @@
 #ifndef PP_SCAN_ENGINE_H
 #define PP_SCAN_ENGINE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -64,6 +65,11 @@ struct pp_scan_job {
     /* Called as each port's final state is known (for -oJ); may be NULL. */
     void (*on_port)(void *arg, const struct pp_scan_host *h, int udp, uint16_t port, int rank);
     void *arg;
+    /* Interrupt and resume: a signal handler setting *stop (NULL: none)
+     * ends the scan early; start_step skips the first steps of the order,
+     * which an interrupted run of the same scan (same seed) finished. */
+    volatile sig_atomic_t *stop;
+    uint64_t start_step;
 };
 
 struct pp_scan_result {
@@ -73,7 +79,20 @@ struct pp_scan_result {
     uint16_t *port_of;          /* rank -> port */
     uint64_t sent, answers, retransmits, drops;
     double seconds;
+    /* Set when *job->stop ended the scan: the result then holds exactly the
+     * steps [start_step, resume_step) of the order, every later port left
+     * unknown (unreported), so a run from resume_step completes the scan
+     * with each port reported once.  steps: all steps of the order. */
+    int interrupted;
+    uint64_t resume_step, steps;
 };
+
+/* After an interrupted run: finds the first step whose port has no state
+ * yet (item_at maps a step to host * nports + rank) and forgets any state
+ * found beyond it.  Shared by both engines. */
+void pp_scan_cut_at_first_gap(struct pp_scan_result *res, uint64_t start, uint64_t steps,
+                              uint64_t (*item_at)(const void *ctx, uint64_t step),
+                              const void *ctx);
 
 /* Sets up res for targets x ports (ranks, addresses); hosts' arrays come
  * later from pp_scan_host_alloc.  0 or -errno with a message in err. */
