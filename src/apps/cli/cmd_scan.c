@@ -496,6 +496,7 @@ static int merge(int nfiles, char **files, struct pp_scan_result *res, struct pp
 struct up_host {
     uint32_t addr;
     int why;
+    double rtt; /* the answer's round trip, s (0: not measured) */
 };
 static struct up_host *discovered;
 /* -PE -PS -PA -PU: the discovery probes asked for (ping_set), else nmap's default. */
@@ -513,11 +514,13 @@ static void mark_discovered(struct pp_scan_result *res)
 {
     uint64_t h;
     for (h = 0; h < res->nhosts && n_discovered; h++) {
-        struct up_host key = {res->hosts[h].addr, 0}, *u;
+        struct up_host key = {res->hosts[h].addr, 0, 0}, *u;
         u = bsearch(&key, discovered, (size_t)n_discovered, sizeof key, by_addr);
         if (u) {
             res->hosts[h].up = 1;
             res->hosts[h].up_reason = u->why;
+            if (u->rtt > 0)
+                res->hosts[h].latency = u->rtt;
         }
     }
 }
@@ -526,7 +529,7 @@ static void mark_discovered(struct pp_scan_result *res)
  * every target: a new array of each target's up reason (0: no answer), or
  * NULL with err. */
 static uint8_t *ping_targets(struct pp_scan_io *io, const struct pp_scan_job *job,
-                             const struct pp_targets *t, char *err)
+                             const struct pp_targets *t, double *rtt, char *err)
 {
     uint8_t *up = calloc((size_t)t->count, 1);
     int rc, wait = job->timing.initial_rtt_ms < 250 ? 250 : job->timing.initial_rtt_ms;
@@ -535,7 +538,7 @@ static uint8_t *ping_targets(struct pp_scan_io *io, const struct pp_scan_job *jo
         snprintf(err, 256, "out of memory");
         return NULL;
     }
-    rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL);
+    rc = pp_scan_discover(io, &job->probe, t, up, wait, ping_set ? &ping : NULL, rtt);
     if (rc < 0) {
         free(up);
         snprintf(err, 256, "host discovery failed: %s", strerror(-rc));
@@ -549,18 +552,27 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
                           char *err)
 {
     static struct pp_targets none;
-    uint8_t *up = ping_targets(io, job, t, err);
+    double *rtt = calloc((size_t)t->count ? (size_t)t->count : 1, sizeof *rtt);
+    uint8_t *up = ping_targets(io, job, t, rtt, err);
 
-    if (!up)
+    if (!up) {
+        free(rtt);
         return -1;
+    }
     {
         uint64_t i;
         free(discovered);
         n_discovered = 0;
         discovered = calloc((size_t)t->count, sizeof *discovered);
         for (i = 0; discovered && i < t->count; i++)
-            if (up[i])
-                discovered[n_discovered++] = (struct up_host){pp_targets_at(t, i), up[i]};
+            if (up[i]) {
+                double r = rtt ? rtt[i] : 0;
+                discovered[n_discovered++] = (struct up_host){pp_targets_at(t, i), up[i], r};
+                /* The port scan's timeouts start from the slowest host's
+                 * ping, as nmap's start from its ping times. */
+                if (r > job->seed_rtt)
+                    job->seed_rtt = r;
+            }
         if (discovered)
             qsort(discovered, (size_t)n_discovered, sizeof *discovered, by_addr);
     }
@@ -620,18 +632,21 @@ static int trace_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
 static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const struct pp_targets *t,
                       int all_up, struct pp_scan_result *res, char *err)
 {
-    uint8_t *up = all_up ? calloc((size_t)t->count, 1) : ping_targets(io, job, t, err);
+    double *rtt = calloc((size_t)t->count ? (size_t)t->count : 1, sizeof *rtt);
+    uint8_t *up = all_up ? calloc((size_t)t->count, 1) : ping_targets(io, job, t, rtt, err);
     uint64_t i;
 
     memset(res, 0, sizeof *res);
     if (!up) {
         if (all_up)
             snprintf(err, 256, "out of memory");
+        free(rtt);
         return -1;
     }
     res->hosts = calloc((size_t)t->count, sizeof *res->hosts);
     if (!res->hosts) {
         free(up);
+        free(rtt);
         snprintf(err, 256, "out of memory");
         return -1;
     }
@@ -640,8 +655,11 @@ static int ping_sweep(struct pp_scan_io *io, struct pp_scan_job *job, const stru
         res->hosts[i].addr = pp_targets_at(t, i);
         res->hosts[i].up = all_up || up[i];
         res->hosts[i].up_reason = all_up ? PP_UP_NO : up[i];
+        if (rtt && up[i])
+            res->hosts[i].latency = rtt[i];
     }
     free(up);
+    free(rtt);
     return 0;
 }
 

@@ -191,6 +191,10 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
                 }
                 classify(e, p->udp, &st, &why);
                 set(res, job, p->host, p->rank, st, why);
+                /* A connection's answer (accept or refusal) is one round
+                 * trip: the host's latency, as nmap reports it. */
+                if (!p->udp && p->tries == 1 && !res->hosts[p->host].latency)
+                    res->hosts[p->host].latency = t - p->sent;
                 close(p->fd);
                 p->fd = -1;
                 active--;

@@ -60,9 +60,18 @@ static int why_up(const struct pp_scan_probe_cfg *syn, const struct pp_scan_prob
     return a.reason == PP_R_SYN_ACK ? PP_UP_SYN_ACK : a.reason == PP_R_RESET ? PP_UP_RESET : PP_UP_ICMP;
 }
 
+/* One discovery run's bookkeeping. */
+struct disc {
+    const struct pp_targets *t;
+    uint8_t *up;
+    double *rtt, *sent; /* per target; sent: when this round's probes went */
+    uint64_t nup, asked; /* targets up; targets probed this round */
+};
+
+/* Reads answers for up to wait_ms, or until every target asked is up. */
 static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
                   const struct pp_scan_probe_cfg *ack, const struct pp_scan_ping *ping,
-                  const struct pp_targets *t, uint8_t *up, int wait_ms)
+                  struct disc *d, int wait_ms)
 {
     uint8_t buf[2048];
     double until = pp_mono_s() + wait_ms / 1000.0;
@@ -72,14 +81,18 @@ static void drain(struct pp_scan_io *io, const struct pp_scan_probe_cfg *syn,
         uint32_t from = 0;
         int64_t h;
         int n, why;
-        if (left <= 0)
+        if (left <= 0 || d->nup == d->t->count)
             return;
         n = io->recv(io->ctx, buf, sizeof buf, (int)(left * 1000) + 1);
         if (n <= 0)
             continue;
         why = why_up(syn, ack, ping, buf, (size_t)n, &from);
-        if (why && (h = index_of(t, from)) >= 0 && !up[h])
-            up[h] = (uint8_t)why;
+        if (why && (h = index_of(d->t, from)) >= 0 && !d->up[h]) {
+            d->up[h] = (uint8_t)why;
+            d->nup++;
+            if (d->rtt && d->sent)
+                d->rtt[h] = pp_mono_s() - d->sent[h];
+        }
     }
 }
 
@@ -144,13 +157,14 @@ const char *pp_scan_up_reason_name(int reason)
 
 int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,
                      const struct pp_targets *t, uint8_t *up, int wait_ms,
-                     const struct pp_scan_ping *ping)
+                     const struct pp_scan_ping *ping, double *rtt)
 {
     struct pp_scan_probe_cfg syn = *base, ack = *base;
     struct pp_scan_ping dflt;
+    struct disc d = {t, up, rtt, NULL, 0, 0};
     uint8_t pkt[1600];
     uint64_t i;
-    int round, rc, k;
+    int round, rc = 0, k;
 
     if (!ping) {
         pp_scan_ping_default(&dflt);
@@ -160,6 +174,10 @@ int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base
     syn.tcp_flags = PP_TCP_SYN;
     ack.kind = PP_SCAN_ACK;
     ack.tcp_flags = PP_TCP_ACK;
+    if (rtt)
+        d.sent = calloc((size_t)t->count, sizeof *d.sent); /* no memory: no latency, no harm */
+    for (i = 0; i < t->count; i++)
+        d.nup += up[i] != 0;
     for (round = 0; round < 2; round++) {
         uint64_t sent = 0;
         for (i = 0; i < t->count; i++) {
@@ -167,10 +185,12 @@ int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base
             size_t n;
             if (up[i])
                 continue;
+            if (d.sent)
+                d.sent[i] = pp_mono_s();
 #define SEND(expr)                                                                                 \
     do {                                                                                           \
         if ((n = (expr)) && (rc = io->send(io->ctx, pkt, n)) < 0 && rc != -ENOBUFS)                \
-            return rc;                                                                             \
+            goto out;                                                                              \
     } while (0)
             if (ping->echo)
                 SEND(pp_scan_build_echo(&syn, pkt, sizeof pkt, dst));
@@ -182,11 +202,14 @@ int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base
                 SEND(pp_scan_build(&syn, pkt, sizeof pkt, dst, ping->udp[k], 1, (uint16_t)i));
 #undef SEND
             if (++sent % 256 == 0)
-                drain(io, &syn, &ack, ping, t, up, 1); /* keep the capture buffer moving */
+                drain(io, &syn, &ack, ping, &d, 1); /* keep the capture buffer moving */
         }
         if (!sent)
             break;
-        drain(io, &syn, &ack, ping, t, up, wait_ms);
+        drain(io, &syn, &ack, ping, &d, wait_ms);
     }
-    return 0;
+    rc = 0;
+out:
+    free(d.sent);
+    return rc < 0 ? rc : 0;
 }

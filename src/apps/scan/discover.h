@@ -35,10 +35,13 @@ int pp_scan_ping_add(struct pp_scan_ping *p, char type, const char *ports, char 
 const char *pp_scan_up_reason_name(int reason); /* "echo-reply", ...; "user-set" for 0 */
 
 /* Probes every target of t through io (each probe twice at most, waiting
- * wait_ms for answers) and sets up[i] to the first answer's reason for
- * targets that answered.  0 or -errno. */
+ * up to wait_ms for answers - no longer once every target has answered)
+ * and sets up[i] to the first answer's reason for targets that answered,
+ * and rtt[i] (if rtt is not NULL) to its round-trip time in seconds: the
+ * host's latency, and the first estimate the port scan's timeouts start
+ * from, as nmap's.  0 or -errno. */
 int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base,
                      const struct pp_targets *t, uint8_t *up, int wait_ms,
-                     const struct pp_scan_ping *ping);
+                     const struct pp_scan_ping *ping, double *rtt);
 
 #endif

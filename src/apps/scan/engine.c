@@ -184,8 +184,11 @@ static void on_answer(struct run *r, const struct pp_scan_answer *a, double now)
         struct flight *f = &r->fl[r->map.slot[pos]];
         if (f->tries - 1 > r->max_success_try && f->tries < 9)
             r->max_success_try = f->tries - 1;
-        if (f->tries == 1)
+        if (f->tries == 1) {
             rtt_sample(r, now - f->sent); /* Karn: only unambiguous samples */
+            if (!r->res->hosts[h].latency)
+                r->res->hosts[h].latency = now - f->sent;
+        }
         else {
             /* The first try went unanswered but a later one did: a drop.
              * Halve the window, as nmap does. */
@@ -467,6 +470,8 @@ static int setup(struct run *r, const struct pp_scan_job *job, struct pp_scan_re
         return -ENOMEM;
     }
     r->timeout = job->timing.initial_rtt_ms / 1000.0;
+    if (job->seed_rtt > 0)
+        rtt_sample(r, job->seed_rtt); /* as nmap's timeouts start from its pings */
     /* nmap starts a group's window small and grows it with answers; a
      * high slow-start threshold lets a responsive target be scanned at the
      * speed it answers. */

@@ -48,6 +48,7 @@ struct pp_scan_host {
     int icmp_limited;  /* ICMP port-unreachable rate limiting was seen */
     double icmp_interval; /* the pace silent UDP ports were probed again at */
     int slow_silent;      /* slow re-probes that stayed silent */
+    double latency;       /* s: discovery's round trip, else the first answer's; 0 unknown */
 };
 
 struct pp_scan_job {
@@ -70,6 +71,9 @@ struct pp_scan_job {
      * which an interrupted run of the same scan (same seed) finished. */
     volatile sig_atomic_t *stop;
     uint64_t start_step;
+    /* A round-trip time measured before the scan (host discovery's), s;
+     * the timeouts start from it instead of initial_rtt_ms.  0: none. */
+    double seed_rtt;
 };
 
 struct pp_scan_result {

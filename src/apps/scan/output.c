@@ -2,6 +2,7 @@
  * as JSON lines. */
 #include "output.h"
 #include "discover.h"
+#include "top_ports.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,7 +13,12 @@
 
 const char *pp_scan_service(uint16_t port, int udp)
 {
-    struct servent *se = getservbyport(htons(port), udp ? "udp" : "tcp");
+    const char *name = pp_scan_services_name(udp, port); /* nmap-services, as nmap names them */
+    struct servent *se;
+
+    if (name)
+        return name;
+    se = getservbyport(htons(port), udp ? "udp" : "tcp");
     return se ? se->s_name : "unknown";
 }
 
@@ -98,6 +104,27 @@ static void ttl_text(char *out, size_t cap, int reason, int ttl)
         snprintf(out, cap, "%s ttl %d", pp_scan_reason_name(reason), ttl);
 }
 
+/* nmap's " (0.000040s latency)": two significant digits (its
+ * num_to_string_sigdigits), or nothing when no round trip was measured. */
+static const char *latency_text(char *buf, size_t cap, double s)
+{
+    int decimals = 1;
+    double x = s;
+
+    if (!(s > 0)) {
+        buf[0] = 0;
+        return buf;
+    }
+    while (x < 1 && decimals < 9) { /* 1 - floor(log10(s)), without libm */
+        x *= 10;
+        decimals++;
+    }
+    if (s >= 10)
+        decimals = 0;
+    snprintf(buf, cap, " (%.*fs latency)", decimals, s);
+    return buf;
+}
+
 /* The host reports of the normal format; how many hosts are up. */
 static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
 {
@@ -112,9 +139,11 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
         unsigned long n[2][PP_PS_COUNT], reasons[2][PP_PS_COUNT][PP_R_COUNT];
         if (r->ping_only) { /* -sn: as nmap, the hosts that are up, nothing else */
             if (hs->up) {
+                char lat[48];
                 up++;
-                fprintf(f, "portplex scan report for %s\nHost is up%s%s.\n", pp_ipv4_ntoa(hs->addr, a),
-                        r->reason ? ", received " : "", r->reason ? pp_scan_up_reason_name(hs->up_reason) : "");
+                fprintf(f, "portplex scan report for %s\nHost is up%s%s%s.\n", pp_ipv4_ntoa(hs->addr, a),
+                        r->reason ? ", received " : "", r->reason ? pp_scan_up_reason_name(hs->up_reason) : "",
+                        latency_text(lat, sizeof lat, hs->latency));
             }
             continue;
         }
@@ -130,8 +159,15 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
             continue;
         }
         up++;
-        fprintf(f, "portplex scan report for %s\nHost is up%s.\n", pp_ipv4_ntoa(hs->addr, a),
-                hs->timed_out ? " (host timeout hit: results are partial)" : "");
+        {
+            char lat[48];
+            /* nmap's --reason names what showed the host up ("user-set" with -Pn). */
+            fprintf(f, "portplex scan report for %s\nHost is up%s%s%s%s.\n", pp_ipv4_ntoa(hs->addr, a),
+                    r->reason ? ", received " : "",
+                    r->reason ? pp_scan_up_reason_name(hs->up_reason) : "",
+                    latency_text(lat, sizeof lat, hs->latency),
+                    hs->timed_out ? " (host timeout hit: results are partial)" : "");
+        }
         if (hs->icmp_limited)
             fprintf(f, "Note: %s rate-limits ICMP port unreachable; silent UDP ports were probed "
                        "again, one per %.2f s\n",
@@ -146,49 +182,82 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
                 int k;
                 if (!n[udp][s] || !hidden(r, n[udp], s))
                     continue;
-                /* As nmap: one group per reason, the largest first. */
+                /* As nmap: one group per reason, the largest first; equal
+                 * ones in the reverse order of their first port (nmap
+                 * puts each new reason at the front of its list, then
+                 * sorts by count, stably); "ports" whatever the count. */
                 memcpy(left, reasons[udp][s], sizeof left);
-                for (;;) {
-                    int best = -1;
+                {
+                    int lo = udp ? res->ntcp : 0, hi = udp ? res->nports : res->ntcp, i;
+                    long seen[PP_R_COUNT];
                     for (k = 0; k < PP_R_COUNT; k++)
-                        if (left[k] && (best < 0 || left[k] > left[best]))
-                            best = k;
-                    if (best < 0)
-                        break;
-                    fprintf(f, "%s%lu %s %s port%s (%s)", first ? "Not shown: " : ", ", left[best],
-                            pp_scan_state_name(s), udp ? "udp" : "tcp", left[best] == 1 ? "" : "s",
-                            pp_scan_reason_name(best));
-                    left[best] = 0;
-                    first = 0;
+                        seen[k] = -1;
+                    for (i = lo; i < hi; i++)
+                        if (hs->state[i] == s && hs->reason[i] < PP_R_COUNT && seen[hs->reason[i]] < 0)
+                            seen[hs->reason[i]] = i;
+                    for (;;) {
+                        int best = -1;
+                        for (k = 0; k < PP_R_COUNT; k++)
+                            if (left[k] && (best < 0 || left[k] > left[best] ||
+                                            (left[k] == left[best] && seen[k] > seen[best])))
+                                best = k;
+                        if (best < 0)
+                            break;
+                        fprintf(f, "%s%lu %s %s ports (%s)", first ? "Not shown: " : ", ", left[best],
+                                pp_scan_state_name(s), udp ? "udp" : "tcp", pp_scan_reason_name(best));
+                        left[best] = 0;
+                        first = 0;
+                    }
                 }
             }
             if (!first)
                 fprintf(f, "\n");
         }
-        for (udp = 0; udp < 2; udp++) {
-            int lo = udp ? res->ntcp : 0, hi = udp ? res->nports : res->ntcp, i;
-            if (!(udp ? r->udp : r->tcp))
-                continue;
-            for (i = lo; i < hi; i++) {
-                char col[16], why[48];
-                int s = hs->state[i];
-                uint16_t port = res->port_of[i];
-                if (s == PP_PS_UNKNOWN || hidden(r, n[udp], s))
-                    continue;
-                if (!header) {
-                    fprintf(f, "PORT      STATE         SERVICE%s\n", r->reason ? "        REASON" : "");
-                    header = 1;
+        /* As nmap's table: each column as wide as its widest cell, one
+         * space between, no padding after the last (two passes). */
+        {
+            int w[3] = {4, 5, 7}, pass; /* "PORT", "STATE", "SERVICE" */
+            for (pass = 0; pass < 2; pass++)
+                for (udp = 0; udp < 2; udp++) {
+                    int lo = udp ? res->ntcp : 0, hi = udp ? res->nports : res->ntcp, i;
+                    if (!(udp ? r->udp : r->tcp))
+                        continue;
+                    for (i = lo; i < hi; i++) {
+                        char col[16], why[48];
+                        int s = hs->state[i], c;
+                        uint16_t port = res->port_of[i];
+                        const char *cell[3];
+                        if (s == PP_PS_UNKNOWN || hidden(r, n[udp], s))
+                            continue;
+                        snprintf(col, sizeof col, "%u/%s", port, udp ? "udp" : "tcp");
+                        cell[0] = col;
+                        cell[1] = pp_scan_state_name(s);
+                        cell[2] = pp_scan_service(port, udp);
+                        if (pass == 0) {
+                            for (c = 0; c < 3; c++)
+                                if ((int)strlen(cell[c]) > w[c])
+                                    w[c] = (int)strlen(cell[c]);
+                            continue;
+                        }
+                        if (!header) {
+                            if (r->reason)
+                                fprintf(f, "%-*s %-*s %-*s REASON\n", w[0], "PORT", w[1], "STATE",
+                                        w[2], "SERVICE");
+                            else
+                                fprintf(f, "%-*s %-*s SERVICE\n", w[0], "PORT", w[1], "STATE");
+                            header = 1;
+                        }
+                        if (r->reason) {
+                            ttl_text(why, sizeof why, hs->reason[i], hs->ttl[i]);
+                            fprintf(f, "%-*s %-*s %-*s %s\n", w[0], cell[0], w[1], cell[1], w[2],
+                                    cell[2], why);
+                        } else {
+                            fprintf(f, "%-*s %-*s %s\n", w[0], cell[0], w[1], cell[1], cell[2]);
+                        }
+                        if (r->notes && s == PP_PS_OPEN && pp_scan_note(port, udp))
+                            fprintf(f, "|_ note: %s\n", pp_scan_note(port, udp));
+                    }
                 }
-                snprintf(col, sizeof col, "%u/%s", port, udp ? "udp" : "tcp");
-                fprintf(f, "%-9s %-13s %-14s", col, pp_scan_state_name(s), pp_scan_service(port, udp));
-                if (r->reason) {
-                    ttl_text(why, sizeof why, hs->reason[i], hs->ttl[i]);
-                    fprintf(f, " %s", why);
-                }
-                fprintf(f, "\n");
-                if (r->notes && s == PP_PS_OPEN && pp_scan_note(port, udp))
-                    fprintf(f, "|_ note: %s\n", pp_scan_note(port, udp));
-            }
         }
         fprintf(f, "\n");
     }

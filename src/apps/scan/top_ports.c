@@ -36,7 +36,39 @@ static struct {
     char path[256];      /* the file used, "" if none */
     uint16_t *ports[2];
     size_t n[2];
+    /* Service names of the same file: name_at[udp][port] is an offset
+     * into names (0: none), so a report names ports as nmap's does. */
+    uint32_t *name_at[2];
+    char *names;
+    size_t names_len, names_cap;
 } ranked;
+
+/* Keeps name for (udp, port) unless it has one; best effort. */
+static void name_put(int udp, unsigned port, const char *name)
+{
+    size_t l = strlen(name) + 1;
+
+    if (!ranked.name_at[udp]) {
+        ranked.name_at[udp] = calloc(65536, sizeof(uint32_t));
+        if (!ranked.name_at[udp])
+            return;
+    }
+    if (ranked.name_at[udp][port] || ranked.names_len + l > UINT32_MAX)
+        return;
+    if (ranked.names_len + l > ranked.names_cap) {
+        size_t cap = ranked.names_cap ? ranked.names_cap * 2 : 65536;
+        char *g = realloc(ranked.names, cap);
+        if (!g)
+            return;
+        ranked.names = g;
+        ranked.names_cap = cap;
+        if (!ranked.names_len)
+            ranked.names[ranked.names_len++] = 0; /* offset 0 means none */
+    }
+    memcpy(ranked.names + ranked.names_len, name, l);
+    ranked.name_at[udp][port] = (uint32_t)ranked.names_len;
+    ranked.names_len += l;
+}
 
 struct freq {
     double f;
@@ -49,6 +81,16 @@ static int by_freq(const void *a, const void *b)
     if (x->f != y->f)
         return x->f < y->f ? 1 : -1;
     return (int)x->port - (int)y->port; /* ties: the lower port first */
+}
+
+static void reset(void)
+{
+    free(ranked.ports[0]);
+    free(ranked.ports[1]);
+    free(ranked.name_at[0]);
+    free(ranked.name_at[1]);
+    free(ranked.names);
+    memset(&ranked, 0, sizeof ranked);
 }
 
 /* Reads "name port/proto frequency ..." lines (nmap-services' format);
@@ -71,7 +113,10 @@ static int load(const char *path)
         if (line[0] == '#' || sscanf(line, "%127s %u/%7s %lf", name, &port, proto, &fr) != 4)
             continue;
         udp = !strcmp(proto, "udp");
-        if ((!udp && strcmp(proto, "tcp")) || port == 0 || port > 65535 || !(fr > 0) || fr > 1)
+        if ((!udp && strcmp(proto, "tcp")) || port == 0 || port > 65535)
+            continue;
+        name_put(udp, port, name);
+        if (!(fr > 0) || fr > 1)
             continue;
         if (n[udp] == cap[udp]) {
             cap[udp] = cap[udp] ? cap[udp] * 2 : 4096;
@@ -109,19 +154,11 @@ static int load(const char *path)
 bad:
     free(v[0]);
     free(v[1]);
-    free(ranked.ports[0]);
-    free(ranked.ports[1]);
-    ranked.ports[0] = ranked.ports[1] = NULL;
-    ranked.n[0] = ranked.n[1] = 0;
+    reset();
+    ranked.loaded = 1;
     return -1;
 }
 
-static void reset(void)
-{
-    free(ranked.ports[0]);
-    free(ranked.ports[1]);
-    memset(&ranked, 0, sizeof ranked);
-}
 
 void pp_scan_top_ports_use(const char *path)
 {
@@ -140,6 +177,17 @@ static void ensure_loaded(void)
     ranked.loaded = 1;
     env = getenv("PORTPLEX_SERVICES");
     load(env && *env ? env : "/usr/share/nmap/nmap-services");
+}
+
+const char *pp_scan_services_name(int udp, uint16_t port)
+{
+    udp = udp != 0;
+    ensure_loaded();
+    if (!ranked.path[0])
+        return NULL;
+    if (!ranked.name_at[udp] || !ranked.name_at[udp][port])
+        return "unknown";
+    return ranked.names + ranked.name_at[udp][port];
 }
 
 const char *pp_scan_top_ports_source(void)

@@ -16,6 +16,9 @@ size_t pp_scan_top_ports(int udp, size_t n, const uint16_t **out);
 /* Where the ranking comes from: the frequency file's path, or
  * "portplex's own list". */
 const char *pp_scan_top_ports_source(void);
+/* The port's service name in that file ("unknown" where it has none, as
+ * nmap says), or NULL when no file is used (then /etc/services names). */
+const char *pp_scan_services_name(int udp, uint16_t port);
 /* Tests: rank from this file (NULL: the built-in list only) from now on. */
 void pp_scan_top_ports_use(const char *path);
 
