@@ -19,11 +19,7 @@ T=$PP_TMP
 
 netns_new S
 netns_new D
-ip link add "vo$$" netns "$S" type veth peer name "vp$$" netns "$D"
-ip -n "$S" addr add 10.204.0.1/24 dev "vo$$"
-ip -n "$D" addr add 10.204.0.2/24 dev "vp$$"
-ip -n "$S" link set "vo$$" up
-ip -n "$D" link set "vp$$" up
+veth_link "$S" "$D" 10.204.0.1/24 10.204.0.2/24
 ip netns exec "$D" sysctl -qw net.ipv4.icmp_ratelimit=0
 ip netns exec "$D" nft -f - <<'NFT' || fail "nft rules"
 table inet filter {
@@ -35,16 +31,7 @@ table inet filter {
     }
 }
 NFT
-ip netns exec "$D" $PY - >"$T/svc.log" 2>&1 <<'PY' &
-import socket, time
-ls = []
-for p in (22, 80, 443, 3306):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", p)); s.listen(64); ls.append(s)
-print("ready", flush=True)
-time.sleep(600)
-PY
-wait_for "$T/svc.log" ready || fail "services did not start"
+tcp_listeners "$D" 0.0.0.0 22 80 443 3306
 
 # The lines compared: the table, "Not shown", warnings.
 table() { grep -E '^(PORT |[0-9]+/(tcp|udp) |Not shown: |WARNING: )' "$1"; }

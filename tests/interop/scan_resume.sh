@@ -24,16 +24,7 @@ table inet filter {
     }
 }
 NFT
-ip netns exec "$N" $PY - >"$T/svc.log" 2>&1 <<'PY' &
-import socket, time
-ls = []
-for p in (22, 80, 443, 2500):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", p)); s.listen(64); ls.append(s)
-print("ready", flush=True)
-time.sleep(600)
-PY
-wait_for "$T/svc.log" ready || fail "services did not start"
+tcp_listeners "$N" 127.0.0.1 22 80 443 2500
 
 # open and filtered ports of a grepable file (every section), one per line
 listed() { grep -o '[0-9]*/\(open\|filtered\)/tcp' "$1" | sort -n; }

@@ -62,6 +62,36 @@ wait_for() {
     fail "timed out waiting for '$2' in $1"
 }
 
+# veth_link NS1 NS2 ADDR1/PREFIX ADDR2/PREFIX: a veth pair between two
+# namespaces, addressed and up (its names unique to this test's PID).
+veth_link() {
+    local a="va$$_${#PP_NETNS[@]}" b="vb$$_${#PP_NETNS[@]}"
+    ip link add "$a" netns "$1" type veth peer name "$b" netns "$2" || fail "veth pair"
+    ip -n "$1" addr add "$3" dev "$a"
+    ip -n "$2" addr add "$4" dev "$b"
+    ip -n "$1" link set "$a" up
+    ip -n "$2" link set "$b" up
+}
+
+# tcp_listeners NS ADDR PORT...: TCP listeners in namespace NS (accepting
+# and closing), up when this returns; they end with the namespace.
+tcp_listeners() {
+    local ns=$1 addr=$2 log="$PP_TMP/listeners.$RANDOM"
+    shift 2
+    ip netns exec "$ns" "$PY" - "$addr" "$@" >"$log" 2>&1 <<'PY' &
+import select, socket, sys, time
+ls = []
+for p in sys.argv[2:]:
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], int(p))); s.listen(64); ls.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(ls, [], [])[0]:
+        c, _ = s.accept(); c.close()
+PY
+    wait_for "$log" ready
+}
+
 # stack_start NS TUN ADDR/PREFIX [ARG...]: runs `$PORTPLEX stack` on a new
 # TUN device in namespace NS with the extra arguments, output in
 # $PP_TMP/stack.out and stack.err; returns once it is up, its PID in
