@@ -34,7 +34,7 @@ NFT
 tcp_listeners "$D" 0.0.0.0 22 80 443 3306
 
 # The lines compared: the table, "Not shown", warnings.
-table() { grep -E '^(PORT |[0-9]+/(tcp|udp) |Not shown: |WARNING: )' "$1"; }
+table() { grep -E '^(PORT |[0-9]+/(tcp|udp) |Not shown: |WARNING: |All [0-9]+ scanned ports )' "$1"; }
 hostline() { grep -E '^Host is up' "$1"; }
 
 n=0
@@ -58,6 +58,7 @@ check -sS -p 20-25,1000-1012
 check -sS -p 20-25,1000-1012 --reason
 check -sS -p 1-1100
 check -sS -p 1-1100 --open
+check -sS -p 30-79
 check -sT -p 1-1100
 check -sT -p T:20-30,U:53
 

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +82,11 @@ void pp_cmd_scan_usage(FILE *f)
         "  --reason            why each port has its state (with the answer's TTL)\n"
         "  --packet-trace      print every packet sent and received (SENT/RCVD, as nmap)\n"
         "  --open              only open (or possibly open) ports    -v  more detail\n"
+        "  -d[LEVEL]           debugging: the engine's counters after the report\n"
         "  --notes             notes on services with well-known exposures\n"
         "  --unprivileged      use kernel sockets only (-sT, socket -sU)\n"
+        "KEYS WHILE SCANNING (on a terminal, as nmap's): space/enter a status line,\n"
+        "  v/V more/less verbose, d/D debugging, p/P packet trace on/off, ? the list\n"
         "INTERRUPT AND RESUME:\n"
         "  Ctrl-C (SIGINT) stops the scan: the ports finished so far are reported and\n"
         "  written to the outputs (a second Ctrl-C ends at once)\n"
@@ -90,13 +94,102 @@ void pp_cmd_scan_usage(FILE *f)
         "                      or -oG output), appending to the same outputs\n");
 }
 
+/* --packet-trace: the raw I/O wrapped, every packet printed while on. */
+static struct {
+    struct pp_scan_io inner;
+    double t0;
+    int on; /* --packet-trace, or the p key */
+} trace;
+
+/* nmap's keys while a scan runs on a terminal: space or enter (any other
+ * key) for a status line, v/V and d/D for more or less verbosity and
+ * debugging, p/P to turn packet tracing on and off, ? for this list.  The
+ * terminal is in non-canonical mode without echo meanwhile. */
+static struct {
+    int on;
+    struct termios saved;
+    int *verbose, debug;
+    volatile sig_atomic_t stats;
+} keys;
+
+static void keys_start(int *verbose)
+{
+    struct termios t;
+
+    keys.verbose = verbose;
+    keys.stats = 0;
+    if (keys.on || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &keys.saved) < 0)
+        return;
+    t = keys.saved;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+    t.c_cc[VMIN] = 0; /* read() returns at once, with or without a key */
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        keys.on = 1;
+}
+
+static void keys_stop(void)
+{
+    if (keys.on)
+        tcsetattr(STDIN_FILENO, TCSANOW, &keys.saved);
+    keys.on = 0;
+}
+
+static void keys_tick(void *arg)
+{
+    char c;
+
+    (void)arg;
+    if (!keys.on)
+        return;
+    while (read(STDIN_FILENO, &c, 1) == 1) {
+        if (isatty(STDERR_FILENO))
+            fputs("\r\033[K", stderr); /* the live progress line makes room */
+        switch (c) {
+        case 'v': printf("Verbosity Increased to %d.\n", ++*keys.verbose); break;
+        case 'V':
+            if (*keys.verbose > 0)
+                --*keys.verbose;
+            printf("Verbosity Decreased to %d.\n", *keys.verbose);
+            break;
+        case 'd': printf("Debugging Increased to %d.\n", ++keys.debug); break;
+        case 'D':
+            if (keys.debug > 0)
+                keys.debug--;
+            printf("Debugging Decreased to %d.\n", keys.debug);
+            break;
+        case 'p':
+            trace.on = 1;
+            printf("Packet Tracing enabled.\n");
+            break;
+        case 'P':
+            trace.on = 0;
+            printf("Packet Tracing disabled.\n");
+            break;
+        case '?':
+            printf("Interactive keyboard commands:\n"
+                   "?               Display this information\n"
+                   "v/V             Increase/decrease verbosity\n"
+                   "d/D             Increase/decrease debugging\n"
+                   "p/P             Enable/disable packet tracing\n"
+                   "anything else   Print status\n");
+            break;
+        default: keys.stats = 1; break;
+        }
+        fflush(stdout);
+    }
+}
+
 /* Interrupt and resume.  The first SIGINT asks the engine to stop and
- * report what is finished; a second ends the process at once. */
+ * report what is finished; a second ends the process at once (with the
+ * terminal given back as it was). */
 static volatile sig_atomic_t scan_stop;
 static void on_sigint(int sig)
 {
     (void)sig;
     if (scan_stop) {
+        if (keys.on)
+            tcsetattr(STDIN_FILENO, TCSANOW, &keys.saved);
         signal(SIGINT, SIG_DFL);
         raise(SIGINT);
     }
@@ -599,14 +692,12 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
 
 /* --packet-trace: nmap's SENT/RCVD lines, one per packet the raw scan sends
  * and every packet its capture hands over, with the time since the start. */
-static struct {
-    struct pp_scan_io inner;
-    double t0;
-} trace;
 
 static void trace_line(const char *dir, const uint8_t *pkt, size_t len)
 {
     char d[256];
+    if (!trace.on)
+        return;
     pp_describe_packet(pkt, len, d, sizeof d, PP_WIRE_NO_CSUM);
     printf("%s (%.4fs) %s\n", dir, pp_mono_s() - trace.t0, d);
 }
@@ -761,9 +852,10 @@ int pp_cmd_scan(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
+    keys.debug = 0;
     memset(&ping, 0, sizeof ping); /* one run per call (the fuzzer calls again) */
     ping_set = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:g:nvFhr", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:g:d::nvFhr", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pspec = optarg; break;
         case 'r': randomize = 0; break; /* nmap's "do not randomize": our default order */
@@ -839,6 +931,16 @@ int pp_cmd_scan(int argc, char **argv)
             break;
         case 'n': no_dns = 1; break;
         case 'v': rep.verbose++; break;
+        case 'd': /* -d, -dd, -d3: debugging level, as nmap's */
+            if (!optarg)
+                keys.debug++;
+            else if (strspn(optarg, "d") == strlen(optarg))
+                keys.debug += 1 + (int)strlen(optarg);
+            else if (parse_long(optarg, 0, 9, &v) == 0)
+                keys.debug = (int)v;
+            else
+                return pp_cli_usage_error("scan", "-d takes a level 0-9, as -d3");
+            break;
         case 'F': fast = 1; break;
         case O_REASON: rep.reason = 1; break;
         case O_PTRACE: packet_trace = 1; break;
@@ -1131,6 +1233,10 @@ int pp_cmd_scan(int argc, char **argv)
     job.arg = &out;
     scan_stop = 0;
     job.stop = &scan_stop;
+    job.tick = keys_tick;
+    job.stats_now = &keys.stats;
+    if (out.screen)
+        keys_start(&rep.verbose);
     job.progress = isatty(STDERR_FILENO) && out.screen;
     job.stats_every = (double)stats_ms / 1000.0;
     rep.tcp_kind = (enum pp_scan_kind)tcp_kind;
@@ -1141,12 +1247,14 @@ int pp_cmd_scan(int argc, char **argv)
         pp_scan_json_begin(out.json, &rep);
     if (out.screen)
         printf("Starting portplex scan %s at %s", pp_version(), ctime(&rep.start));
-    if (raw_ok && packet_trace) { /* every packet through the trace first */
+    if (raw_ok) { /* every packet through the trace (on with --packet-trace or p) */
         trace.inner = io;
         trace.t0 = pp_mono_s();
+        trace.on = packet_trace;
         io.send = trace_send;
         io.recv = trace_recv;
-    } else if (packet_trace) {
+    }
+    if (!raw_ok && packet_trace) {
         fprintf(stderr, "WARNING: --packet-trace shows raw packets; this scan uses kernel sockets\n");
     }
     if (raw_ok) {
@@ -1237,6 +1345,10 @@ report:
     if (out.json)
         pp_scan_json_end(out.json, &rep);
     rc = PP_EXIT_OK;
+    if (keys.debug > 0 && out.screen && !ping_only)
+        printf("Probes sent: %llu | answers: %llu | retransmitted: %llu | drops seen: %llu\n",
+               (unsigned long long)res.sent, (unsigned long long)res.answers,
+               (unsigned long long)res.retransmits, (unsigned long long)res.drops);
     if (res.interrupted) {
         /* What an interrupted scan owes its user: the finished part above,
          * and the way to go on (exit 1: the scan is not complete). */
@@ -1264,6 +1376,7 @@ report:
         rc = PP_EXIT_FAIL;
     }
 done:
+    keys_stop();
     free(discovered);
     discovered = NULL;
     n_discovered = 0;

@@ -168,9 +168,15 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
         if (!active && !nretry && next >= total)
             break;
         {
-            int n = epoll_wait(ep, evs, 64, 20);
+            int n = epoll_wait(ep, evs, 64, 20), asked = 0;
             double t = pp_mono_s();
-            if (job->stats_every > 0 && t - last_stats >= job->stats_every) {
+            if (job->tick)
+                job->tick(job->tick_arg);
+            if (job->stats_now && *job->stats_now) {
+                *job->stats_now = 0;
+                asked = 1;
+            }
+            if (asked || (job->stats_every > 0 && t - last_stats >= job->stats_every)) {
                 uint64_t h, up = 0;
                 last_stats = t;
                 for (h = 0; h < res->nhosts; h++)

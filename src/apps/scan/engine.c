@@ -266,9 +266,18 @@ static void progress(struct run *r, double now, int final)
 {
     double frac, eta;
     uint64_t total = r->steps ? r->steps : 1;
+    int asked = 0;
 
-    if (r->job->stats_every > 0 && !final && now - r->last_stats >= r->job->stats_every) {
+    if (r->job->tick)
+        r->job->tick(r->job->tick_arg);
+    if (r->job->stats_now && *r->job->stats_now) {
+        *r->job->stats_now = 0;
+        asked = 1;
+    }
+    if (!final && (asked || (r->job->stats_every > 0 && now - r->last_stats >= r->job->stats_every))) {
         uint64_t h, up = 0;
+        if (r->job->progress)
+            fputs("\r\033[K", stderr); /* the live progress line makes room */
         r->last_stats = now;
         for (h = 0; h < r->res->nhosts; h++)
             up += r->res->hosts[h].up != 0;

@@ -71,6 +71,12 @@ struct pp_scan_job {
      * which an interrupted run of the same scan (same seed) finished. */
     volatile sig_atomic_t *stop;
     uint64_t start_step;
+    /* Run-time interaction (nmap's keys): tick(tick_arg) is called every
+     * few milliseconds while the scan runs; setting *stats_now (NULL:
+     * none) asks for one status line, as --stats-every prints. */
+    void (*tick)(void *arg);
+    void *tick_arg;
+    volatile sig_atomic_t *stats_now;
     /* A round-trip time measured before the scan (host discovery's), s;
      * the timeouts start from it instead of initial_rtt_ms.  0: none. */
     double seed_rtt;

@@ -172,6 +172,22 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
             fprintf(f, "Note: %s rate-limits ICMP port unreachable; silent UDP ports were probed "
                        "again, one per %.2f s\n",
                     a, hs->icmp_interval);
+        {
+            /* nmap's line for a host with nothing left to list. */
+            unsigned long shown = 0, all = 0, cnt[PP_PS_COUNT];
+            int st;
+            for (udp = 0; udp < 2; udp++) {
+                if (!(udp ? r->udp : r->tcp))
+                    continue;
+                count_states(res, hs, udp, cnt, NULL);
+                for (st = PP_PS_OPEN; st < PP_PS_COUNT; st++) {
+                    all += cnt[st];
+                    shown += hidden(r, cnt, st) ? 0 : cnt[st];
+                }
+            }
+            if (all && !shown)
+                fprintf(f, "All %lu scanned ports on %s are in ignored states.\n", all, a);
+        }
         for (udp = 0; udp < 2; udp++) {
             int s, first = 1;
             if (!(udp ? r->udp : r->tcp))
