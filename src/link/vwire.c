@@ -71,6 +71,11 @@ struct pp_vwire {
     struct pp_rss rss;               /* [c] the same, prepared */
     int wake;              /* pp__vwire_wake: a sleeping driver must return */
     struct pp_pcap_writer *tap;
+    /* The tap's time: the wall clock when the wire was made, plus the
+     * wire's own time since its first packet (virtual in step mode), so
+     * a capture reads as real dates with the wire's spacing. */
+    uint64_t tap_wall0_us, tap_now0;
+    int tap_started;
     struct pp_vwire_stats stats; /* impairments; sent, delivered, no_dest live in ports */
     void (*hook)(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate);
     void *hook_arg;
@@ -207,8 +212,13 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     }
     pthread_mutex_lock(&w->lock);
     now = wire_now(w);
-    if (w->tap)
-        pp_pcap_write(w->tap, pkt, len, now * 1000);
+    if (w->tap) {
+        if (!w->tap_started) {
+            w->tap_started = 1;
+            w->tap_now0 = now;
+        }
+        pp_pcap_write(w->tap, pkt, len, w->tap_wall0_us + (now - w->tap_now0) * 1000);
+    }
     if (w->down || dice(w) < w->cfg.loss) {
         w->stats.lost++;
         if (w->hook)
@@ -419,6 +429,11 @@ struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
     if (c.pcap && !(w->tap = pp_pcap_writer_open(c.pcap, err))) {
         pp__vwire_destroy(w);
         return NULL;
+    }
+    if (w->tap) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        w->tap_wall0_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
     }
     w->cfg.pcap = NULL;
     return w;

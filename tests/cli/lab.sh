@@ -13,10 +13,10 @@ out=$("$P" lab --pcap "$tmp/lab.pcap") || fail "lab exited $?: $out"
 [ $(( $(date +%s) - start )) -lt 10 ] || fail "lab took 10 s or more"
 want() { grep -qE -- "$1" <<<"$out" || { echo "$out"; fail "missing /$1/"; }; }
 want '^1\. Connectionless demultiplexing'
-[ "$(grep -cE 'server got a datagram from port [0-9]+ +-> socket ([0-9]+) \(rule udp-wildcard\)' <<<"$out")" = 2 ] \
-    || fail "two datagrams should reach the server's UDP socket"
-# ... and the same socket: both lines name one descriptor.
-[ "$(grep -oE 'server got a datagram from port [0-9]+ +-> socket [0-9]+' <<<"$out" | awk '{print $NF}' | sort -u | wc -l)" = 1 ] \
+# Each client named with its address, both reaching the one UDP socket.
+want 'server got a datagram from client1 \(10\.0\.0\.2\) port [0-9]+ +-> socket [0-9]+ \(rule udp-wildcard\)'
+want 'server got a datagram from client2 \(10\.0\.0\.3\) port [0-9]+ +-> socket [0-9]+ \(rule udp-wildcard\)'
+[ "$(grep -oE 'server got a datagram from client[12] \([0-9.]+\) port [0-9]+ +-> socket [0-9]+' <<<"$out" | awk '{print $NF}' | sort -u | wc -l)" = 1 ] \
     || fail "the two datagrams reached different sockets"
 want 'asked the dns service \(port 53, another socket\) for server\.lab'
 want '^    answer 10\.0\.0\.1$'
@@ -26,6 +26,7 @@ want '^    LISTEN +\*:80 '
 want '8/8 requests answered'
 want 'got its own answer: "HTTP/1\.1 200 OK", [0-9]+ bytes of index\.html'
 want 'sent by the server.s socket [0-9]+$'
+want '^    \.\.\. and 4 more, each its own answer on its own socket$'
 want '^3\. Multiplexing'
 [ "$(grep -E '^    client1 +10\.0\.0\.2:[0-9]+ > 10\.0\.0\.1:7 UDP' <<<"$out" | awk '{print $2}' | sort -u | wc -l)" = 3 ] \
     || fail "three source ports expected on the wire"
@@ -45,6 +46,14 @@ if command -v tshark >/dev/null; then
     # empty, as nmap's: no dissector (TACACS, DHCP...) finds them malformed.
     bad=$(tshark -r "$tmp/lab.pcap" -Y "_ws.malformed" 2>/dev/null | wc -l)
     [ "$bad" = 0 ] || fail "tshark finds $bad malformed packets in the lab's pcap"
+    # Dated by the wall clock of the run (not 1970), spaced by the wire's
+    # time (not a fixed 1 ms per packet).
+    first=$(tshark -r "$tmp/lab.pcap" -c 1 -T fields -e frame.time_epoch 2>/dev/null | cut -d. -f1)
+    now=$(date +%s)
+    [ -n "$first" ] && [ $((now - first)) -ge 0 ] && [ $((now - first)) -lt 600 ] ||
+        fail "the pcap's first packet is dated $first, the run $now"
+    deltas=$(tshark -r "$tmp/lab.pcap" -T fields -e frame.time_delta 2>/dev/null | sort -u | wc -l)
+    [ "$deltas" -ge 3 ] || fail "every packet the same time apart ($deltas distinct gaps)"
 fi
 # --html: a page with an arrow per packet; headless Chromium renders it.
 out=$("$P" lab --quiet --html "$tmp/lab.html") || fail "lab --html exited $?"

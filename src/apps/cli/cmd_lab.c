@@ -39,6 +39,7 @@ struct event { /* a demux decision or a packet on the wire, in order */
     char host[16];
     char text[200];
     int tcp, fd;
+    uint32_t saddr; /* demux decisions: the segment's source */
     uint16_t sport, dport;
     char rule[24];
 };
@@ -130,6 +131,7 @@ static void on_demux(void *arg, const struct pp_demux_event *e)
         snprintf(v->host, sizeof v->host, "%s", e->stack);
         v->tcp = e->tcp;
         v->fd = e->fd;
+        v->saddr = e->saddr;
         v->sport = e->sport;
         v->dport = e->dport;
         snprintf(v->rule, sizeof v->rule, "%s", e->rule);
@@ -634,8 +636,8 @@ int pp_cmd_lab(int argc, char **argv)
             for (i = 0; i < lab.n; i++) {
                 struct event *e = &lab.ev[i];
                 if (!e->wire && !e->tcp && strcmp(e->host, "server") == 0 && e->dport == 7)
-                    printf("    server got a datagram from port %-5u -> socket %d (rule %s)\n", e->sport,
-                           e->fd, e->rule);
+                    printf("    server got a datagram from %s (%s) port %-5u -> socket %d (rule %s)\n",
+                           host_of(e->saddr), pp_ipv4_ntoa(e->saddr, a), e->sport, e->fd, e->rule);
             }
             for (i = 0; i < lab.n; i++) {
                 struct event *e = &lab.ev[i];
@@ -724,6 +726,8 @@ int pp_cmd_lab(int argc, char **argv)
             }
             pp_close(cl, fds[k]);
         }
+        if (!quiet && ok_http > 4)
+            printf("    ... and %d more, each its own answer on its own socket\n", ok_http - 4);
         if (!quiet) {
             int est = 0, lis = 0;
             pthread_mutex_lock(&lab.lock);
