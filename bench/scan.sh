@@ -89,8 +89,33 @@ if [ "$UDPN" -gt 0 ]; then
         b=$(grep -cE '^[0-9]+/udp +closed' "$1")
         echo $(( ${a:-0} + b ))
     }
-    printf '\n%-34s %10s  %s\n' "UDP, $UDPN closed ports, rate-limited" "seconds" "found closed"
+    printf '\n%-34s %10s  %s\n' "UDP, $UDPN closed ports, Linux's limit" "seconds" "found closed"
     printf '%-34s %10.2f  %s of %s\n' "portplex scan -sU -T4" "$ou" "$(closed "$T/ours-u.txt")" "$UDPN"
     printf '%-34s %10.2f  %s of %s\n' "nmap -sU -T4" "$nu" "$(closed "$T/nmap-u.txt")" "$UDPN"
+    echo "  (the limit: a burst of 6 port unreachables, then 1/s: $((UDPN - 6)) s at least)"
+
+    # 40 ports behind exactly one port unreachable per second (no burst:
+    # nftables drops the rest, the kernel's own limit off): the physical
+    # limit is 40 s; the issue asks for 1.1 x that, with every port right.
+    ip netns exec $D sysctl -qw net.ipv4.icmp_ratelimit=0
+    ip netns exec $D nft -f - <<'NFT'
+table inet onepersec {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        icmp type destination-unreachable limit rate over 1/second burst 1 packets drop
+    }
+}
+NFT
+    t0=$(now)
+    ip netns exec $S "$P" scan -sU -p 41000-41039 -n -Pn -T4 10.203.0.2 >"$T/ours-u40.txt" 2>&1
+    ou=$(echo "$(now) - $t0" | bc)
+    t0=$(now)
+    ip netns exec $S nmap -sU -p 41000-41039 -T4 -n -Pn 10.203.0.2 >"$T/nmap-u40.txt" 2>&1
+    nu=$(echo "$(now) - $t0" | bc)
+    ip netns exec $D nft delete table inet onepersec
+    printf '\n%-34s %10s  %s\n' "UDP, 40 closed ports, 1 ICMP/s" "seconds" "found closed"
+    printf '%-34s %10.2f  %s of 40\n' "portplex scan -sU -T4" "$ou" "$(closed "$T/ours-u40.txt")"
+    printf '%-34s %10.2f  %s of 40\n' "nmap -sU -T4" "$nu" "$(closed "$T/nmap-u40.txt")"
+    echo "  (the limit: 40 s; the target 1.1 x 40 = 44 s)"
 fi
 echo "ratio=$(awk -v a="$nmap_s" -v b="$ours_s" 'BEGIN {printf "%.2f", a / b}') ours=$ours_s peer=$nmap_s unit=s"
