@@ -669,6 +669,7 @@ static int discover_hosts(struct pp_scan_io *io, struct pp_scan_job *job, struct
         if (discovered)
             qsort(discovered, (size_t)n_discovered, sizeof *discovered, by_addr);
     }
+    free(rtt);
     {
         /* Rebuild the targets from the hosts that are up, as ranges. */
         static struct pp_targets ex;
