@@ -275,7 +275,7 @@ int pp_demux_lookup_udp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint
     return decided(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
 }
 
-static const uint8_t any6[16]; /* :: */
+const uint8_t pp__dmx_any6[16];
 
 int pp_demux_lookup_tcp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t sport,
                          const uint8_t daddr[16], uint16_t dport, struct pp_dmx_entry **out)
@@ -289,7 +289,7 @@ int pp_demux_lookup_tcp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t s
                         e->kind == PP_DMX_TIMEWAIT ? PP_RULE_TIME_WAIT : PP_RULE_ESTABLISHED, e, out);
     if ((e = find6(d, &d->tcp_listen, daddr, dport, NULL, 0)))
         return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_LISTENER_EXACT, e, out);
-    if ((e = find6(d, &d->tcp_listen, any6, dport, NULL, 0)))
+    if ((e = find6(d, &d->tcp_listen, pp__dmx_any6, dport, NULL, 0)))
         return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_LISTENER_WILDCARD, e,
                         out);
     return decided6(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
@@ -306,7 +306,7 @@ int pp_demux_lookup_udp6(struct pp_demux *d, const uint8_t saddr[16], uint16_t s
         return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_CONNECTED, e, out);
     if ((e = find6(d, &d->udp_bound, daddr, dport, NULL, 0)))
         return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_EXACT, e, out);
-    if ((e = find6(d, &d->udp_bound, any6, dport, NULL, 0)))
+    if ((e = find6(d, &d->udp_bound, pp__dmx_any6, dport, NULL, 0)))
         return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_UDP_WILDCARD, e, out);
     return decided6(d, PP_DMX_UDP, saddr, sport, daddr, dport, PP_RULE_MISS, NULL, out);
 }

@@ -291,8 +291,7 @@ int pp_demux_connect(struct pp_demux *d, struct pp_dmx_entry *e, uint32_t laddr,
 int pp_demux_connect6(struct pp_demux *d, struct pp_dmx_entry *e, const uint8_t laddr[16],
                       const uint8_t raddr[16], uint16_t rport)
 {
-    static const uint8_t any[16];
-    struct dmx_addr la = {PP_DMX_INET6, 0, laddr ? laddr : any}, ra = {PP_DMX_INET6, 0, raddr};
+    struct dmx_addr la = {PP_DMX_INET6, 0, laddr ? laddr : pp__dmx_any6}, ra = {PP_DMX_INET6, 0, raddr};
     if (!d || !e || !raddr)
         return -EINVAL;
     return connect_addr(d, e, &la, &ra, rport);

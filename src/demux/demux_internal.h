@@ -101,10 +101,12 @@ struct dmx_addr {
     const uint8_t *v6; /* PP_DMX_INET6 */
 };
 
+/* ::, the IPv6 wildcard (defined in demux.c). */
+extern const uint8_t pp__dmx_any6[16];
+
 static inline int dmx_addr_any(const struct dmx_addr *a)
 {
-    static const uint8_t zero[16];
-    return a->family == PP_DMX_INET6 ? memcmp(a->v6, zero, 16) == 0 : a->v4 == 0;
+    return a->family == PP_DMX_INET6 ? memcmp(a->v6, pp__dmx_any6, 16) == 0 : a->v4 == 0;
 }
 
 static inline int dmx_addr_same(const struct dmx_addr *a, const struct dmx_addr *b)

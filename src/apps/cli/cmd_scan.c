@@ -208,6 +208,30 @@ static uint64_t resume_step, resume_hosts;
 
 int pp_cmd_scan(int argc, char **argv);
 
+/* Runs one of the engines with Ctrl-C asking it to stop meanwhile; a
+ * resumed scan starts where the interrupted one stopped, when the same
+ * number of hosts is up (else the steps would mean other ports). */
+static int run_engine(int (*run)(const struct pp_scan_job *, struct pp_scan_result *, char *),
+                      struct pp_scan_job *job, uint64_t hosts, struct pp_scan_result *res, char *err)
+{
+    struct sigaction on_int, old_int;
+    int rc;
+
+    if (resuming && hosts != resume_hosts)
+        fprintf(stderr, "portplex scan: %llu hosts are up now, %llu were when the scan stopped: "
+                        "scanning them all again\n",
+                (unsigned long long)hosts, (unsigned long long)resume_hosts);
+    else if (resuming)
+        job->start_step = resume_step;
+    memset(&on_int, 0, sizeof on_int);
+    on_int.sa_handler = on_sigint; /* no SA_RESTART: waits end early */
+    sigemptyset(&on_int.sa_mask);
+    sigaction(SIGINT, &on_int, &old_int);
+    rc = run(job, res, err);
+    sigaction(SIGINT, &old_int, NULL);
+    return rc;
+}
+
 /* --resume FILE: the last "scan initiated ... as: ARGS" header of FILE and
  * a resume line after it give the command line to run again, from the
  * step where it stopped, with the same seed (the same order). */
@@ -825,13 +849,9 @@ int pp_cmd_scan(int argc, char **argv)
     int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
     long stats_ms = 0;
     int packet_trace = 0;
-    struct sigaction on_int, old_int;
     uint64_t asked = 0;
     uint32_t src = 0;
 
-    memset(&on_int, 0, sizeof on_int);
-    on_int.sa_handler = on_sigint; /* no SA_RESTART: waits end early */
-    sigemptyset(&on_int.sa_mask);
     for (i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--resume") || !strncmp(argv[i], "--resume=", 9)) {
             const char *file = argv[i][8] == '=' ? argv[i] + 9 : i + 1 < argc ? argv[i + 1] : NULL;
@@ -1292,17 +1312,7 @@ int pp_cmd_scan(int argc, char **argv)
             rc = PP_EXIT_OK;
             goto done;
         }
-        if (resuming && targets.count != resume_hosts) {
-            fprintf(stderr, "portplex scan: %llu hosts are up now, %llu were when the scan stopped: "
-                            "scanning them all again\n",
-                    (unsigned long long)targets.count, (unsigned long long)resume_hosts);
-        } else if (resuming) {
-            job.start_step = resume_step;
-        }
-        sigaction(SIGINT, &on_int, &old_int);
-        rc = pp_scan_run(&job, &res, err);
-        sigaction(SIGINT, &old_int, NULL);
-        if (rc < 0) {
+        if ((rc = run_engine(pp_scan_run, &job, targets.count, &res, err)) < 0) {
             rc = PP_EXIT_FAIL;
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
@@ -1311,12 +1321,7 @@ int pp_cmd_scan(int argc, char **argv)
     } else {
         if (job.timing.max_parallel > 1024)
             job.timing.max_parallel = 256; /* descriptors, not packets */
-        if (resuming && targets.count == resume_hosts)
-            job.start_step = resume_step;
-        sigaction(SIGINT, &on_int, &old_int);
-        rc = pp_scan_connect_run(&job, &res, err);
-        sigaction(SIGINT, &old_int, NULL);
-        if (rc < 0) {
+        if ((rc = run_engine(pp_scan_connect_run, &job, targets.count, &res, err)) < 0) {
             rc = PP_EXIT_FAIL;
             fprintf(stderr, "portplex scan: %s\n", err);
             goto done;
@@ -1366,14 +1371,12 @@ report:
                 file ? "; continue with: portplex scan --resume " : " (write -oN or -oG to be able to "
                                                                   "resume)",
                 file ? file : "");
-        if (out.normal)
-            fprintf(out.normal, RESUME_FMT, (unsigned long long)res.resume_step,
-                    (unsigned long long)res.steps, (unsigned long long)seed,
-                    (unsigned long long)targets.count);
-        if (out.grep)
-            fprintf(out.grep, RESUME_FMT, (unsigned long long)res.resume_step,
-                    (unsigned long long)res.steps, (unsigned long long)seed,
-                    (unsigned long long)targets.count);
+        FILE *resumable[2] = {out.normal, out.grep};
+        for (i = 0; i < 2; i++)
+            if (resumable[i])
+                fprintf(resumable[i], RESUME_FMT, (unsigned long long)res.resume_step,
+                        (unsigned long long)res.steps, (unsigned long long)seed,
+                        (unsigned long long)targets.count);
         rc = PP_EXIT_FAIL;
     }
 done:

@@ -131,7 +131,7 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
     if (job->start_step)
         next = job->start_step < total ? job->start_step : total;
     for (;;) {
-        if (job->stop && *job->stop)
+        if (pp_scan_stopped(job))
             break; /* interrupted: report what is finished (below) */
         for (i = 0; i < par; i++) {
             struct cprobe *p = &pr[i];
@@ -168,15 +168,9 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
         if (!active && !nretry && next >= total)
             break;
         {
-            int n = epoll_wait(ep, evs, 64, 20), asked = 0;
+            int n = epoll_wait(ep, evs, 64, 20);
             double t = pp_mono_s();
-            if (job->tick)
-                job->tick(job->tick_arg);
-            if (job->stats_now && *job->stats_now) {
-                *job->stats_now = 0;
-                asked = 1;
-            }
-            if (asked || (job->stats_every > 0 && t - last_stats >= job->stats_every)) {
+            if (pp_scan_job_tick(job) || (job->stats_every > 0 && t - last_stats >= job->stats_every)) {
                 uint64_t h, up = 0;
                 last_stats = t;
                 for (h = 0; h < res->nhosts; h++)
@@ -228,7 +222,7 @@ int pp_scan_connect_run(const struct pp_scan_job *job, struct pp_scan_result *re
     close(ep);
     free(pr);
     free(retry);
-    if (job->stop && *job->stop)
+    if (pp_scan_stopped(job))
         pp_scan_cut_at_first_gap(res, job->start_step, total, same_item, NULL);
     res->seconds = pp_mono_s() - t0;
     return 0;

@@ -65,7 +65,7 @@ struct disc {
     const struct pp_targets *t;
     uint8_t *up;
     double *rtt, *sent; /* per target; sent: when this round's probes went */
-    uint64_t nup, asked; /* targets up; targets probed this round */
+    uint64_t nup;       /* targets up */
 };
 
 /* Reads answers for up to wait_ms, or until every target asked is up. */
@@ -161,7 +161,7 @@ int pp_scan_discover(struct pp_scan_io *io, const struct pp_scan_probe_cfg *base
 {
     struct pp_scan_probe_cfg syn = *base, ack = *base;
     struct pp_scan_ping dflt;
-    struct disc d = {t, up, rtt, NULL, 0, 0};
+    struct disc d = {t, up, rtt, NULL, 0};
     uint8_t pkt[1600];
     uint64_t i;
     int round, rc = 0, k;

@@ -188,8 +188,7 @@ static void on_answer(struct run *r, const struct pp_scan_answer *a, double now)
             rtt_sample(r, now - f->sent); /* Karn: only unambiguous samples */
             if (!r->res->hosts[h].latency)
                 r->res->hosts[h].latency = now - f->sent;
-        }
-        else {
+        } else {
             /* The first try went unanswered but a later one did: a drop.
              * Halve the window, as nmap does. */
             r->res->drops++;
@@ -262,18 +261,22 @@ static void give_up(struct run *r, uint64_t item)
     decide(r, item, state, PP_R_NO_RESPONSE, 0);
 }
 
+int pp_scan_job_tick(const struct pp_scan_job *job)
+{
+    if (job->tick)
+        job->tick(job->tick_arg);
+    if (!job->stats_now || !*job->stats_now)
+        return 0;
+    *job->stats_now = 0;
+    return 1;
+}
+
 static void progress(struct run *r, double now, int final)
 {
     double frac, eta;
     uint64_t total = r->steps ? r->steps : 1;
-    int asked = 0;
+    int asked = pp_scan_job_tick(r->job);
 
-    if (r->job->tick)
-        r->job->tick(r->job->tick_arg);
-    if (r->job->stats_now && *r->job->stats_now) {
-        *r->job->stats_now = 0;
-        asked = 1;
-    }
     if (!final && (asked || (r->job->stats_every > 0 && now - r->last_stats >= r->job->stats_every))) {
         uint64_t h, up = 0;
         if (r->job->progress)
@@ -338,7 +341,7 @@ static int slow_udp_pass(struct run *r)
         double until, interval = r->job->slow_udp_interval > 0 ? r->job->slow_udp_interval : SLOW_INTERVAL;
         long pos;
 
-        if (r->job->stop && *r->job->stop) { /* interrupted: silent so far */
+        if (pp_scan_stopped(r->job)) { /* interrupted: silent so far */
             decide(r, item, PP_PS_OPEN_FILTERED, PP_R_NO_RESPONSE, 0);
             continue;
         }
@@ -557,7 +560,7 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
     for (;;) {
         double now = pp_mono_s(), wait;
         int i;
-        if (job->stop && *job->stop)
+        if (pp_scan_stopped(job))
             break; /* interrupted: report what is finished (below) */
         /* Retransmit or give up on probes whose timeout passed. */
         double next_check = now + 3600;
@@ -633,7 +636,7 @@ int pp_scan_run(const struct pp_scan_job *job, struct pp_scan_result *res, char 
         }
         progress(&r, pp_mono_s(), 0);
     }
-    if (job->stop && *job->stop) {
+    if (pp_scan_stopped(job)) {
         pp_scan_cut_at_first_gap(res, job->start_step, r.steps, order_item, &r.order);
     } else if ((rc = slow_udp_pass(&r)) < 0) {
         snprintf(err, 256, "sending a probe failed: %s", strerror(-rc));

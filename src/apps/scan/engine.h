@@ -97,6 +97,16 @@ struct pp_scan_result {
     uint64_t resume_step, steps;
 };
 
+/* Whether *job->stop asks the scan to end (both engines ask often). */
+static inline int pp_scan_stopped(const struct pp_scan_job *job)
+{
+    return job->stop && *job->stop;
+}
+
+/* Both engines' call every few milliseconds: runs job->tick, and returns 1
+ * (clearing the request) when it asked for a status line. */
+int pp_scan_job_tick(const struct pp_scan_job *job);
+
 /* After an interrupted run: finds the first step whose port has no state
  * yet (item_at maps a step to host * nports + rank) and forgets any state
  * found beyond it.  Shared by both engines. */
