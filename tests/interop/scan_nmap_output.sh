@@ -76,8 +76,8 @@ ip netns exec "$S" "$PORTPLEX" scan -sS -p 1000-1011 -n 10.204.0.2 >/dev/null 2>
 t1=$(date +%s.%N)
 ip netns exec "$S" nmap -sS -p 1000-1011 -n 10.204.0.2 >/dev/null 2>&1
 t2=$(date +%s.%N)
-ours=$(echo "$t1 - $t0" | bc)
-theirs=$(echo "$t2 - $t1" | bc)
-[ "$(echo "$ours <= $theirs + 0.5" | bc)" = 1 ] ||
+ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+theirs=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')
+awk -v o="$ours" -v t="$theirs" 'BEGIN { exit !(o <= t + 0.5) }' ||
     fail "12 filtered ports took us ${ours}s, nmap ${theirs}s"
 echo "ok: filtered ports in ${ours}s (nmap ${theirs}s)"
