@@ -23,9 +23,13 @@ struct pp_stack_config {
     uint32_t reass_timeout_ms;/* 0: 30000 (RFC 791 asks for at least 15 s) */
     uint32_t time_wait_ms;    /* TIME_WAIT, 2*MSL; 0: 60000 (soak tests shorten it) */
     const char *name;         /* for traces, e.g. "server" */
+    /* The ports connect() and bind(port 0) choose from, inclusive, as
+     * Linux's net.ipv4.ip_local_port_range; 0, 0: 49152-65535. */
+    uint16_t ephemeral_min, ephemeral_max;
 };
 
-/* Creates a stack; NULL on a bad config (prefix 0 or > 32, address 0) or no memory. */
+/* Creates a stack; NULL on a bad config (prefix 0 or > 32, address 0, an
+ * ephemeral range with min 0 or min > max) or no memory. */
 PP_API struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg);
 /* Closes every socket and frees the stack; the link is not closed.  Accepts NULL. */
 PP_API void pp_stack_free(struct pp_stack *st);

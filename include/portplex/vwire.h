@@ -29,6 +29,7 @@ struct pp_vwire_config {
 
 struct pp_vwire_stats {
     uint64_t sent, delivered, lost, duplicated, reordered, corrupted, no_dest;
+    uint64_t filtered; /* dropped by the filter (pp_vwire_set_filter) */
 };
 
 /* NULL with a message in err (>= 256 bytes) on failure (bad probability,
@@ -66,6 +67,20 @@ PP_API void pp_vwire_on_packet(struct pp_vwire *w,
                         void (*fn)(void *arg, const char *from, const uint8_t *pkt, size_t len,
                                    const char *fate),
                         void *arg);
+/* A firewall on the wire: fn sees every packet sent (with the sender's
+ * name, "forged" for an injected one) before the impairments and returns
+ * 1 to drop it (its fate is then "filtered", counted in stats.filtered)
+ * or 0 to let it pass; NULL removes it.  It runs with the wire's lock held:
+ * it must not call into the wire or a stack. */
+PP_API void pp_vwire_set_filter(struct pp_vwire *w,
+                                int (*fn)(void *arg, const char *from, const uint8_t *pkt,
+                                          size_t len),
+                                void *arg);
+/* Puts a whole IPv4 packet on the wire as if a host that is not attached
+ * had sent it (a forged source address, as a SYN flood's): it meets the
+ * filter, the impairments and the tap like any other and is delivered by
+ * its destination.  0, or -EINVAL (NULL, not IPv4, shorter than a header). */
+PP_API int pp_vwire_inject(struct pp_vwire *w, const uint8_t *pkt, size_t len);
 /* Takes the wire down (every packet sent is lost, counted as lost) or
  * brings it back up: a cable pulled and plugged in again. */
 PP_API void pp_vwire_set_down(struct pp_vwire *w, int down);

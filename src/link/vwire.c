@@ -79,6 +79,8 @@ struct pp_vwire {
     struct pp_vwire_stats stats; /* impairments; sent, delivered, no_dest live in ports */
     void (*hook)(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate);
     void *hook_arg;
+    int (*filter)(void *arg, const char *from, const uint8_t *pkt, size_t len); /* 1: drop */
+    void *filter_arg;
     void *driver;
 };
 
@@ -135,7 +137,7 @@ static struct inflight *copy_of(const uint8_t *pkt, size_t len, uint64_t due)
 static void update_fast(struct pp_vwire *w)
 {
     const struct pp_vwire_config *c = &w->cfg;
-    int fast = w->now && !w->down && !w->tap && !w->hook && c->loss == 0 && c->dup == 0 &&
+    int fast = w->now && !w->down && !w->tap && !w->hook && !w->filter && c->loss == 0 && c->dup == 0 &&
                c->reorder == 0 && c->corrupt == 0 && c->delay_ms == 0 && c->rate_bps == 0;
     atomic_store_explicit(&w->fast, fast, memory_order_release);
 }
@@ -160,7 +162,7 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
     for (i = 0; i < nports; i++) {
         struct vport *p = &w->ports[i];
         struct inflight *f;
-        if (p == from || !(p->addr == dst || dst == 0xffffffffu))
+        if ((from && p == from) || !(p->addr == dst || dst == 0xffffffffu))
             continue;
         if (p->nshards > 1 && dst != 0xffffffffu) {
             if (!hashed) {
@@ -180,8 +182,12 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
         if (due <= now && w->now && p->link.ready)
             p->link.ready(p->link.ready_arg); /* receivable now: run to completion */
     }
-    if (!n)
-        count(&from->no_dest);
+    if (!n) {
+        if (from)
+            count(&from->no_dest);
+        else
+            w->stats.no_dest++; /* injected: the wire's lock is held */
+    }
     /* A driver sleeping - or about to sleep, having polled the stacks
      * before this packet was queued - must come back for it when it is
      * due: the flag makes a sleep that has not begun return at once (a
@@ -194,22 +200,17 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
     return n;
 }
 
-static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
+/* The slow path of a send: impairments, the tap, the filter and the hook,
+ * under the wire's lock.  port is NULL for an injected packet. */
+static int send_locked(struct pp_vwire *w, struct vport *port, const uint8_t *pkt, size_t len)
 {
-    struct vport *port = l->priv;
-    struct pp_vwire *w = port->w;
+    const char *name = port ? port->name : "forged";
     uint8_t *copy = NULL;
     const uint8_t *out = pkt;
     const char *fate = "";
     uint64_t now, due;
     int rc;
 
-    count(&port->sent);
-    if (atomic_load_explicit(&w->fast, memory_order_acquire)) {
-        now = w->rt_now();
-        rc = post(w, port, pkt, len, now, now);
-        return rc < 0 ? rc : 0;
-    }
     pthread_mutex_lock(&w->lock);
     now = wire_now(w);
     if (w->tap) {
@@ -219,10 +220,17 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
         }
         pp_pcap_write(w->tap, pkt, len, w->tap_wall0_us + (now - w->tap_now0) * 1000);
     }
+    if (w->filter && w->filter(w->filter_arg, name, pkt, len)) {
+        w->stats.filtered++;
+        if (w->hook)
+            w->hook(w->hook_arg, name, pkt, len, "filtered");
+        pthread_mutex_unlock(&w->lock);
+        return 0; /* dropped by a firewall on the path: the sender cannot tell */
+    }
     if (w->down || dice(w) < w->cfg.loss) {
         w->stats.lost++;
         if (w->hook)
-            w->hook(w->hook_arg, port->name, pkt, len, "lost");
+            w->hook(w->hook_arg, name, pkt, len, "lost");
         pthread_mutex_unlock(&w->lock);
         return 0; /* lost on the wire: the sender cannot tell */
     }
@@ -260,10 +268,48 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
             fate = "duplicated";
     }
     if (w->hook)
-        w->hook(w->hook_arg, port->name, pkt, len, fate);
+        w->hook(w->hook_arg, name, pkt, len, fate);
     pthread_mutex_unlock(&w->lock);
     free(copy);
     return rc < 0 ? rc : 0;
+}
+
+static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
+{
+    struct vport *port = l->priv;
+    struct pp_vwire *w = port->w;
+    uint64_t now;
+    int rc;
+
+    count(&port->sent);
+    if (atomic_load_explicit(&w->fast, memory_order_acquire)) {
+        now = w->rt_now();
+        rc = post(w, port, pkt, len, now, now);
+        return rc < 0 ? rc : 0;
+    }
+    return send_locked(w, port, pkt, len);
+}
+
+int pp_vwire_inject(struct pp_vwire *w, const uint8_t *pkt, size_t len)
+{
+    if (!w || !pkt)
+        return -EINVAL;
+    if (len < 20 || len > 65535 || (pkt[0] >> 4) != 4)
+        return -EINVAL;
+    return send_locked(w, NULL, pkt, len);
+}
+
+void pp_vwire_set_filter(struct pp_vwire *w,
+                         int (*fn)(void *arg, const char *from, const uint8_t *pkt, size_t len),
+                         void *arg)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->filter = fn;
+    w->filter_arg = arg;
+    update_fast(w);
+    pthread_mutex_unlock(&w->lock);
 }
 
 struct seg_ctx {

@@ -134,6 +134,8 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
         struct pp_demux_config dc;
         memset(&dc, 0, sizeof dc);
         dc.time_wait = cfg->time_wait_ms ? cfg->time_wait_ms : 60000;
+        dc.eph_min = cfg->ephemeral_min;
+        dc.eph_max = cfg->ephemeral_max;
         st->demux = pp_demux_new(&dc);
     }
     if (!st->demux) {

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "lab_html.h"
+#include "lab_world.h"
 #include "portplex/vwire.h"
 #include "portplex/portplex.h"
 #include "portplex/socket.h"
@@ -29,9 +30,7 @@
 #include "portplex/wire/tcp.h"
 #include "portplex/wire/wire_err.h"
 
-#define SERVER 0x0a000001u
-#define CLIENT1 0x0a000002u
-#define CLIENT2 0x0a000003u
+#define SERVER LAB_SERVER
 #define MAX_LOG 4096
 
 struct event { /* a demux decision or a packet on the wire, in order */
@@ -61,7 +60,8 @@ static struct {
 
 static const char *host_of(uint32_t addr)
 {
-    return addr == SERVER ? "server" : addr == CLIENT1 ? "client1" : addr == CLIENT2 ? "client2" : "?";
+    const char *n = lab_host_name(addr);
+    return n ? n : "?";
 }
 
 /* Writes s as a JSON string (the texts here are ASCII; escape the rest). */
@@ -239,24 +239,6 @@ static char *ep(uint32_t a, uint16_t port, char *buf)
     return buf;
 }
 
-static struct pp_stack *host(uint32_t addr, const char *name)
-{
-    struct pp_stack_config c;
-    memset(&c, 0, sizeof c);
-    c.addr = addr;
-    c.prefix_len = 24;
-    c.name = name;
-    if (addr == SERVER) {
-        /* Linux sends about one port unreachable per second to a peer; the
-         * lab's server is generous so the UDP scan of step 4 takes a
-         * moment, not 17 minutes (the scanner copes with either). */
-        c.icmp_rate = 1000000;
-        c.icmp_burst = 100000;
-    }
-    return pp_stack_new(&c);
-}
-
-static volatile sig_atomic_t stop_flag;
 
 /* --- the tour --------------------------------------------------------------- */
 struct sock_table {
@@ -331,49 +313,6 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-/* The web server's site: a page and a text file in a fresh directory. */
-static int make_site(char *dir, char *err)
-{
-    static const char index_html[] =
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>portplex lab</title></head>\n"
-        "<body><h1>portplex lab</h1><p>This page came over one TCP connection of many on\n"
-        "server port 80, each served by its own thread; the server's socket table told\n"
-        "them apart by the client's address and port.</p></body></html>\n";
-    static const char notes[] = "Multiplexing: many sockets, one link.  Demultiplexing: the right socket.\n";
-    char path[128];
-    FILE *f;
-
-    snprintf(dir, 64, "%s/portplex-lab.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (strlen(dir) > 60 || !mkdtemp(dir)) {
-        snprintf(err, 256, "cannot make a directory for the lab's site: %s", strerror(errno));
-        dir[0] = 0;
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    if (!(f = fopen(path, "w")) || fputs(index_html, f) < 0 || fclose(f) != 0)
-        goto fail;
-    snprintf(path, sizeof path, "%s/notes.txt", dir);
-    if (!(f = fopen(path, "w")) || fputs(notes, f) < 0 || fclose(f) != 0)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, 256, "cannot write the lab's site in %s", dir);
-    return -1;
-}
-
-static void remove_site(const char *dir)
-{
-    char path[128];
-
-    if (!dir[0])
-        return;
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/notes.txt", dir);
-    unlink(path);
-    rmdir(dir);
-}
-
 /* Appends the numbers of the ports of one protocol in state to out. */
 static void port_list(const struct pp_scan_result *res, int udp, int state, char *out, size_t cap)
 {
@@ -400,48 +339,16 @@ static int count_state(const struct pp_scan_result *res, int udp, int state)
  * state matches the services the server really runs. */
 static int scan_server(struct pp_stack *c1, unsigned long long seed, int quiet, int *ok)
 {
-    static struct pp_targets tg;
-    static struct pp_portset ps;
-    struct pp_scan_io io;
-    struct pp_scan_job job;
     struct pp_scan_result res;
     struct pp_scan_report rep;
-    uint32_t src;
     char err[256], open_t[128], open_u[128], of_u[128];
     int k;
 
-    memset(&tg, 0, sizeof tg);
-    memset(&job, 0, sizeof job);
     memset(&rep, 0, sizeof rep);
-    if (pp_targets_add(&tg, "10.0.0.1", err) < 0 ||
-        pp_ports_parse("T:1-1024,U:1-1024", PP_PROTO_TCP_SET, &ps, err) < 0 ||
-        pp_scan_io_stack(&io, c1, &src) < 0) {
-        fprintf(stderr, "portplex lab: cannot set up the scan\n");
-        return -1;
-    }
-    job.targets = &tg;
-    job.ports = &ps;
-    job.tcp = job.udp = 1;
-    pp_scan_timing_template(4, &job.timing);
-    job.timing.initial_rtt_ms = 100;
-    job.timing.min_rtt_ms = 10;
-    job.timing.max_rtt_ms = 300;
-    job.timing.max_retries = 3;
-    job.timing.max_parallel = 512;
-    job.slow_udp_interval = 0.05; /* this server does not rate-limit */
-    job.io = &io;
-    job.probe.key.k0 = seed * 0x9e3779b97f4a7c15ull + 1;
-    job.probe.key.k1 = seed ^ 0x6c61622d7363616eull;
-    job.probe.src = src;
-    job.probe.sport_base = (uint16_t)(40000 + seed % 20000);
-    job.probe.kind = PP_SCAN_SYN;
-    job.probe.tcp_flags = pp_scan_kind_flags(PP_SCAN_SYN);
-    if (pp_scan_run(&job, &res, err) < 0) {
-        io.close(io.ctx);
+    if (lab_world_scan(c1, "T:1-1024,U:1-1024", seed, &res, err) < 0) {
         fprintf(stderr, "portplex lab: scan: %s\n", err);
         return -1;
     }
-    io.close(io.ctx);
     port_list(&res, 0, PP_PS_OPEN, open_t, sizeof open_t);
     port_list(&res, 1, PP_PS_OPEN, open_u, sizeof open_u);
     port_list(&res, 1, PP_PS_OPEN_FILTERED, of_u, sizeof of_u);
@@ -509,14 +416,12 @@ int pp_cmd_lab(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},       {"html", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
-    struct pp_vwire_config wc;
-    struct pp_vwire *w = NULL;
+    static struct lab_world world;
+    struct lab_world_config wc;
     struct pp_stack *srv = NULL, *c1 = NULL, *c2 = NULL;
-    struct pp_service echo_u, echo_t, dns, http, discard;
-    char site[64] = "", spec[128];
     double loss = 0, v;
     long nconn = 8;
-    int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, started = 0, scan_ok = 0;
+    int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, scan_ok = 0;
     unsigned long long seed = 1;
     const char *pcap = NULL, *html = NULL;
     char err[256], a[40], b[40], *end;
@@ -562,40 +467,21 @@ int pp_cmd_lab(int argc, char **argv)
     wc.loss = loss;
     wc.delay_ms = 1;
     wc.pcap = pcap;
-    w = pp_vwire_new(&wc, err);
-    if (!w) {
+    if (lab_world_new(&world, &wc, err) < 0) {
         fprintf(stderr, "portplex lab: %s\n", err);
-        return PP_EXIT_FAIL;
-    }
-    srv = host(SERVER, "server");
-    c1 = host(CLIENT1, "client1");
-    c2 = host(CLIENT2, "client2");
-    if (!srv || !c1 || !c2 || pp_vwire_attach(w, srv) < 0 || pp_vwire_attach(w, c1) < 0 ||
-        pp_vwire_attach(w, c2) < 0) {
-        fprintf(stderr, "portplex lab: cannot build the network\n");
         goto out;
     }
-    pp_vwire_on_packet(w, on_packet, NULL);
+    srv = world.host[0];
+    c1 = world.host[1];
+    c2 = world.host[2];
+    pp_vwire_on_packet(world.wire, on_packet, NULL);
     pp_stack_on_demux(srv, on_demux, NULL);
     pp_stack_on_demux(c1, on_demux, NULL);
     pp_stack_on_demux(c2, on_demux, NULL);
-    pp_vwire_start(w);
-    if (make_site(site, err) < 0) {
+    if (lab_world_start_services(&world, err) < 0) {
         fprintf(stderr, "portplex lab: %s\n", err);
         goto out;
     }
-    snprintf(spec, sizeof spec, "http:80:%s", site);
-    if (pp_service_parse("udp-echo:7", &echo_u, err) < 0 || pp_service_parse("tcp-echo:7", &echo_t, err) < 0 ||
-        pp_service_parse("dns:53:10.0.0.1", &dns, err) < 0 || pp_service_parse(spec, &http, err) < 0 ||
-        pp_service_parse("discard:9", &discard, err) < 0 ||
-        pp_service_start(&echo_u, srv, &stop_flag) < 0 || (started = 1, pp_service_start(&echo_t, srv, &stop_flag) < 0) ||
-        (started = 2, pp_service_start(&dns, srv, &stop_flag) < 0) ||
-        (started = 3, pp_service_start(&http, srv, &stop_flag) < 0) ||
-        (started = 4, pp_service_start(&discard, srv, &stop_flag) < 0)) {
-        fprintf(stderr, "portplex lab: cannot start the server's services\n");
-        goto out;
-    }
-    started = 5;
     if (!quiet) {
         printf("portplex lab %s: a virtual network in this process (seed %llu, loss %.0f%%)\n",
                pp_version(), seed, loss * 100);
@@ -833,23 +719,8 @@ int pp_cmd_lab(int argc, char **argv)
      * must still deliver every request. */
     rc = ok_http == nconn && (scan_ok || loss > 0) ? PP_EXIT_OK : PP_EXIT_FAIL;
 out:
-    stop_flag = 1;
-    if (started >= 5)
-        pp_service_join(&discard);
-    if (started >= 4)
-        pp_service_join(&http); /* waits for its connection threads too */
-    if (started >= 1)
-        pp_service_join(&echo_u);
-    if (started >= 2)
-        pp_service_join(&echo_t);
-    if (started >= 3)
-        pp_service_join(&dns);
-    pp_vwire_free(w);
-    pp_stack_free(srv);
-    pp_stack_free(c1);
-    pp_stack_free(c2);
+    lab_world_free(&world);
     free(lab.arrows);
     lab.arrows = NULL;
-    remove_site(site);
     return rc;
 }

@@ -40,8 +40,10 @@ struct pp_httpd_net {
     void (*free)(void *ctx);
 };
 
+struct pp_httpd_exchange; /* one request to the handler and its answer */
+
 struct pp_httpd_config {
-    const char *root;    /* directory served */
+    const char *root;    /* directory served (NULL: none; only with a handler) */
     int max_conns;       /* threads, so connections served at once (1..65536) */
     int timeout_s;       /* request-head deadline and keep-alive idle limit */
     int grace_s;         /* on stop: how long in-flight responses may take */
@@ -55,6 +57,13 @@ struct pp_httpd_config {
     const char *headers;       /* lines ("Name: value\r\n" each) added to every response, or NULL */
     const char *cache_control; /* Cache-Control of 200, 206 and 304 responses, or NULL */
     const char *tls_cert, *tls_key; /* PEM files: HTTPS on whatever backend, or NULL */
+    /* An application's requests (handler.c): called first for every
+     * well-formed request; 1 when it answered, 0 to let the files answer
+     * (404 when root is NULL), -1 to close the connection.  It may hold
+     * its connection's thread (an event stream) until the peer leaves or
+     * pp_httpd_x_stopping says the server is stopping. */
+    int (*handler)(void *arg, struct pp_httpd_exchange *x);
+    void *handler_arg;
 };
 
 struct pp_httpd_stats {
@@ -76,6 +85,26 @@ int pp_httpd_run(struct pp_httpd *h, volatile sig_atomic_t *stop);
 void pp_httpd_get_stats(struct pp_httpd *h, struct pp_httpd_stats *out);
 /* Frees the server; NULL is fine.  Only after pp_httpd_run returned 0. */
 void pp_httpd_free(struct pp_httpd *h);
+
+/* For a handler.  The request's method and target (path and query) as
+ * NUL-terminated strings valid during the call. */
+const char *pp_httpd_x_method(const struct pp_httpd_exchange *x);
+const char *pp_httpd_x_target(const struct pp_httpd_exchange *x);
+/* A request header's value copied into buf (cap bytes, truncated), or
+ * NULL when absent. */
+const char *pp_httpd_x_header(const struct pp_httpd_exchange *x, const char *name, char *buf,
+                              size_t cap);
+/* Answers with status and a body held in memory; extra is NULL or header
+ * lines each ending in CRLF.  0 or -errno. */
+int pp_httpd_x_reply(struct pp_httpd_exchange *x, int status, const char *type, const char *extra,
+                     const void *body, size_t len);
+/* Begins a response whose body is written piece by piece until the
+ * connection closes (Server-Sent Events: type "text/event-stream"); then
+ * pp_httpd_x_write sends each piece.  0 or -errno (the peer left). */
+int pp_httpd_x_stream_begin(struct pp_httpd_exchange *x, const char *type);
+int pp_httpd_x_write(struct pp_httpd_exchange *x, const void *buf, size_t len);
+/* Non-zero once the server is stopping: a stream must end. */
+int pp_httpd_x_stopping(const struct pp_httpd_exchange *x);
 
 /* The kernel backend: listens on spec ("PORT", "ADDR:PORT", "[V6ADDR]:PORT";
  * without an address, on all IPv6 and IPv4 addresses) with sendfile(2).

@@ -94,6 +94,12 @@ size_t pp__html_escape(const char *s, char *out, size_t cap);
 /* accesslog.c: one Combined Log Format line for the response just sent. */
 void pp__httpd_log(struct pp_httpd_conn *c, const struct pp_http_request *req);
 
+/* handler.c: offers the request to the configured handler; 1 when it
+ * answered, 0 when the files should, -1 to close.  *keep may be cleared. */
+int pp__httpd_call_handler(struct pp_httpd_conn *c, const struct pp_http_request *req, int *keep);
+/* The Date header's value now. */
+const char *pp__httpd_date_now(void);
+
 /* The reason phrase of a status code. */
 const char *pp__httpd_reason(int status);
 

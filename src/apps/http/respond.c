@@ -50,7 +50,7 @@ const char *pp__httpd_reason(int status)
 }
 
 /* The Date header's value, formatted at most once a second per thread. */
-static const char *date_now(void)
+const char *pp__httpd_date_now(void)
 {
     static __thread time_t cached;
     static __thread char text[PP_HTTP_DATE_BUF];
@@ -181,7 +181,7 @@ static int format_head(struct pp_httpd_conn *c, const struct reply *r)
 {
     int n = snprintf(c->out, PP_HTTPD_OUTBUF,
                      "HTTP/1.1 %d %s\r\nServer: portplex/%s\r\nDate: %s\r\n%.*s", r->status,
-                     pp__httpd_reason(r->status), pp_version(), date_now(), (int)r->extra_len,
+                     pp__httpd_reason(r->status), pp_version(), pp__httpd_date_now(), (int)r->extra_len,
                      r->extra);
     if (r->type)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Type: %s\r\n", r->type);
@@ -577,6 +577,24 @@ static int answer(struct pp_httpd_conn *c, const struct pp_http_request *req, st
     struct stat st;
     int dir_form, fd, status, rc;
 
+    if (h->cfg.handler) {
+        /* The application's requests come first; they follow the same
+         * framing rules (no request bodies, Host required). */
+        if ((status = check_request(req, &r->keep)) != 0) {
+            r->keep = 0;
+            error_page(r, status, page, sizeof page);
+            return send_reply(c, r);
+        }
+        if (h->stopping)
+            r->keep = 0;
+        rc = pp__httpd_call_handler(c, req, &r->keep);
+        if (rc != 0)
+            return rc > 0 ? 0 : -EIO;
+        if (h->root_fd < 0) {
+            error_page(r, 404, page, sizeof page);
+            return send_reply(c, r);
+        }
+    }
     if ((status = method_status(req->method, &r->head_only)) != 0) {
         if (status == 405)
             add_header(r, "Allow: GET, HEAD\r\n");

@@ -199,12 +199,22 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
         snprintf(err, 256, "max_conns must be 1-65536 and the timeout at least 1 s");
         goto err;
     }
-    h->root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (h->root_fd < 0 || fstat(h->root_fd, &st) < 0) {
-        snprintf(err, 256, "cannot open the root '%s': %s", cfg->root, strerror(errno));
+    if (!cfg->root && !cfg->handler) {
+        snprintf(err, 256, "nothing to serve: no root and no handler");
         goto err;
     }
-    h->root_real = realpath(cfg->root, NULL);
+    if (cfg->root) {
+        h->root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (h->root_fd < 0 || fstat(h->root_fd, &st) < 0) {
+            snprintf(err, 256, "cannot open the root '%s': %s", cfg->root, strerror(errno));
+            goto err;
+        }
+        h->root_real = realpath(cfg->root, NULL);
+        if (!h->root_real) {
+            snprintf(err, 256, "out of memory");
+            goto err;
+        }
+    }
     /* The waiting room: connections accepted while every thread is busy.
      * Large, so the acceptor drains the backlog and can pick out the
      * clients that have sent a whole request; bounded by descriptors. */
@@ -228,7 +238,7 @@ struct pp_httpd *pp_httpd_new(const struct pp_httpd_config *cfg, struct pp_httpd
     h->mime = pp_mime_new(NULL);
     if (!cfg->no_cache)
         h->cache = pp_file_cache_new();
-    if (!h->root_real || !h->queue || !h->mime || (!cfg->no_cache && !h->cache)) {
+    if (!h->queue || !h->mime || (!cfg->no_cache && !h->cache)) {
         snprintf(err, 256, "out of memory");
         goto err;
     }
