@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "lab_html.h"
+#include "lab_serve.h"
 #include "lab_world.h"
 #include "portplex/vwire.h"
 #include "portplex/portplex.h"
@@ -280,7 +281,8 @@ static void print_wire_from(const char *from, int max)
 void pp_cmd_lab_usage(FILE *f)
 {
     fprintf(f, "usage: portplex lab [--seed N] [--loss P] [--connections N] [--pcap FILE] [--quiet]\n"
-               "                   [--json] [--html FILE]\n\n"
+               "                   [--json] [--html FILE]\n"
+               "       portplex lab --serve [[ADDR:]PORT] [--seed N] [--loss P]\n\n"
                "Builds a virtual network in this process (no root, no TUN): a server\n"
                "(10.0.0.1: udp-echo and tcp-echo on 7, discard on 9, DNS-style on 53, the\n"
                "web server on 80) and two clients (10.0.0.2, 10.0.0.3) on one virtual wire,\n"
@@ -300,7 +302,10 @@ void pp_cmd_lab_usage(FILE *f)
                "  --json            instead, every packet on the wire and every demultiplexing\n"
                "                    decision as JSON lines, with the steps and a summary\n"
                "  --html FILE       a self-contained page: a sequence diagram with an arrow per\n"
-               "                    packet, labelled with its ports and the socket it reached\n");
+               "                    packet, labelled with its ports and the socket it reached\n"
+               "  --serve [[ADDR:]PORT]  the live lab in a browser (default 127.0.0.1:8088): every\n"
+               "                    host's socket table, every packet and the row it matched, run,\n"
+               "                    pause, step and back, scenarios, exercises and a sandbox\n");
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -414,6 +419,7 @@ int pp_cmd_lab(int argc, char **argv)
         {"connections", required_argument, NULL, 'n'}, {"pcap", required_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, 'j'},       {"html", required_argument, NULL, 'H'},
+        {"serve", optional_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     static struct lab_world world;
@@ -423,7 +429,7 @@ int pp_cmd_lab(int argc, char **argv)
     long nconn = 8;
     int c, quiet = 0, ok_http = 0, rc = PP_EXIT_FAIL, i, scan_ok = 0;
     unsigned long long seed = 1;
-    const char *pcap = NULL, *html = NULL;
+    const char *pcap = NULL, *html = NULL, *serve = NULL;
     char err[256], a[40], b[40], *end;
 
     pthread_mutex_init(&lab.lock, NULL);
@@ -450,6 +456,16 @@ int pp_cmd_lab(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'j': lab.json = 1; quiet = 1; break;
         case 'H': html = optarg; break;
+        case 'S':
+            /* --serve, --serve=SPEC or --serve SPEC ([ADDR:]PORT) */
+            if (optarg)
+                serve = optarg;
+            else if (optind < argc && argv[optind][0] != '-' && strspn(argv[optind], "0123456789.:[]abcdefABCDEF") ==
+                                                                    strlen(argv[optind]))
+                serve = argv[optind++];
+            else
+                serve = "127.0.0.1:8088";
+            break;
         case 'h': pp_cmd_lab_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("lab", "option '%s' needs a value", argv[optind - 1]);
         default: return pp_cli_usage_error("lab", "unknown option '%s'", argv[optind - 1]);
@@ -458,6 +474,20 @@ int pp_cmd_lab(int argc, char **argv)
     if (optind != argc)
         return pp_cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
 
+    if (serve) {
+        if (pcap || html || lab.json || quiet)
+            return pp_cli_usage_error("lab", "--serve runs the live page; it takes only --seed and --loss");
+        if (strlen(serve) > 120)
+            return pp_cli_usage_error("lab", "--serve wants [ADDR:]PORT, not '%.40s...'", serve);
+        rc = lab_serve(serve, seed, loss, err);
+        if (rc == -2)
+            return pp_cli_usage_error("lab", "--serve: %s", err);
+        if (rc < 0) {
+            fprintf(stderr, "portplex lab: %s\n", err);
+            return PP_EXIT_FAIL;
+        }
+        return PP_EXIT_OK;
+    }
     if (html && !(lab.arrows = calloc(LAB_HTML_MAX, sizeof *lab.arrows))) {
         fprintf(stderr, "portplex lab: out of memory\n");
         return PP_EXIT_FAIL;

@@ -1,0 +1,20 @@
+# embed.cmake - turns the lab page's files into a C source of byte arrays
+# (run as `cmake -DOUT=file.c -DFILES="a;b" -P embed.cmake`), so the page is
+# built into the binary and works offline with no files installed.
+set(body "/* Generated from src/apps/cli/lab_page by cmake/embed.cmake: do not edit. */\n#include <stddef.h>\n#include \"lab_page.h\"\n\n")
+set(table "const struct lab_asset lab_assets[] = {\n")
+set(i 0)
+foreach(f IN LISTS FILES)
+  get_filename_component(name "${f}" NAME)
+  file(READ "${f}" hex HEX)
+  string(LENGTH "${hex}" hl)
+  math(EXPR n "${hl} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "((0x..,){24})" "\\1\n" bytes "${bytes}")
+  string(APPEND body "static const unsigned char asset${i}[] = {\n${bytes}0};\n")
+  string(APPEND table "    {\"/${name}\", (const char *)asset${i}, ${n}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND table "};\nconst int lab_nassets = ${i};\n")
+file(WRITE "${OUT}.tmp" "${body}\n${table}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
