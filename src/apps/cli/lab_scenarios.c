@@ -161,31 +161,55 @@ static void mux_step(struct lab_ctx *c)
                 "own port numbers.");
 }
 
+/* Appends the ports of res in state st to out as ranges ("1-6, 8-30"); how many. */
+static int port_ranges(const struct pp_scan_result *res, int st, char *out, size_t cap)
+{
+    size_t at = 0;
+    int k, n = 0, lo = -1, prev = -1;
+
+    out[0] = 0;
+    for (k = 0; k <= res->nports; k++) {
+        int hit = k < res->nports && res->hosts[0].state && res->hosts[0].state[k] == st;
+        int port = hit ? res->port_of[k] : -1;
+        if (hit && lo >= 0 && port == prev + 1 && (k >= res->ntcp) == (k - 1 >= res->ntcp)) {
+            prev = port;
+            n++;
+            continue;
+        }
+        if (lo >= 0 && at + 24 < cap) {
+            const char *proto = k - 1 >= res->ntcp ? "udp" : "tcp";
+            if (lo == prev)
+                at += (size_t)snprintf(out + at, cap - at, "%s%d/%s", at ? ", " : "", lo, proto);
+            else
+                at += (size_t)snprintf(out + at, cap - at, "%s%d-%d/%s", at ? ", " : "", lo, prev, proto);
+        }
+        lo = prev = hit ? port : -1;
+        n += hit;
+    }
+    return n;
+}
+
 /* Runs the scanner from client1 and notes what it found. */
 static void scan_step(struct lab_ctx *c, const char *ports, const char *why)
 {
     struct pp_scan_result res;
-    char err[256], line[512];
-    size_t at = 0;
-    int k, shown = 0, closed = 0;
+    char err[256], open[256], filt[256], of[256];
+    int nopen, nfilt, nof, closed = 0, k;
 
     lab_note(c, "client1 runs the scanner (portplex scan -sS -sU -p %s 10.0.0.1). %s", ports, why);
     if (lab_world_scan(C1(c), ports, c->seed, &res, err) < 0) {
         lab_note(c, "The scan could not run: %s", err);
         return;
     }
-    for (k = 0; k < res.nports && res.hosts[0].state; k++) {
-        int st = res.hosts[0].state[k];
-        if (st == PP_PS_CLOSED) {
-            closed++;
-            continue;
-        }
-        if (shown++ < 24 && at < sizeof line - 40)
-            at += (size_t)snprintf(line + at, sizeof line - at, "%s%u/%s %s", at ? ", " : "", res.port_of[k],
-                                   k >= res.ntcp ? "udp" : "tcp", pp_scan_state_name(st));
-    }
-    lab_note(c, "Scan result: %s%s; %d closed. %llu probes, %llu resent.", shown ? line : "no port open",
-             shown > 24 ? ", ..." : "", closed, (unsigned long long)res.sent,
+    for (k = 0; k < res.nports && res.hosts[0].state; k++)
+        closed += res.hosts[0].state[k] == PP_PS_CLOSED;
+    nopen = port_ranges(&res, PP_PS_OPEN, open, sizeof open);
+    nfilt = port_ranges(&res, PP_PS_FILTERED, filt, sizeof filt);
+    nof = port_ranges(&res, PP_PS_OPEN_FILTERED, of, sizeof of);
+    lab_note(c, "Scan result: open %d (%s); closed %d; filtered %d%s%s%s; open|filtered %d%s%s%s. %llu probes, "
+                "%llu resent.",
+             nopen, nopen ? open : "none", closed, nfilt, nfilt ? " (" : "", nfilt ? filt : "", nfilt ? ")" : "",
+             nof, nof ? " (" : "", nof ? of : "", nof ? ")" : "", (unsigned long long)res.sent,
              (unsigned long long)res.retransmits);
     pp_scan_result_free(&res);
 }
@@ -483,7 +507,7 @@ static void sc_firewall(struct lab_ctx *c)
     scan_step(c, "T:1-40",
               "Closed: the SYN reached the server, no row matched, and its RST came back. Filtered: the "
               "SYN never arrived, so nothing came back even after the retries.");
-    lab_note(c, "Ports 9 (discard) is open on the server, yet the scan says filtered: a scanner sees the "
+    lab_note(c, "Port 9 (discard) is open on the server, yet the scan says filtered: a scanner sees the "
                 "path, not the host.");
     pp_vwire_set_filter(c->world->wire, NULL, NULL);
 }

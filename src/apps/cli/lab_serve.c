@@ -12,6 +12,7 @@
 #include "lab_serve.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,43 @@ static int host_ok(const char *host)
     memcpy(name, host, n);
     name[n] = 0;
     return strcmp(name, "localhost") == 0 || pp_ipv4_aton(name, &a) == 0;
+}
+
+/* A run or a sandbox call, done on a thread of its own: the web server's
+ * connection threads have small stacks (PP_HTTPD_STACK), and building a
+ * network needs more. */
+struct call {
+    struct lab_live *lv;
+    const char *id, *query;
+    unsigned long long seed;
+    double loss;
+    char *err, *reply;
+    size_t cap;
+    int rc;
+};
+
+static void *call_main(void *arg)
+{
+    struct call *c = arg;
+    if (c->id)
+        c->rc = lab_live_run(c->lv, c->id, c->seed, c->loss, c->err);
+    else
+        c->rc = lab_live_sandbox(c->lv, c->query, c->reply, c->cap);
+    return NULL;
+}
+
+static int call(struct call *c)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, call_main, c) != 0) {
+        if (c->err)
+            snprintf(c->err, 256, "cannot start a thread");
+        if (c->reply)
+            snprintf(c->reply, c->cap, "{\"ok\":false,\"message\":\"cannot start a thread\"}");
+        return c->id ? -1 : 500;
+    }
+    pthread_join(t, NULL);
+    return c->rc;
 }
 
 static int json_reply(struct pp_httpd_exchange *x, int status, const char *json)
@@ -136,7 +174,8 @@ static int handle(void *arg, struct pp_httpd_exchange *x)
                 if (!num[0] || *end || !(loss >= 0 && loss <= 0.5))
                     return json_reply(x, 400, "{\"error\":\"loss= wants 0..0.5\"}");
             }
-            if ((run = lab_live_run(lv, id, seed, loss, err)) < 0) {
+            struct call c = {lv, id, NULL, seed, loss, err, NULL, 0, 0};
+            if ((run = call(&c)) < 0) {
                 snprintf(reply, sizeof reply, "{\"error\":\"%s\"}", err);
                 return json_reply(x, 400, reply);
             }
@@ -144,7 +183,8 @@ static int handle(void *arg, struct pp_httpd_exchange *x)
             return json_reply(x, 200, reply);
         }
         if (!strcmp(path, "/api/sandbox")) {
-            int status = lab_live_sandbox(lv, query, reply, sizeof reply);
+            struct call c = {lv, NULL, query, 0, 0, NULL, reply, sizeof reply, 0};
+            int status = call(&c);
             return json_reply(x, status, reply);
         }
         return json_reply(x, 404, "{\"error\":\"no such call\"}");

@@ -131,7 +131,7 @@ function drawHosts(i, d, quizzing) {
     const ip = run ? run.hosts.find((x) => x.name === h).ip : '';
     const rows = tableAt(h, i), before = prevTableAt(h, i);
     const div = el('div', { class: 'host' + (d && d.host === h ? ' target' : ''), id: 'host-' + h });
-    div.append(el('h2', {}, h, el('span', { class: 'ip', text: ip })));
+    div.append(el('h2', {}, h, ' ', el('span', { class: 'ip', text: ip })));
     if (!rows.length) {
       div.append(el('div', { class: 'empty', text: 'no sockets' }));
     } else {
@@ -408,7 +408,11 @@ function start() {
   $('rerun').addEventListener('click', () => run && runScenario(run.id));
   $('sb-host').addEventListener('change', sbRefresh);
   $('sb-socket').addEventListener('click', () => sandbox('socket', { proto: $('sb-proto').value }));
-  $('sb-bind').addEventListener('click', () => sandbox('bind', { addr: $('sb-addr').value, port: $('sb-port').value }));
+  // bind() takes the host's own address when the field holds it, else the wildcard 0.0.0.0.
+  $('sb-bind').addEventListener('click', () => {
+    const own = run && run.hosts.find((x) => x.name === $('sb-host').value).ip;
+    sandbox('bind', $('sb-addr').value === own ? { addr: own, port: $('sb-port').value } : { port: $('sb-port').value });
+  });
   $('sb-listen').addEventListener('click', () => sandbox('listen'));
   $('sb-connect').addEventListener('click', () => sandbox('connect', { addr: $('sb-addr').value, port: $('sb-port').value }));
   $('sb-send').addEventListener('click', () => sandbox('send', { text: $('sb-text').value }));
