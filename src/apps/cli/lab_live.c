@@ -46,6 +46,8 @@ struct pkt_slot {
     uint16_t sport, dport;
 };
 
+struct rows;
+
 struct lab_live {
     pthread_mutex_t lock;
     pthread_cond_t more;
@@ -67,6 +69,7 @@ struct lab_live {
     volatile int sampling;
     const struct lab_scenario *sc;
     char *last_table[LAB_HOSTS];
+    struct rows *rows; /* the sampler's scratch (a thread-local would take 33 KB of every thread's stack) */
     pthread_mutex_t control; /* runs and sandbox calls, one at a time */
     struct {
         int host, fd;
@@ -338,19 +341,19 @@ static int cmp_row(const void *pa, const void *pb)
 /* Records host i's table if it changed since it was last recorded. */
 static void sample_table(struct lab_live *lv, int i)
 {
-    static __thread struct rows rs;
+    struct rows *rs = lv->rows; /* only one thread samples at a time */
     char *json;
     size_t at;
     int k;
 
-    rs.n = 0;
-    pp_stack_list_sockets(lv->world.host[i], add_row, &rs);
-    qsort(rs.r, (size_t)rs.n, sizeof rs.r[0], cmp_row);
+    rs->n = 0;
+    pp_stack_list_sockets(lv->world.host[i], add_row, rs);
+    qsort(rs->r, (size_t)rs->n, sizeof rs->r[0], cmp_row);
     if (!(json = malloc(TABLE_JSON)))
         return;
     at = (size_t)snprintf(json, TABLE_JSON, "\"host\":\"%s\",\"rows\":[", pp_stack_name(lv->world.host[i]));
-    for (k = 0; k < rs.n && at + 120 < TABLE_JSON; k++)
-        at += (size_t)snprintf(json + at, TABLE_JSON - at, "%s%s", k ? "," : "", rs.r[k].json);
+    for (k = 0; k < rs->n && at + 120 < TABLE_JSON; k++)
+        at += (size_t)snprintf(json + at, TABLE_JSON - at, "%s%s", k ? "," : "", rs->r[k].json);
     snprintf(json + at, TABLE_JSON - at, "]");
     if (lv->last_table[i] && strcmp(lv->last_table[i], json) == 0) {
         free(json);
@@ -423,6 +426,10 @@ struct lab_live *lab_live_new(void)
     struct lab_live *lv = calloc(1, sizeof *lv);
     if (!lv)
         return NULL;
+    if (!(lv->rows = malloc(sizeof *lv->rows))) {
+        free(lv);
+        return NULL;
+    }
     pthread_mutex_init(&lv->lock, NULL);
     pthread_mutex_init(&lv->control, NULL);
     pthread_cond_init(&lv->more, NULL);
@@ -450,6 +457,7 @@ void lab_live_free(struct lab_live *lv)
     pthread_mutex_unlock(&lv->control);
     clear_events(lv);
     free(lv->ev);
+    free(lv->rows);
     pthread_cond_destroy(&lv->more);
     pthread_mutex_destroy(&lv->control);
     pthread_mutex_destroy(&lv->lock);
