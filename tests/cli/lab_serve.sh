@@ -76,15 +76,15 @@ check() { # scenario seconds pattern...
     grep -q '"k":"end"' "$tmp/ev" || fail "$sc did not end within $s s"
     for pat in "$@"; do grep -qE "$pat" "$tmp/ev" || fail "$sc: no /$pat/"; done
 }
-check udp 4 '"k":"dmx","pkt":[1-9][0-9]*,"host":"server","proto":"udp".*"rule":"udp-wildcard"' \
+check udp 30 '"k":"dmx","pkt":[1-9][0-9]*,"host":"server","proto":"udp".*"rule":"udp-wildcard"' \
     '"k":"tbl","host":"server","rows":\[.*"p":"udp","st":"UNCONN","l":"0.0.0.0:7"'
-check tcp 6 '"rule":"listener-wildcard"' '"rule":"established"' '8/8 requests answered' '"st":"TIME-WAIT"'
-check loss 6 '"fate":"filtered"' 'One segment was lost and resent' '"flags":"A","seq":[0-9]+,"ack":[0-9]+'
-check timewait 6 'EADDRINUSE' 'Connected from port 40000 again' '"st":"TIME-WAIT","l":"10.0.0.2:40000"'
-check ephemeral 6 'Connection 5 to server:7: EADDRNOTAVAIL' 'To server:80 it still connects'
-check synflood 8 '"from":"forged"' 'rebuilt the connection from it' 'read client1.s bytes' '"st":"SYN-RECEIVED"'
-check firewall 8 'open 1 \(7/tcp\); closed 10; filtered 29 \(1-6/tcp, 8-30/tcp\)'
-check slammer 6 'Scan result: open 1 \(1434/udp\); closed 10'
+check tcp 30 '"rule":"listener-wildcard"' '"rule":"established"' '8/8 requests answered' '"st":"TIME-WAIT"'
+check loss 30 '"fate":"filtered"' 'One segment was lost and resent' '"flags":"A","seq":[0-9]+,"ack":[0-9]+'
+check timewait 30 'EADDRINUSE' 'Connected from port 40000 again' '"st":"TIME-WAIT","l":"10.0.0.2:40000"'
+check ephemeral 30 'Connection 5 to server:7: EADDRNOTAVAIL' 'To server:80 it still connects'
+check synflood 30 '"from":"forged"' 'rebuilt the connection from it' 'read client1.s bytes' '"st":"SYN-RECEIVED"'
+check firewall 30 'open 1 \(7/tcp\); closed 10; filtered 29 \(1-6/tcp, 8-30/tcp\)'
+check slammer 30 'Scan result: open 1 \(1434/udp\); closed 10'
 
 # The sandbox: a listener on the server, a connection from client1.
 post "api/run?scenario=sandbox&seed=1" >/dev/null

@@ -116,11 +116,12 @@ function sockName(host, row) {
   if (row.fd >= 0) return `${host} #${row.fd}`;
   if (row.st === 'TIME-WAIT') return 'record';
   if (row.st === 'LISTEN') return '-';
-  return 'not accepted';
+  return row.st === 'ESTAB' || row.st === 'SYN-RECEIVED' ? 'not accepted' : 'closed';
 }
 function sockTitle(row) {
   if (row.fd >= 0) return 'the descriptor the host\'s program holds (socket numbers are per host)';
   if (row.st === 'TIME-WAIT') return 'a TIME-WAIT record keeps the 4-tuple after a close; it is not a socket and has no descriptor';
+  if (row.st !== 'ESTAB' && row.st !== 'SYN-RECEIVED') return 'the program closed its descriptor; the stack finishes the connection\'s close (FIN, ACK) on its own';
   return 'a connection without a descriptor: the stack completed the handshake for the listener, and it waits in the accept queue until the program calls accept() (or was already closed by it)';
 }
 
