@@ -694,7 +694,7 @@ static int parse_port(const char *s, uint16_t *port)
 
 static int sandbox_answer(char *reply, size_t cap, int status, int rc, const char *what)
 {
-    char msg[256];
+    char msg[640];
     size_t at;
     if (rc < 0)
         snprintf(msg, sizeof msg, "%s: %s", what, strerror(-rc));
