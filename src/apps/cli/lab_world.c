@@ -127,6 +127,10 @@ int lab_world_start_services(struct lab_world *lw, char *err)
     for (i = 0; i < 5; i++) {
         if (pp_service_parse(specs[i], &lw->svc[i], err) < 0)
             return -1;
+        /* The tour opens its connections first and sends on each in turn:
+         * under --loss a request can come a minute after its accept, and
+         * the lab's server waits for it rather than close (10 s by default). */
+        lw->svc[i].httpd.timeout_s = 120;
         if (pp_service_start(&lw->svc[i], lw->host[0], &lw->stop) < 0) {
             snprintf(err, 256, "cannot start the server's %s service", pp_service_name(&lw->svc[i]));
             return -1;
