@@ -60,7 +60,18 @@ out=$("$P" lab --quiet --html "$tmp/lab.html") || fail "lab --html exited $?"
 packets=$(sed -nE 's/^5\. Summary: ([0-9]+) packets.*/\1/p' <<<"$out")
 arrows=$(grep -c 'class="arrow' "$tmp/lab.html")
 [ "$arrows" = "$packets" ] || fail "$arrows arrows for $packets packets"
-grep -q 'socket [0-9]* (listener-wildcard)' "$tmp/lab.html" || fail "no delivery labels in the page"
+grep -q "server's socket [0-9]* (listener-wildcard)" "$tmp/lab.html" || fail "no delivery labels named per host"
+[ "$(grep -c '<section id="step[1-4]">' "$tmp/lab.html")" = 4 ] || fail "a section per step expected"
+grep -q '<h2>2\. Connection-oriented demultiplexing (TCP)</h2>' "$tmp/lab.html" || fail "no step headings"
+grep -q '<text class="ip"[^>]*>10\.0\.0\.1</text>' "$tmp/lab.html" || fail "lanes not headed by address"
+grep -qE '<details><summary>[0-9]+ packets \(0 lost\): show them all</summary>' "$tmp/lab.html" \
+    || fail "the scan is not folded under a summary"
+grep -q '<dt>listener-wildcard</dt>' "$tmp/lab.html" || fail "no legend of the rules"
+grep -q '<dt>connection without a descriptor</dt>' "$tmp/lab.html" || fail "no word on connections without a descriptor"
+grep -qE '\[S\] seq=0 0 bytes' "$tmp/lab.html" && grep -qE '\[A\] seq=1 ack=1 0 bytes' "$tmp/lab.html" \
+    || fail "no relative seq/ack in the labels"
+[ "$(grep -c '<title>' "$tmp/lab.html")" -gt "$packets" ] || fail "arrows lack hover text"
+[ "$(grep -oE 'style="stroke:hsl\([0-9]+,' "$tmp/lab.html" | sort -u | wc -l)" -gt 8 ] || fail "one colour for all connections"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
     flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run

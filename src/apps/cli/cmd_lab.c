@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +27,7 @@
 #include "scan/io.h"
 #include "scan/output.h"
 #include "services.h"
+#include "portplex/wire/bytes.h"
 #include "portplex/wire/describe.h"
 #include "portplex/wire/ipv4.h"
 #include "portplex/wire/tcp.h"
@@ -55,6 +57,7 @@ static struct {
     int json;          /* --json: every event as a JSON line on stdout */
     int step;          /* the tour's step now, in JSON lines */
     uint64_t t0;
+    struct timespec t0_ts;
     struct lab_arrow *arrows; /* --html: every packet, with where it was delivered */
     int narrows;
 } lab;
@@ -106,7 +109,7 @@ static void on_demux(void *arg, const struct pp_demux_event *e)
         if (!ar->deliver[0] && ar->tcp == e->tcp && ar->sport == e->sport && ar->dport == e->dport &&
             strcmp(ar->to, e->stack) == 0 && strcmp(ar->fate, "lost") != 0) {
             if (e->fd >= 0)
-                snprintf(ar->deliver, sizeof ar->deliver, "socket %d (%s)", e->fd, e->rule);
+                snprintf(ar->deliver, sizeof ar->deliver, "%s's socket %d (%s)", e->stack, e->fd, e->rule);
             else
                 snprintf(ar->deliver, sizeof ar->deliver, "%s (%s)",
                          strcmp(e->rule, "miss") == 0 ? "no socket"
@@ -140,6 +143,33 @@ static void on_demux(void *arg, const struct pp_demux_event *e)
     pthread_mutex_unlock(&lab.lock);
 }
 
+/* Initial sequence numbers of the directions seen (lab.lock held). */
+#define MAX_ISN 512
+static struct isn {
+    uint32_t saddr, daddr, isn;
+    uint16_t sport, dport;
+} isns[MAX_ISN];
+static int nisns;
+
+static void isn_note(uint32_t sa, uint16_t sp, uint32_t da, uint16_t dp, uint32_t isn)
+{
+    struct isn *e = &isns[nisns < MAX_ISN ? nisns++ : (nisns++ % MAX_ISN)];
+    e->saddr = sa;
+    e->sport = sp;
+    e->daddr = da;
+    e->dport = dp;
+    e->isn = isn;
+}
+
+static uint32_t isn_of(uint32_t sa, uint16_t sp, uint32_t da, uint16_t dp)
+{
+    int i, n = nisns < MAX_ISN ? nisns : MAX_ISN;
+    for (i = n - 1; i >= 0; i--)
+        if (isns[i].saddr == sa && isns[i].sport == sp && isns[i].daddr == da && isns[i].dport == dp)
+            return isns[i].isn;
+    return 0;
+}
+
 static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate)
 {
     (void)arg;
@@ -150,12 +180,19 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
     if (lab.arrows && lab.narrows < LAB_HTML_MAX) {
         struct lab_arrow *ar = &lab.arrows[lab.narrows++];
         struct pp_ipv4_hdr ip;
+        struct timespec now;
         memset(ar, 0, sizeof *ar);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ar->t_ms = (double)(now.tv_sec - lab.t0_ts.tv_sec) * 1e3 + (double)(now.tv_nsec - lab.t0_ts.tv_nsec) / 1e6;
+        ar->step = lab.step;
         snprintf(ar->from, sizeof ar->from, "%s", from);
         snprintf(ar->fate, sizeof ar->fate, "%s", fate);
         pp_describe_packet(pkt, len, ar->label, sizeof ar->label, 0);
+        pp_describe_packet(pkt, len, ar->desc, sizeof ar->desc, 0);
         if (pp_ipv4_parse(pkt, len, &ip, PP_WIRE_NO_CSUM) >= 0) {
             snprintf(ar->to, sizeof ar->to, "%s", host_of(ip.dst));
+            ar->saddr = ip.src;
+            ar->daddr = ip.dst;
             ar->tcp = ip.proto == 6;
             if ((ip.proto == 6 || ip.proto == 17) && ip.payload_len >= 4 && ip.frag_off == 0) {
                 ar->sport = (unsigned)(ip.payload[0] << 8 | ip.payload[1]);
@@ -166,8 +203,17 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
                 char fl[10];
                 unsigned doff = (unsigned)(ip.payload[12] >> 4) * 4;
                 pp_tcp_flags_str((uint16_t)(ip.payload[13] | (ip.payload[12] & 1) << 8), fl);
-                snprintf(ar->label, sizeof ar->label, "TCP %u > %u [%s] %u bytes", ar->sport, ar->dport,
-                         fl, ip.payload_len > doff ? ip.payload_len - doff : 0);
+                uint32_t seq = pp_get32(ip.payload + 4), ack = pp_get32(ip.payload + 8);
+                char acks[24] = "";
+                /* Relative numbers, as Wireshark shows them: from each
+                 * direction's initial sequence number. */
+                if (ip.payload[13] & 0x02)
+                    isn_note(ip.src, ar->sport, ip.dst, ar->dport, seq);
+                seq -= isn_of(ip.src, ar->sport, ip.dst, ar->dport);
+                if (ip.payload[13] & 0x10)
+                    snprintf(acks, sizeof acks, " ack=%u", ack - isn_of(ip.dst, ar->dport, ip.src, ar->sport));
+                snprintf(ar->label, sizeof ar->label, "TCP %u > %u [%s] seq=%u%s %u bytes", ar->sport, ar->dport,
+                         fl, seq, acks, ip.payload_len > doff ? ip.payload_len - doff : 0);
             } else if (ip.proto == 17 && ip.payload_len >= 8 && ip.frag_off == 0) {
                 snprintf(ar->label, sizeof ar->label, "UDP %u > %u %u bytes", ar->sport, ar->dport,
                          ip.payload_len - 8);
@@ -301,8 +347,9 @@ void pp_cmd_lab_usage(FILE *f)
                "  --quiet           print only the summary\n"
                "  --json            instead, every packet on the wire and every demultiplexing\n"
                "                    decision as JSON lines, with the steps and a summary\n"
-               "  --html FILE       a self-contained page: a sequence diagram with an arrow per\n"
-               "                    packet, labelled with its ports and the socket it reached\n"
+               "  --html FILE       a self-contained page: a section per step, each a sequence\n"
+               "                    diagram with an arrow per packet (time, ports, flags, seq/ack,\n"
+               "                    one colour per connection, the socket it reached), the scan folded\n"
                "  --serve [[ADDR:]PORT]  the live lab in a browser (default 127.0.0.1:8088): every\n"
                "                    host's socket table, every packet and the row it matched, run,\n"
                "                    pause, step and back, scenarios, exercises and a sandbox\n");
@@ -535,6 +582,7 @@ int pp_cmd_lab(int argc, char **argv)
     }
 
     lab.t0 = pp_now_ms();
+    clock_gettime(CLOCK_MONOTONIC, &lab.t0_ts);
     /* 1. Connectionless demultiplexing. */
     step(1, "connectionless demultiplexing (UDP)");
     record(1);
@@ -764,8 +812,25 @@ int pp_cmd_lab(int argc, char **argv)
     }
     if (html) {
         pthread_mutex_lock(&lab.lock);
+        static const struct lab_html_step steps[5] = {
+            {"", "", 0},
+            {"Connectionless demultiplexing (UDP)",
+             "Two clients send to the server's port 7: one UDP socket bound to 0.0.0.0:7 gets both "
+             "(rule udp-wildcard), whatever the source; the echoes go back to each source as its return "
+             "address. client2 then asks the DNS service on port 53, another socket.", 0},
+            {"Connection-oriented demultiplexing (TCP)",
+             "Eight connections to the server's port 80: each first SYN reaches the one listener "
+             "(listener-wildcard); every later segment reaches its own connection by the whole 4-tuple "
+             "(established), all on local port 80, told apart by the client's address and port.", 0},
+            {"Multiplexing",
+             "client1's three UDP sockets share one link: each has its own ephemeral source port, and "
+             "each echo comes back to the socket that sent it.", 0},
+            {"A port scan, read as demultiplexing from outside",
+             "client1 probes ports 1-1024 over TCP and UDP: a SYN/ACK means a LISTEN row matched, a RST "
+             "or an ICMP port unreachable means no row did (miss), silence is open|filtered.", 1},
+        };
         if (lab_html_write(html, lab.arrows, lab.narrows, "portplex lab: multiplexing and demultiplexing",
-                           err) < 0) {
+                           steps, 5, err) < 0) {
             pthread_mutex_unlock(&lab.lock);
             fprintf(stderr, "portplex lab: %s\n", err);
             goto out;
