@@ -45,6 +45,7 @@ let tables = {};      // host -> [{i, rows}]
 let notes = [];
 let ended = false;
 let cur = -1;         // the frame shown; -1 before the first
+let lastDrawn = -2;   // the frame the diagram last showed (to animate only a new one)
 let playing = false, timer = null;
 let quiz = null;      // {frame, answered}
 const asked = new Map();  // "host|rule" -> times asked this run
@@ -210,7 +211,15 @@ function drawDiagram() {
     if (isCur) g.append(sv('rect', { x: 0, y: y - 17, width: W, height: ROW - 2, class: 'bg' }));
     g.append(sv('text', { x: 4, y: y + 4, class: 'time' }, f.t.toFixed(1)));
     const stop = f.fate === 'lost' || f.fate === 'filtered' ? x1 + (x2 - x1) * 0.55 : x2 - dir * 6;
-    g.append(sv('line', { x1, y1: y, x2: stop, y2: y, stroke: col, 'stroke-width': isCur ? 2.5 : 1.5 }));
+    const line = sv('line', { x1, y1: y, x2: stop, y2: y, stroke: col, 'stroke-width': isCur ? 2.5 : 1.5 });
+    if (isCur && cur !== lastDrawn && f.fate !== 'lost' && f.fate !== 'filtered') {
+      // The packet travels: the line draws itself from sender to receiver.
+      const len = Math.abs(stop - x1);
+      line.style.strokeDasharray = `${len}`;
+      line.style.setProperty('--len', `${len}`);
+      line.classList.add('travel');
+    }
+    g.append(line);
     if (f.fate === 'lost' || f.fate === 'filtered') {
       g.append(sv('text', { x: stop + 4 * dir, y: y + 4, class: 'fate', 'text-anchor': dir > 0 ? 'start' : 'end' }, '\u2716 ' + f.fate));
     } else {
@@ -223,6 +232,7 @@ function drawDiagram() {
     s.append(g);
   });
   void last;
+  lastDrawn = cur;
   const d = $('diagram');
   d.textContent = '';
   d.append(s);
