@@ -143,6 +143,47 @@ static void on_demux(void *arg, const struct pp_demux_event *e)
     pthread_mutex_unlock(&lab.lock);
 }
 
+/* Step 2's connections, each on a thread of its own (as a browser's). */
+struct conn_job {
+    struct pp_stack *st;
+    struct sockaddr_in to;
+    pthread_t th;
+    int k, fd, err, started;
+    char resp[1024];
+    size_t got;
+    ssize_t n;
+};
+
+/* Connects, three attempts in all: a lossy wire can lose every SYN of one. */
+static void *conn_connect(void *arg)
+{
+    struct conn_job *j = arg;
+    int tries;
+
+    for (tries = 0; tries < 3; tries++) {
+        j->fd = pp_socket(j->st, PP_SOCK_STREAM);
+        if ((j->err = pp_connect(j->st, j->fd, (struct sockaddr *)&j->to, sizeof j->to)) == 0)
+            return NULL;
+        pp_close(j->st, j->fd);
+        j->fd = -1;
+    }
+    return NULL;
+}
+
+/* GET / and the whole response (the server closes after it). */
+static void *conn_request(void *arg)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: server.lab\r\nConnection: close\r\n\r\n";
+    struct conn_job *j = arg;
+
+    j->got = 0;
+    pp_send(j->st, j->fd, req, sizeof req - 1, 0);
+    while ((j->n = pp_recv(j->st, j->fd, j->resp + j->got, sizeof j->resp - 1 - j->got, 0)) > 0)
+        j->got += (size_t)j->n;
+    j->resp[j->got] = 0;
+    return NULL;
+}
+
 /* Initial sequence numbers of the directions seen (lab.lock held). */
 #define MAX_ISN 512
 static struct isn {
@@ -649,6 +690,7 @@ int pp_cmd_lab(int argc, char **argv)
     step(2, "connection-oriented demultiplexing (TCP)");
     record(1);
     {
+        static struct conn_job cj[64];
         int fds[64], k;
         struct sockaddr_in to;
         struct sock_table t = {0, 80};
@@ -656,21 +698,22 @@ int pp_cmd_lab(int argc, char **argv)
         to.sin_family = AF_INET;
         to.sin_addr.s_addr = htonl(SERVER);
         to.sin_port = htons(80);
+        /* The connections are independent, as a browser's are: each opens
+         * on its own thread, so a lossy wire's SYN backoffs overlap. */
         for (k = 0; k < nconn; k++) {
-            struct pp_stack *cl = k % 2 ? c2 : c1;
-            int tries, e = 0;
-            /* A lossy wire can lose every SYN of one attempt: try again as
-             * a browser would, three attempts in all. */
-            for (tries = 0; tries < 3; tries++) {
-                fds[k] = pp_socket(cl, PP_SOCK_STREAM);
-                if ((e = pp_connect(cl, fds[k], (struct sockaddr *)&to, sizeof to)) == 0)
-                    break;
-                pp_close(cl, fds[k]);
-                fds[k] = -1;
-            }
+            cj[k].st = k % 2 ? c2 : c1;
+            cj[k].to = to;
+            cj[k].k = k;
+            cj[k].fd = -1;
+            cj[k].started = pthread_create(&cj[k].th, NULL, conn_connect, &cj[k]) == 0;
+        }
+        for (k = 0; k < nconn; k++) {
+            if (cj[k].started)
+                pthread_join(cj[k].th, NULL);
+            fds[k] = cj[k].fd;
             if (fds[k] < 0) {
                 snprintf(why, sizeof why, "connection %d could not connect in 3 attempts (%s)", k + 1,
-                         strerror(-e));
+                         strerror(-cj[k].err));
                 fprintf(stderr, "portplex lab: %s\n", why);
             }
         }
@@ -681,18 +724,18 @@ int pp_cmd_lab(int argc, char **argv)
             printf("    %-11s %-21s %-21s\n", "State", "Local", "Peer");
             pp_stack_list_sockets(srv, print_sock, &t);
         }
+        for (k = 0; k < nconn; k++)
+            cj[k].started = fds[k] >= 0 && pthread_create(&cj[k].th, NULL, conn_request, &cj[k]) == 0;
+        for (k = 0; k < nconn; k++)
+            if (cj[k].started)
+                pthread_join(cj[k].th, NULL);
         for (k = 0; k < nconn; k++) {
             struct pp_stack *cl = k % 2 ? c2 : c1;
-            char req[64], resp[1024];
-            size_t got = 0;
-            ssize_t n;
-            int len = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: server.lab\r\nConnection: close\r\n\r\n");
+            char *resp = cj[k].resp;
+            size_t got = cj[k].got;
+            ssize_t n = cj[k].n;
             if (fds[k] < 0)
                 continue;
-            pp_send(cl, fds[k], req, (size_t)len, 0);
-            while ((n = pp_recv(cl, fds[k], resp + got, sizeof resp - 1 - got, 0)) > 0)
-                got += (size_t)n;
-            resp[got] = 0;
             if (strncmp(resp, "HTTP/1.1 200 OK", 15) != 0)
                 snprintf(why, sizeof why, "request %d got %s", k + 1,
                          n < 0 ? strerror((int)-n)
