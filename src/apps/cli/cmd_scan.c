@@ -61,6 +61,11 @@ void pp_cmd_scan_usage(FILE *f)
         "PROBES (raw scans):\n"
         "  --ttl N             IP time to live of every probe (1-255; default 64)\n"
         "  -g, --source-port N every probe from this port (default: a keyed spread)\n"
+        "  --data-length N     N random bytes after every probe's header (0-1400), and no\n"
+        "                      protocol-specific UDP payloads, as nmap\n"
+        "  -e IFACE            send and capture on this interface\n"
+        "  -S ADDR             probes from this source address (spoofed: its answers must\n"
+        "                      reach this host; usually with -e and -Pn)\n"
         "TIMING:\n"
         "  -T0..-T5            paranoid, sneaky, polite, normal (default), aggressive, insane\n"
         "  --min-rate N        --max-rate N             probes per second\n"
@@ -810,6 +815,7 @@ int pp_cmd_scan(int argc, char **argv)
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
         O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS, O_RATE, O_PTRACE,
+        O_DATALEN,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
@@ -827,6 +833,7 @@ int pp_cmd_scan(int argc, char **argv)
         {"merge", no_argument, NULL, O_MERGE}, {"exclude", required_argument, NULL, O_EXCL},
         {"excludefile", required_argument, NULL, O_EXCLF}, {"unprivileged", no_argument, NULL, O_UNPRIV},
         {"exclude-ports", required_argument, NULL, O_EXCLPORTS},
+        {"data-length", required_argument, NULL, O_DATALEN},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     static struct pp_portset ports;
@@ -849,6 +856,8 @@ int pp_cmd_scan(int argc, char **argv)
     int have_seed = 0, randomize = 0, no_ping = 0, ping_only = 0, probe_ttl = 0, probe_sport = 0;
     long stats_ms = 0;
     int packet_trace = 0;
+    long data_len = -1;
+    struct pp_scan_io_opts io_opts = {NULL, 0};
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -876,7 +885,7 @@ int pp_cmd_scan(int argc, char **argv)
     keys.debug = 0;
     memset(&ping, 0, sizeof ping); /* one run per call (the fuzzer calls again) */
     ping_set = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:g:d::nvFhr", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:T:o:i:P:g:d::nvFhre:S:", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pspec = optarg; break;
         case 'r': randomize = 0; break; /* nmap's "do not randomize": our default order */
@@ -981,6 +990,20 @@ int pp_cmd_scan(int argc, char **argv)
                 return pp_cli_usage_error("scan", "%s wants a port 1-65535, not '%s'",
                                           c == 'g' ? "-g" : "--source-port", optarg);
             probe_sport = (int)v;
+            break;
+        case O_DATALEN:
+            if (parse_long(optarg, 0, PP_SCAN_MAX_DATA, &data_len) < 0)
+                return pp_cli_usage_error("scan", "--data-length wants 0-%d bytes (one frame), not '%s'",
+                                          PP_SCAN_MAX_DATA, optarg);
+            break;
+        case 'e':
+            if (!*optarg || strlen(optarg) >= 16)
+                return pp_cli_usage_error("scan", "-e wants an interface name, not '%s'", optarg);
+            io_opts.iface = optarg;
+            break;
+        case 'S':
+            if (pp_ipv4_aton(optarg, &io_opts.spoof) < 0 || io_opts.spoof == 0 || io_opts.spoof == 0xffffffffu)
+                return pp_cli_usage_error("scan", "-S wants an IPv4 source address, not '%s'", optarg);
             break;
         case O_OPEN: rep.only_open = 1; break;
         case O_NOTES: rep.notes = 1; break;
@@ -1186,7 +1209,9 @@ int pp_cmd_scan(int argc, char **argv)
     }
     /* Raw sockets if we may; else the kernel-socket scans. */
     if (!unpriv && (rep.udp || tcp_kind != PP_SCAN_CONNECT)) {
-        int e = pp_scan_io_kernel(&io, pp_targets_at(&targets, 0), &src, err);
+        int e = pp_scan_io_kernel_opts(&io, pp_targets_at(&targets, 0), &io_opts, &src, err);
+        if (e == -ENODEV)
+            return pp_cli_usage_error("scan", "%s", err);
         if (e == 0) {
             raw_ok = have_io = 1;
             pp_scan_drop_privileges();
@@ -1208,9 +1233,13 @@ int pp_cmd_scan(int argc, char **argv)
             return PP_EXIT_FAIL;
         }
     }
-    if (!raw_ok && (probe_ttl || probe_sport))
-        fprintf(stderr, "WARNING: --ttl and -g/--source-port shape raw probes; this scan uses "
-                        "kernel sockets and ignores them\n");
+    if (!raw_ok && (probe_ttl || probe_sport || data_len >= 0))
+        fprintf(stderr, "WARNING: --ttl, -g/--source-port and --data-length shape raw probes; this "
+                        "scan uses kernel sockets and ignores them\n");
+    if (!raw_ok && (io_opts.iface || io_opts.spoof)) {
+        fprintf(stderr, "portplex scan: -e and -S need raw sockets: run as root or with CAP_NET_RAW\n");
+        return PP_EXIT_FAIL;
+    }
     if (!raw_ok && rep.udp && !unpriv)
         fprintf(stderr, "portplex scan: no raw-socket privilege: UDP scan with kernel sockets "
                         "(no ICMP rate-limit handling)\n");
@@ -1287,6 +1316,8 @@ int pp_cmd_scan(int argc, char **argv)
         job.probe.sport_base = (uint16_t)(40000 + (k.k0 % 20000));
         job.probe.ttl = (uint8_t)probe_ttl;
         job.probe.fixed_sport = (uint16_t)probe_sport;
+        job.probe.has_data = data_len >= 0;
+        job.probe.data_len = (uint16_t)(data_len >= 0 ? data_len : 0);
         job.probe.kind = (enum pp_scan_kind)(tcp_kind == PP_SCAN_CONNECT ? PP_SCAN_SYN : tcp_kind);
         job.probe.tcp_flags = custom ? scanflags : pp_scan_kind_flags(job.probe.kind);
         if (!job.tcp)

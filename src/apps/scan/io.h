@@ -15,6 +15,19 @@ struct pp_stack;
  * or CAP_NET_RAW). */
 int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *src, char *err);
 
+/* nmap's -e and -S: the interface probes leave by and answers are captured
+ * on (NULL: routing's choice, captured on every interface), and a source
+ * address to put in the probes instead of the routed one (0: none; the
+ * answers to it must come back through this host to be seen). */
+struct pp_scan_io_opts {
+    const char *iface;
+    uint32_t spoof;
+};
+/* pp_scan_io_kernel with those options; -ENODEV with a message when the
+ * interface does not exist. */
+int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const struct pp_scan_io_opts *o,
+                           uint32_t *src, char *err);
+
 /* Clears every capability of the process (after the raw sockets are open):
  * a scanner reading hostile packets keeps no privilege it does not need.
  * 0, or -1 if libcap could not. */

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -57,6 +58,22 @@ static const uint8_t *ip_of(const struct kio *k, const uint8_t *f, uint32_t capl
         proto = pp_get16(f);
         outgoing = f[10] == 4;
         hl = 20;
+    } else if (k->dlt == DLT_EN10MB) { /* -e on an Ethernet-like device; direction set to in */
+        if (caplen < 14)
+            return NULL;
+        proto = pp_get16(f + 12);
+        hl = 14;
+        if (proto == 0x8100 && caplen >= 18) { /* one VLAN tag */
+            proto = pp_get16(f + 16);
+            hl = 18;
+        }
+        outgoing = 0;
+    } else if (k->dlt == DLT_RAW || k->dlt == DLT_IPV4) { /* -e on a TUN device */
+        if (caplen < 1 || (f[0] >> 4) != 4)
+            return NULL;
+        proto = 0x0800;
+        hl = 0;
+        outgoing = 0;
     } else {
         return NULL;
     }
@@ -112,6 +129,13 @@ static void k_close(void *ctx)
 
 int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *src, char *err)
 {
+    struct pp_scan_io_opts o = {NULL, 0};
+    return pp_scan_io_kernel_opts(io, first_target, &o, src, err);
+}
+
+int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const struct pp_scan_io_opts *o,
+                           uint32_t *src, char *err)
+{
     struct kio *k = calloc(1, sizeof *k);
     char ebuf[PCAP_ERRBUF_SIZE], filter[128], a[INET_ADDRSTRLEN];
     struct bpf_program prog;
@@ -124,8 +148,16 @@ int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *sr
         return -ENOMEM;
     }
     k->raw = -1;
-    /* Our source address: the one the kernel's routing picks for the target. */
+    if (o->iface && (strlen(o->iface) >= IFNAMSIZ || if_nametoindex(o->iface) == 0)) {
+        snprintf(err, 256, "-e: no interface '%.40s' on this host", o->iface);
+        k_close(k);
+        return -ENODEV;
+    }
+    /* Our source address: the one the kernel's routing picks for the target
+     * (through -e's interface if given), unless -S names one. */
     u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (u >= 0 && o->iface)
+        setsockopt(u, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface));
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(9);
@@ -140,6 +172,8 @@ int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *sr
         return -e;
     }
     close(u);
+    if (o->spoof)
+        sin.sin_addr.s_addr = htonl(o->spoof);
     *src = ntohl(sin.sin_addr.s_addr);
     k->raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
     if (k->raw < 0) {
@@ -148,14 +182,30 @@ int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *sr
         k_close(k);
         return -e;
     }
-    k->pc = pcap_create("any", ebuf);
+    if (o->iface && setsockopt(k->raw, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
+        e = errno;
+        snprintf(err, 256, "-e %.40s: %s", o->iface, strerror(e));
+        k_close(k);
+        return -e;
+    }
+    k->pc = pcap_create(o->iface ? o->iface : "any", ebuf);
     if (!k->pc || pcap_set_snaplen(k->pc, 256) || pcap_set_immediate_mode(k->pc, 1) ||
         pcap_set_buffer_size(k->pc, 16 << 20) || pcap_activate(k->pc) < 0) {
-        snprintf(err, 256, "libpcap on any: %.200s", k->pc ? pcap_geterr(k->pc) : ebuf);
+        snprintf(err, 256, "libpcap on %s: %.200s", o->iface ? o->iface : "any",
+                 k->pc ? pcap_geterr(k->pc) : ebuf);
         k_close(k);
         return -EPERM;
     }
     k->dlt = pcap_datalink(k->pc);
+    /* On one interface the frames are its own (Ethernet, or bare IP on a
+     * TUN device), and the kernel leaves out what we send. */
+    if (o->iface && (pcap_setdirection(k->pc, PCAP_D_IN) < 0 ||
+                     (k->dlt != DLT_EN10MB && k->dlt != DLT_RAW && k->dlt != DLT_IPV4 &&
+                      k->dlt != DLT_LINUX_SLL && k->dlt != DLT_LINUX_SLL2))) {
+        snprintf(err, 256, "libpcap on %.40s: cannot read its frames (link type %d)", o->iface, k->dlt);
+        k_close(k);
+        return -EINVAL;
+    }
     snprintf(filter, sizeof filter, "ip dst host %s and (tcp or udp or icmp)",
              inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a));
     if (pcap_compile(k->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||

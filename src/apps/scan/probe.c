@@ -73,6 +73,22 @@ uint16_t pp_scan_sport(const struct pp_scan_probe_cfg *c, uint32_t dst, uint16_t
     return (uint16_t)(c->sport_base + ((tuple_hash(c, dst, dport, proto) >> 32) % PP_SCAN_SPORTS));
 }
 
+/* --data-length's bytes: random-looking, drawn from the probe's cookie so
+ * a resent probe carries the same ones. */
+static size_t fill_data(const struct pp_scan_probe_cfg *c, uint32_t cookie, uint8_t *out)
+{
+    uint64_t x = cookie * 0x9e3779b97f4a7c15ull + c->key.k1 + 1;
+    size_t i;
+
+    for (i = 0; i < c->data_len; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out[i] = (uint8_t)((x * 0x2545F4914F6CDD1Dull) >> 56);
+    }
+    return c->data_len;
+}
+
 size_t pp_scan_build(const struct pp_scan_probe_cfg *c, uint8_t *buf, size_t cap, uint32_t dst,
                      uint16_t dport, int udp, uint16_t ipid)
 {
@@ -82,10 +98,10 @@ size_t pp_scan_build(const struct pp_scan_probe_cfg *c, uint8_t *buf, size_t cap
     uint32_t cookie = pp_scan_cookie(c, dst, dport, proto);
     uint16_t sport = pp_scan_sport(c, dst, dport, proto);
 
-    if (cap < 20 + 20 + 512 + 8)
+    if (cap < 20 + 20 + 512 + 8 || (c->has_data && cap < (size_t)60 + c->data_len))
         return 0;
     if (udp) {
-        size_t n = pp_scan_udp_payload(dport, cookie, buf + 28);
+        size_t n = c->has_data ? fill_data(c, cookie, buf + 28) : pp_scan_udp_payload(dport, cookie, buf + 28);
         if (pp_udp_emit(buf + 20, cap - 20, sport, dport, n, c->src, dst) < 0)
             return 0;
         l4 = 8 + n;
@@ -104,9 +120,12 @@ size_t pp_scan_build(const struct pp_scan_probe_cfg *c, uint8_t *buf, size_t cap
             t.opts.has_mss = 1; /* as nmap's SYN probes: MSS 1460 */
             t.opts.mss = 1460;
         }
-        if (pp_tcp_emit(buf + 20, cap - 20, &t, 0, c->src, dst) < 0)
-            return 0;
         l4 = pp_tcp_repr_len(&t);
+        if (c->has_data) /* the data lies after the header before the checksum is made */
+            fill_data(c, cookie, buf + 20 + l4);
+        if (pp_tcp_emit(buf + 20, cap - 20, &t, c->has_data ? c->data_len : 0, c->src, dst) < 0)
+            return 0;
+        l4 += c->has_data ? c->data_len : 0;
     }
     memset(&ip, 0, sizeof ip);
     ip.ttl = c->ttl ? c->ttl : 64;
@@ -179,7 +198,7 @@ static int classify_tcp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
                         struct pp_scan_answer *a)
 {
     struct pp_tcp_hdr t;
-    uint32_t cookie;
+    uint32_t cookie, data;
     uint16_t f;
 
     if (pp_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &t, PP_WIRE_NO_CSUM) < 0)
@@ -187,6 +206,7 @@ static int classify_tcp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
     if (t.dport != pp_scan_sport(c, ip->src, t.sport, 6))
         return 0;
     cookie = pp_scan_cookie(c, ip->src, t.sport, 6);
+    data = c->has_data ? c->data_len : 0; /* a RST acknowledges what our probe carried */
     f = t.flags;
     a->target = ip->src;
     a->port = t.sport;
@@ -196,13 +216,15 @@ static int classify_tcp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
         /* SYN and custom scans: SYN/ACK (or a bare SYN, the split
          * handshake) = open; RST = closed. */
         if ((f & (PP_TCP_SYN | PP_TCP_RST)) == PP_TCP_SYN) {
-            if ((f & PP_TCP_ACK) && t.ack != cookie + 1)
+            /* A SYN/ACK acknowledges the SYN, or with it the data a SYN
+             * carried (--data-length) if the target took it. */
+            if ((f & PP_TCP_ACK) && t.ack != cookie + 1 && t.ack != cookie + 1 + data)
                 return 0;
             a->state = PP_PS_OPEN;
             a->reason = (f & PP_TCP_ACK) ? PP_R_SYN_ACK : PP_R_SYN;
             return 1;
         }
-        if ((f & PP_TCP_RST) && (f & PP_TCP_ACK) && t.ack == cookie + 1) {
+        if ((f & PP_TCP_RST) && (f & PP_TCP_ACK) && (t.ack == cookie + 1 || t.ack == cookie + 1 + data)) {
             a->state = PP_PS_CLOSED;
             a->reason = PP_R_RESET;
             return 1;
@@ -224,7 +246,7 @@ static int classify_tcp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
         return 1;
     }
     /* FIN, NULL, Xmas: a RST acknowledges our sequence (+1 for the FIN). */
-    if (!(f & PP_TCP_ACK) || t.ack != cookie + ((c->tcp_flags & PP_TCP_FIN) ? 1u : 0u))
+    if (!(f & PP_TCP_ACK) || t.ack != cookie + ((c->tcp_flags & PP_TCP_FIN) ? 1u : 0u) + data)
         return 0;
     a->state = PP_PS_CLOSED;
     a->reason = PP_R_RESET;
@@ -239,8 +261,8 @@ static int classify_udp(const struct pp_scan_probe_cfg *c, const struct pp_ipv4_
     if (pp_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &u, PP_WIRE_NO_CSUM) < 0)
         return 0;
     if (u.dport != pp_scan_sport(c, ip->src, u.sport, 17) ||
-        !pp_scan_udp_id_ok(u.sport, pp_scan_cookie(c, ip->src, u.sport, 17),
-                           ip->payload + 8, u.payload_len))
+        (!c->has_data && !pp_scan_udp_id_ok(u.sport, pp_scan_cookie(c, ip->src, u.sport, 17),
+                                            ip->payload + 8, u.payload_len)))
         return 0;
     a->target = ip->src;
     a->port = u.sport;

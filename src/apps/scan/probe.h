@@ -68,7 +68,12 @@ struct pp_scan_probe_cfg {
     uint16_t tcp_flags;     /* flags TCP probes carry */
     uint8_t ttl;            /* --ttl; 0: 64 */
     uint16_t fixed_sport;   /* -g/--source-port: every probe from this port; 0: spread */
+    /* --data-length: this many random bytes after every probe's header,
+     * and no protocol-specific UDP payloads (as nmap); has_data 0: unset. */
+    uint16_t data_len;
+    int has_data;
 };
+#define PP_SCAN_MAX_DATA 1400 /* one probe stays within a 1500-byte frame */
 #define PP_SCAN_SPORTS 256
 
 /* The TCP flags a scan type sends (custom: the caller's). */

@@ -140,6 +140,52 @@ TEST(syn_scan_answers_need_the_cookie)
     ASSERT_EQ(pp_scan_classify(&c, pkt, n, &a), 0);
 }
 
+TEST(data_length_probes_carry_data_and_their_rsts_acknowledge_it)
+{
+    struct pp_scan_probe_cfg c = cfg(PP_SCAN_SYN), u = cfg(PP_SCAN_UDP);
+    uint8_t probe[1600], again[1600], pkt[128];
+    struct pp_ipv4_hdr ip;
+    struct pp_tcp_hdr t;
+    struct pp_udp_hdr ud;
+    struct pp_scan_answer a;
+    uint32_t cookie = pp_scan_cookie(&c, 0xc0000202, 80, 6);
+    uint16_t sp = pp_scan_sport(&c, 0xc0000202, 80, 6);
+    size_t n, m;
+
+    c.has_data = 1;
+    c.data_len = 25;
+    n = pp_scan_build(&c, probe, sizeof probe, 0xc0000202, 80, 0, 7);
+    /* A valid SYN (checksum over the data) with 25 bytes after its header. */
+    ASSERT_EQ(pp_ipv4_parse(probe, n, &ip, 0), 20);
+    ASSERT_EQ(pp_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &t, 0) > 0, 1);
+    ASSERT_EQ(t.payload_len, 25);
+    ASSERT_EQ(t.seq, cookie);
+    /* The same bytes when resent. */
+    m = pp_scan_build(&c, again, sizeof again, 0xc0000202, 80, 0, 8);
+    ASSERT_EQ(m, n);
+    ASSERT_MEMEQ(again + 40 + 4, probe + 40 + 4, 25); /* after the MSS option */
+    /* A RST acknowledging the SYN and its data: closed; the SYN alone too. */
+    n = reply_tcp(pkt, &c, 80, sp, PP_TCP_RST | PP_TCP_ACK, 0, cookie + 1 + 25, 0);
+    ASSERT_EQ(pp_scan_classify(&c, pkt, n, &a), 1);
+    ASSERT_EQ(a.state, PP_PS_CLOSED);
+    n = reply_tcp(pkt, &c, 80, sp, PP_TCP_RST | PP_TCP_ACK, 0, cookie + 1, 0);
+    ASSERT_EQ(pp_scan_classify(&c, pkt, n, &a), 1);
+    n = reply_tcp(pkt, &c, 80, sp, PP_TCP_RST | PP_TCP_ACK, 0, cookie + 1 + 24, 0);
+    ASSERT_EQ(pp_scan_classify(&c, pkt, n, &a), 0);
+    /* Too little room for the data: nothing built. */
+    ASSERT_EQ(pp_scan_build(&c, probe, 60, 0xc0000202, 80, 0, 7), 0);
+    /* UDP: the data replaces the protocol payload (53 would get a DNS query). */
+    u.has_data = 1;
+    u.data_len = 0;
+    n = pp_scan_build(&u, probe, sizeof probe, 0xc0000202, 53, 1, 7);
+    ASSERT_EQ(n, 28);
+    u.data_len = 12;
+    n = pp_scan_build(&u, probe, sizeof probe, 0xc0000202, 53, 1, 7);
+    ASSERT_EQ(pp_ipv4_parse(probe, n, &ip, 0), 20);
+    ASSERT_EQ(pp_udp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &ud, 0), 8);
+    ASSERT_EQ(ud.payload_len, 12);
+}
+
 TEST(ack_fin_and_window_scans_read_rsts)
 {
     struct pp_scan_probe_cfg c = cfg(PP_SCAN_ACK), w = cfg(PP_SCAN_WINDOW), f = cfg(PP_SCAN_FIN);
