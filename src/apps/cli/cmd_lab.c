@@ -479,9 +479,9 @@ static int scan_server(struct pp_stack *c1, unsigned long long seed, double loss
                                             "                    dropping them would; the scanner cannot tell which",
                      of_u[0] ? of_u : "none");
         else
-            snprintf(silent, sizeof silent, "udp %.90s: discard (9) swallows datagrams; the others'\n"
-                                            "                    probes or answers were lost on the wire every try",
-                     of_u);
+            snprintf(silent, sizeof silent, "udp 9: discard swallows datagrams; %d more, whose\n"
+                                            "                    probes or answers the wire lost every try",
+                     count_state(&res, 1, PP_PS_OPEN_FILTERED) - 1);
         m = open_memstream(&text, &tl);
         rep.res = &res;
         rep.args = "portplex scan -sS -sU -p 1-1024 --reason 10.0.0.1";
@@ -617,6 +617,9 @@ int pp_cmd_lab(int argc, char **argv)
     if (!quiet) {
         printf("portplex lab %s: a virtual network in this process (seed %llu, loss %.0f%%)\n",
                pp_version(), seed, loss * 100);
+        if (loss >= 0.2)
+            printf("  (at this loss the tour takes minutes: TCP waits longer after each lost try,\n"
+                   "   1 s, 2 s, 4 s..., and the scan tries every port again; 3-4 minutes at 50%%)\n");
         printf("  server   10.0.0.1  udp-echo 7, tcp-echo 7, discard 9, dns 53, the web server on 80\n"
                "                     (portplex httpd: one thread per connection)\n");
         printf("  client1  10.0.0.2\n  client2  10.0.0.3\n");
