@@ -22,6 +22,7 @@
 #include "scan/discover.h"
 #include "portplex/wire/describe.h"
 #include "portplex/wire/wire_err.h"
+#include "scan/banner.h"
 #include "scan/engine.h"
 #include "scan/mono_clock.h"
 #include "scan/io.h"
@@ -61,6 +62,9 @@ void pp_cmd_scan_usage(FILE *f)
         "PROBES (raw scans):\n"
         "  --ttl N             IP time to live of every probe (1-255; default 64)\n"
         "  -g, --source-port N every probe from this port (default: a keyed spread)\n"
+        "  -sV, --banners      connect to open TCP ports with portplex's own stack and read\n"
+        "                      what the services say: ssh, http, smtp, ftp, pop3, imap,\n"
+        "                      mysql, redis, memcached, TLS (the certificate's subject)\n"
         "  --data-length N     N random bytes after every probe's header (0-1400), and no\n"
         "                      protocol-specific UDP payloads, as nmap\n"
         "  -e IFACE            send and capture on this interface\n"
@@ -815,7 +819,7 @@ int pp_cmd_scan(int argc, char **argv)
         O_REASON = 256, O_OPEN, O_NOTES, O_SCANFLAGS, O_TOP, O_MINRATE, O_MAXRATE, O_RETRIES,
         O_HOSTTO, O_PAR, O_DELAY, O_IRTT, O_MINRTT, O_MAXRTT, O_RANDOM, O_SEED, O_SHARD, O_MERGE,
         O_EXCL, O_EXCLF, O_UNPRIV, O_EXCLPORTS, O_TTL, O_SPORT, O_STATS, O_RATE, O_PTRACE,
-        O_DATALEN,
+        O_DATALEN, O_BANNERS,
     };
     static const struct option opts[] = {
         {"reason", no_argument, NULL, O_REASON}, {"open", no_argument, NULL, O_OPEN},
@@ -833,7 +837,7 @@ int pp_cmd_scan(int argc, char **argv)
         {"merge", no_argument, NULL, O_MERGE}, {"exclude", required_argument, NULL, O_EXCL},
         {"excludefile", required_argument, NULL, O_EXCLF}, {"unprivileged", no_argument, NULL, O_UNPRIV},
         {"exclude-ports", required_argument, NULL, O_EXCLPORTS},
-        {"data-length", required_argument, NULL, O_DATALEN},
+        {"data-length", required_argument, NULL, O_DATALEN}, {"banners", no_argument, NULL, O_BANNERS},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     static struct pp_portset ports;
@@ -857,7 +861,8 @@ int pp_cmd_scan(int argc, char **argv)
     long stats_ms = 0;
     int packet_trace = 0;
     long data_len = -1;
-    struct pp_scan_io_opts io_opts = {NULL, 0};
+    struct pp_scan_banner *banner = NULL;
+    struct pp_scan_io_opts io_opts = {NULL, 0, NULL};
     uint64_t asked = 0;
     uint32_t src = 0;
 
@@ -895,9 +900,14 @@ int pp_cmd_scan(int argc, char **argv)
                 ping_only = 1;
                 break;
             }
+            if (!strcmp(optarg, "V")) { /* versions of open TCP services */
+                rep.version = 1;
+                break;
+            }
             if (strlen(optarg) != 1 || !strchr("STUAWFNX", optarg[0]))
                 return pp_cli_usage_error("scan", "unknown scan type -s%s (known: -sS -sT -sU -sA "
-                                                  "-sW -sF -sN -sX, and -sn: no port scan)", optarg);
+                                                  "-sW -sF -sN -sX, -sV: versions, and -sn: no port scan)",
+                                          optarg);
             if (optarg[0] == 'U') {
                 udp = 1;
                 break;
@@ -1005,6 +1015,7 @@ int pp_cmd_scan(int argc, char **argv)
             if (pp_ipv4_aton(optarg, &io_opts.spoof) < 0 || io_opts.spoof == 0 || io_opts.spoof == 0xffffffffu)
                 return pp_cli_usage_error("scan", "-S wants an IPv4 source address, not '%s'", optarg);
             break;
+        case O_BANNERS: rep.version = 1; break;
         case O_OPEN: rep.only_open = 1; break;
         case O_NOTES: rep.notes = 1; break;
         case O_SCANFLAGS:
@@ -1214,6 +1225,18 @@ int pp_cmd_scan(int argc, char **argv)
             return pp_cli_usage_error("scan", "%s", err);
         if (e == 0) {
             raw_ok = have_io = 1;
+            /* -sV/--banners: portplex's own stack, its raw I/O and the rule
+             * that keeps the kernel off its ports, while we are privileged. */
+            if (rep.version && rep.tcp) {
+                struct pp_scan_banner_opts bo;
+                memset(&bo, 0, sizeof bo);
+                bo.io = &io_opts;
+                if (!(banner = pp_scan_banner_prepare(pp_targets_at(&targets, 0), &bo, err))) {
+                    fprintf(stderr, "portplex scan: %s\n", err);
+                    io.close(io.ctx);
+                    return PP_EXIT_FAIL;
+                }
+            }
             pp_scan_drop_privileges();
         } else if (e != -EPERM && e != -EACCES) {
             fprintf(stderr, "portplex scan: %s\n", err);
@@ -1360,6 +1383,16 @@ int pp_cmd_scan(int argc, char **argv)
         if (ping_only)
             connect_ping_result(&res, no_ping);
     }
+    if (banner && !res.interrupted) {
+        /* -sV / --banners: every open TCP port, connected with our stack. */
+        if (out.screen && rep.verbose >= 0)
+            printf("Reading services on open TCP ports with portplex's own TCP/IP stack\n");
+        if (pp_scan_banner_run(banner, &res, &scan_stop, err) < 0)
+            fprintf(stderr, "portplex scan: -sV: %s\n", err);
+    }
+    if (!raw_ok && rep.version)
+        fprintf(stderr, "WARNING: -sV/--banners connect with portplex's own stack, which needs raw "
+                        "sockets (root or CAP_NET_RAW); no versions in this scan\n");
 report:
     /* The time reported is the whole scan's, discovery and waits included,
      * as nmap's "scanned in" is (the engine's own clock starts later). */
@@ -1411,6 +1444,8 @@ report:
         rc = PP_EXIT_FAIL;
     }
 done:
+    pp_scan_banner_close(banner);
+    banner = NULL;
     keys_stop();
     free(discovered);
     discovered = NULL;

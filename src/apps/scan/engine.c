@@ -655,8 +655,10 @@ void pp_scan_result_free(struct pp_scan_result *res)
     uint64_t h;
     if (!res || !res->hosts)
         return;
-    for (h = 0; h < res->nhosts; h++)
+    for (h = 0; h < res->nhosts; h++) {
         free(res->hosts[h].state);
+        free(res->hosts[h].svc);
+    }
     free(res->hosts);
     free(res->port_of);
     memset(res, 0, sizeof *res);

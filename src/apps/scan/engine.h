@@ -15,6 +15,7 @@
 #include "order.h"
 #include "ports.h"
 #include "probe.h"
+#include "service.h"
 #include "targets.h"
 
 struct pp_scan_io {
@@ -49,6 +50,8 @@ struct pp_scan_host {
     double icmp_interval; /* the pace silent UDP ports were probed again at */
     int slow_silent;      /* slow re-probes that stayed silent */
     double latency;       /* s: discovery's round trip, else the first answer's; 0 unknown */
+    struct pp_scan_svc *svc; /* -sV / --banners: what open TCP ports said (banner.c) */
+    int nsvc;
 };
 
 struct pp_scan_job {

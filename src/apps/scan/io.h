@@ -22,6 +22,7 @@ int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *sr
 struct pp_scan_io_opts {
     const char *iface;
     uint32_t spoof;
+    const char *filter; /* what to capture besides "ip dst host SRC" (NULL: tcp, udp and icmp) */
 };
 /* pp_scan_io_kernel with those options; -ENODEV with a message when the
  * interface does not exist. */

@@ -129,7 +129,7 @@ static void k_close(void *ctx)
 
 int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *src, char *err)
 {
-    struct pp_scan_io_opts o = {NULL, 0};
+    struct pp_scan_io_opts o = {NULL, 0, NULL};
     return pp_scan_io_kernel_opts(io, first_target, &o, src, err);
 }
 
@@ -137,7 +137,7 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
                            uint32_t *src, char *err)
 {
     struct kio *k = calloc(1, sizeof *k);
-    char ebuf[PCAP_ERRBUF_SIZE], filter[128], a[INET_ADDRSTRLEN];
+    char ebuf[PCAP_ERRBUF_SIZE], filter[160], a[INET_ADDRSTRLEN];
     struct bpf_program prog;
     struct sockaddr_in sin;
     socklen_t sl = sizeof sin;
@@ -189,7 +189,9 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         return -e;
     }
     k->pc = pcap_create(o->iface ? o->iface : "any", ebuf);
-    if (!k->pc || pcap_set_snaplen(k->pc, 256) || pcap_set_immediate_mode(k->pc, 1) ||
+    /* Probes' answers fit in 256 bytes; a stack reading whole segments
+     * (the banners' filter) needs them whole. */
+    if (!k->pc || pcap_set_snaplen(k->pc, o->filter ? 65535 : 256) || pcap_set_immediate_mode(k->pc, 1) ||
         pcap_set_buffer_size(k->pc, 16 << 20) || pcap_activate(k->pc) < 0) {
         snprintf(err, 256, "libpcap on %s: %.200s", o->iface ? o->iface : "any",
                  k->pc ? pcap_geterr(k->pc) : ebuf);
@@ -206,8 +208,8 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         k_close(k);
         return -EINVAL;
     }
-    snprintf(filter, sizeof filter, "ip dst host %s and (tcp or udp or icmp)",
-             inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a));
+    snprintf(filter, sizeof filter, "ip dst host %s and (%.100s)", inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a),
+             o->filter ? o->filter : "tcp or udp or icmp");
     if (pcap_compile(k->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
         pcap_setfilter(k->pc, &prog) < 0) {
         snprintf(err, 256, "libpcap filter: %.200s", pcap_geterr(k->pc));

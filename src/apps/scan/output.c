@@ -1,6 +1,8 @@
 /* output.c - writing scan results as nmap does (normal, grepable, XML) and
  * as JSON lines. */
 #include "output.h"
+
+#include "banner.h"
 #include "discover.h"
 #include "top_ports.h"
 
@@ -232,43 +234,67 @@ static unsigned long write_normal_hosts(FILE *f, const struct pp_scan_report *r)
         /* As nmap's table: each column as wide as its widest cell, one
          * space between, no padding after the last (two passes). */
         {
-            int w[3] = {4, 5, 7}, pass; /* "PORT", "STATE", "SERVICE" */
+            int w[4] = {4, 5, 7, 6}, pass; /* "PORT", "STATE", "SERVICE", "REASON" */
             for (pass = 0; pass < 2; pass++)
                 for (udp = 0; udp < 2; udp++) {
                     int lo = udp ? res->ntcp : 0, hi = udp ? res->nports : res->ntcp, i;
                     if (!(udp ? r->udp : r->tcp))
                         continue;
                     for (i = lo; i < hi; i++) {
-                        char col[16], why[48];
+                        char col[16], why[48], ver[320];
                         int s = hs->state[i], c;
                         uint16_t port = res->port_of[i];
-                        const char *cell[3];
+                        const struct pp_scan_svc *sv = udp ? NULL : pp_scan_svc_of(hs, i);
+                        const char *cell[4];
                         if (s == PP_PS_UNKNOWN || hidden(r, n[udp], s))
                             continue;
                         snprintf(col, sizeof col, "%u/%s", port, udp ? "udp" : "tcp");
+                        ttl_text(why, sizeof why, hs->reason[i], hs->ttl[i]);
+                        ver[0] = 0;
+                        if (sv)
+                            pp_scan_svc_version_text(sv, ver, sizeof ver);
                         cell[0] = col;
                         cell[1] = pp_scan_state_name(s);
-                        cell[2] = pp_scan_service(port, udp);
+                        cell[2] = sv && sv->name[0] ? sv->name : pp_scan_service(port, udp);
+                        cell[3] = why;
                         if (pass == 0) {
-                            for (c = 0; c < 3; c++)
+                            for (c = 0; c < 4; c++)
                                 if ((int)strlen(cell[c]) > w[c])
                                     w[c] = (int)strlen(cell[c]);
                             continue;
                         }
                         if (!header) {
-                            if (r->reason)
-                                fprintf(f, "%-*s %-*s %-*s REASON\n", w[0], "PORT", w[1], "STATE",
-                                        w[2], "SERVICE");
+                            /* nmap's columns: PORT STATE SERVICE [REASON] [VERSION] */
+                            fprintf(f, "%-*s %-*s ", w[0], "PORT", w[1], "STATE");
+                            if (r->reason && r->version)
+                                fprintf(f, "%-*s %-*s VERSION\n", w[2], "SERVICE", w[3], "REASON");
+                            else if (r->reason)
+                                fprintf(f, "%-*s REASON\n", w[2], "SERVICE");
+                            else if (r->version)
+                                fprintf(f, "%-*s VERSION\n", w[2], "SERVICE");
                             else
-                                fprintf(f, "%-*s %-*s SERVICE\n", w[0], "PORT", w[1], "STATE");
+                                fprintf(f, "SERVICE\n");
                             header = 1;
                         }
-                        if (r->reason) {
-                            ttl_text(why, sizeof why, hs->reason[i], hs->ttl[i]);
-                            fprintf(f, "%-*s %-*s %-*s %s\n", w[0], cell[0], w[1], cell[1], w[2],
-                                    cell[2], why);
-                        } else {
-                            fprintf(f, "%-*s %-*s %s\n", w[0], cell[0], w[1], cell[1], cell[2]);
+                        {
+                            char line[600];
+                            size_t ll;
+                            if (r->reason && r->version)
+                                snprintf(line, sizeof line, "%-*s %-*s %-*s %-*s %s", w[0], cell[0], w[1],
+                                         cell[1], w[2], cell[2], w[3], cell[3], ver);
+                            else if (r->reason)
+                                snprintf(line, sizeof line, "%-*s %-*s %-*s %s", w[0], cell[0], w[1],
+                                         cell[1], w[2], cell[2], cell[3]);
+                            else if (r->version)
+                                snprintf(line, sizeof line, "%-*s %-*s %-*s %s", w[0], cell[0], w[1],
+                                         cell[1], w[2], cell[2], ver);
+                            else
+                                snprintf(line, sizeof line, "%-*s %-*s %s", w[0], cell[0], w[1], cell[1],
+                                         cell[2]);
+                            /* no padding after the last column, as nmap */
+                            for (ll = strlen(line); ll > 0 && line[ll - 1] == ' '; ll--)
+                                line[ll - 1] = 0;
+                            fprintf(f, "%s\n", line);
                         }
                         if (r->notes && s == PP_PS_OPEN && pp_scan_note(port, udp))
                             fprintf(f, "|_ note: %s\n", pp_scan_note(port, udp));
@@ -347,9 +373,19 @@ void pp_scan_write_grepable(FILE *f, const struct pp_scan_report *r)
                 int s = hs->state[i];
                 if (s == PP_PS_UNKNOWN || hidden(r, n, s))
                     continue;
-                fprintf(f, "%s%u/%s/%s//%s///", sep ? ", " : "", res->port_of[i],
-                        pp_scan_state_name(s), udp ? "udp" : "tcp",
-                        pp_scan_service(res->port_of[i], udp));
+                {
+                    const struct pp_scan_svc *sv = udp ? NULL : pp_scan_svc_of(hs, i);
+                    char ver[320] = "";
+                    size_t k;
+                    if (sv)
+                        pp_scan_svc_version_text(sv, ver, sizeof ver);
+                    for (k = 0; ver[k]; k++) /* the field separator may not appear inside */
+                        if (ver[k] == '/')
+                            ver[k] = '|';
+                    fprintf(f, "%s%u/%s/%s//%s//%s/", sep ? ", " : "", res->port_of[i], pp_scan_state_name(s),
+                            udp ? "udp" : "tcp", sv && sv->name[0] ? sv->name : pp_scan_service(res->port_of[i], udp),
+                            ver);
+                }
                 sep = 1;
             }
         }
@@ -496,11 +532,32 @@ void pp_scan_write_xml(FILE *f, const struct pp_scan_report *r)
                 int s = hs->state[i];
                 if (s == PP_PS_UNKNOWN || hidden(r, n[udp], s))
                     continue;
+                const struct pp_scan_svc *sv = udp ? NULL : pp_scan_svc_of(hs, i);
                 fprintf(f, "<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" reason=\"%s\" "
-                           "reason_ttl=\"%d\"/><service name=\"%s\" method=\"table\" conf=\"3\"/></port>\n",
+                           "reason_ttl=\"%d\"/>",
                         udp ? "udp" : "tcp", res->port_of[i], pp_scan_state_name(s),
-                        pp_scan_reason_name(hs->reason[i]), hs->ttl[i],
-                        pp_scan_service(res->port_of[i], udp));
+                        pp_scan_reason_name(hs->reason[i]), hs->ttl[i]);
+                if (sv && sv->name[0]) {
+                    /* nmap's <service> of a probed port: the fields it read */
+                    fprintf(f, "<service name=\"");
+                    xml_attr(f, sv->name);
+                    if (sv->product[0]) {
+                        fprintf(f, "\" product=\"");
+                        xml_attr(f, sv->product);
+                    }
+                    if (sv->version[0]) {
+                        fprintf(f, "\" version=\"");
+                        xml_attr(f, sv->version);
+                    }
+                    if (sv->extra[0]) {
+                        fprintf(f, "\" extrainfo=\"");
+                        xml_attr(f, sv->extra);
+                    }
+                    fprintf(f, "\" method=\"probed\" conf=\"%d\"/></port>\n", sv->product[0] ? 10 : 8);
+                } else {
+                    fprintf(f, "<service name=\"%s\" method=\"table\" conf=\"3\"/></port>\n",
+                            pp_scan_service(res->port_of[i], udp));
+                }
             }
         }
         fprintf(f, "</ports>\n</host>\n");
@@ -534,6 +591,22 @@ void pp_scan_json_port(FILE *f, uint32_t addr, int udp, uint16_t port, int state
     fflush(f); /* incremental: a reader sees each result as it comes */
 }
 
+/* s as a JSON string (the fields are printable ASCII; escape the rest). */
+static void json_text(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch > 0x7e)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
 void pp_scan_json_end(FILE *f, const struct pp_scan_report *r)
 {
     const struct pp_scan_result *res = r->res;
@@ -546,6 +619,26 @@ void pp_scan_json_end(FILE *f, const struct pp_scan_report *r)
         fprintf(f, "{\"type\":\"host\",\"ip\":\"%s\",\"up\":%s,\"icmp_rate_limited\":%s}\n",
                 pp_ipv4_ntoa(res->hosts[h].addr, a), res->hosts[h].up ? "true" : "false",
                 res->hosts[h].icmp_limited ? "true" : "false");
+    }
+    for (h = 0; h < res->nhosts; h++) {
+        const struct pp_scan_host *hs = &res->hosts[h];
+        int k;
+        for (k = 0; k < hs->nsvc; k++) {
+            const struct pp_scan_svc *sv = &hs->svc[k];
+            char a[16];
+            fprintf(f, "{\"type\":\"service\",\"ip\":\"%s\",\"proto\":\"tcp\",\"port\":%u,\"name\":",
+                    pp_ipv4_ntoa(hs->addr, a), res->port_of[sv->rank]);
+            json_text(f, sv->name);
+            fprintf(f, ",\"product\":");
+            json_text(f, sv->product);
+            fprintf(f, ",\"version\":");
+            json_text(f, sv->version);
+            fprintf(f, ",\"extrainfo\":");
+            json_text(f, sv->extra);
+            fprintf(f, ",\"banner\":");
+            json_text(f, sv->banner);
+            fprintf(f, "}\n");
+        }
     }
     fprintf(f, "{\"type\":\"end\",\"seconds\":%.3f,\"probes\":%llu,\"answers\":%llu}\n", res->seconds,
             (unsigned long long)res->sent, (unsigned long long)res->answers);

@@ -19,6 +19,7 @@ struct pp_scan_report {
     const char *notes_text; /* a line printed before the summary, or NULL */
     uint64_t down_hosts;    /* targets host discovery found down (not in res) */
     int ping_only;          /* -sn: hosts and their state, no ports */
+    int version;            /* -sV / --banners: the VERSION column and service fields */
 };
 
 void pp_scan_write_normal(FILE *f, const struct pp_scan_report *r);
