@@ -19,23 +19,73 @@
 
 #include "portplex/wire/bytes.h"
 
+#define BATCH 64        /* probes handed to the kernel in one sendmmsg */
+#define BATCH_PKT 1600  /* the largest probe (--data-length included) */
+
 struct kio {
     int raw;
     pcap_t *pc;
     int dlt, pfd;
+    /* Probes queued for one sendmmsg(2): the engine sends a window's
+     * worth, then reads; the queue goes out before every read, when full,
+     * and at the end, so no probe waits longer than the engine's next
+     * read (one system call per burst instead of per probe). */
+    int nb;
+    struct mmsghdr msg[BATCH];
+    struct iovec iov[BATCH];
+    struct sockaddr_in to[BATCH];
+    uint8_t pkt[BATCH][BATCH_PKT];
 };
+
+/* Sends what is queued.  A full socket buffer (ENOBUFS) is waited out
+ * briefly; probes the kernel still refuses are dropped, and the engine's
+ * timeouts resend them as they would a probe lost on the wire. */
+static int k_flush(struct kio *k)
+{
+    int done = 0, tries = 0;
+
+    while (done < k->nb) {
+        int n = sendmmsg(k->raw, k->msg + done, (unsigned)(k->nb - done), 0);
+        if (n > 0) {
+            done += n;
+            continue;
+        }
+        if (n < 0 && (errno == ENOBUFS || errno == EAGAIN) && ++tries < 20) {
+            struct pollfd p = {k->raw, POLLOUT, 0};
+            poll(&p, 1, 1);
+            continue;
+        }
+        if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
+            int e = errno;
+            k->nb = 0;
+            return -e;
+        }
+        break;
+    }
+    k->nb = 0;
+    return 0;
+}
 
 static int k_send(void *ctx, const uint8_t *pkt, size_t len)
 {
     struct kio *k = ctx;
-    struct sockaddr_in to;
+    int i = k->nb;
 
-    memset(&to, 0, sizeof to);
-    to.sin_family = AF_INET;
-    memcpy(&to.sin_addr, pkt + 16, 4);
-    if (sendto(k->raw, pkt, len, 0, (struct sockaddr *)&to, sizeof to) < 0)
-        return errno == ENOBUFS || errno == EAGAIN ? -ENOBUFS : -errno;
-    return 0;
+    if (len > BATCH_PKT || len < 20)
+        return -EINVAL;
+    memcpy(k->pkt[i], pkt, len);
+    memset(&k->to[i], 0, sizeof k->to[i]);
+    k->to[i].sin_family = AF_INET;
+    memcpy(&k->to[i].sin_addr, pkt + 16, 4);
+    k->iov[i].iov_base = k->pkt[i];
+    k->iov[i].iov_len = len;
+    memset(&k->msg[i], 0, sizeof k->msg[i]);
+    k->msg[i].msg_hdr.msg_name = &k->to[i];
+    k->msg[i].msg_hdr.msg_namelen = sizeof k->to[i];
+    k->msg[i].msg_hdr.msg_iov = &k->iov[i];
+    k->msg[i].msg_hdr.msg_iovlen = 1;
+    k->nb++;
+    return k->nb == BATCH ? k_flush(k) : 0;
 }
 
 /* The IPv4 packet inside a cooked-capture frame, or NULL (outgoing copies,
@@ -88,6 +138,9 @@ static int k_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
     struct kio *k = ctx;
     int waited = 0;
 
+    if (k->nb && k_flush(k) < 0)
+        return -EIO;
+
     for (;;) {
         struct pcap_pkthdr *hdr;
         const u_char *data;
@@ -120,6 +173,8 @@ static void k_close(void *ctx)
     struct kio *k = ctx;
     if (!k)
         return;
+    if (k->nb && k->raw >= 0)
+        k_flush(k);
     if (k->pc)
         pcap_close(k->pc);
     if (k->raw >= 0)
