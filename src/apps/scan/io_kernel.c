@@ -31,6 +31,8 @@ struct kio {
      * and at the end, so no probe waits longer than the engine's next
      * read (one system call per burst instead of per probe). */
     int nb;
+    int connected;  /* the raw socket is connected to peer: the kernel keeps its route */
+    uint32_t peer;
     struct mmsghdr msg[BATCH];
     struct iovec iov[BATCH];
     struct sockaddr_in to[BATCH];
@@ -80,8 +82,10 @@ static int k_send(void *ctx, const uint8_t *pkt, size_t len)
     k->iov[i].iov_base = k->pkt[i];
     k->iov[i].iov_len = len;
     memset(&k->msg[i], 0, sizeof k->msg[i]);
-    k->msg[i].msg_hdr.msg_name = &k->to[i];
-    k->msg[i].msg_hdr.msg_namelen = sizeof k->to[i];
+    if (!k->connected || k->to[i].sin_addr.s_addr != htonl(k->peer)) {
+        k->msg[i].msg_hdr.msg_name = &k->to[i];
+        k->msg[i].msg_hdr.msg_namelen = sizeof k->to[i];
+    }
     k->msg[i].msg_hdr.msg_iov = &k->iov[i];
     k->msg[i].msg_hdr.msg_iovlen = 1;
     k->nb++;
@@ -237,6 +241,18 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         k_close(k);
         return -e;
     }
+    /* Connected to the first target, the raw socket keeps the route it
+     * found (no lookup per probe); other targets are still named per send. */
+    {
+        struct sockaddr_in t;
+        memset(&t, 0, sizeof t);
+        t.sin_family = AF_INET;
+        t.sin_addr.s_addr = htonl(first_target);
+        if (connect(k->raw, (struct sockaddr *)&t, sizeof t) == 0) {
+            k->connected = 1;
+            k->peer = first_target;
+        }
+    }
     if (o->iface && setsockopt(k->raw, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
         e = errno;
         snprintf(err, 256, "-e %.40s: %s", o->iface, strerror(e));
@@ -254,8 +270,12 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         return -EPERM;
     }
     k->dlt = pcap_datalink(k->pc);
+    /* Only what arrives: the kernel then leaves out the copies of what we
+     * send (PACKET_IGNORE_OUTGOING, where libpcap and Linux have it). */
+    if (!o->iface)
+        pcap_setdirection(k->pc, PCAP_D_IN);
     /* On one interface the frames are its own (Ethernet, or bare IP on a
-     * TUN device), and the kernel leaves out what we send. */
+     * TUN device). */
     if (o->iface && (pcap_setdirection(k->pc, PCAP_D_IN) < 0 ||
                      (k->dlt != DLT_EN10MB && k->dlt != DLT_RAW && k->dlt != DLT_IPV4 &&
                       k->dlt != DLT_LINUX_SLL && k->dlt != DLT_LINUX_SLL2))) {
