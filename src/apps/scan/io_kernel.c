@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,15 @@ struct kio {
     int nb;
     int connected;  /* the raw socket is connected to peer: the kernel keeps its route */
     uint32_t peer;
+    /* A second sender on another core: a veth or loopback peer's work for
+     * each probe (its RST or SYN/ACK) runs in the sender's softirq, so two
+     * senders use both cores where one leaves the second idle. */
+    int raw2;
+    pthread_t helper;
+    int helper_on;
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    int job_from, job_to, job_busy, job_rc, stop;
     struct mmsghdr msg[BATCH];
     struct iovec iov[BATCH];
     struct sockaddr_in to[BATCH];
@@ -42,30 +52,82 @@ struct kio {
 /* Sends what is queued.  A full socket buffer (ENOBUFS) is waited out
  * briefly; probes the kernel still refuses are dropped, and the engine's
  * timeouts resend them as they would a probe lost on the wire. */
-static int k_flush(struct kio *k)
+static int send_range(int fd, struct mmsghdr *msg, int from, int to)
 {
-    int done = 0, tries = 0;
+    int done = from, tries = 0;
 
-    while (done < k->nb) {
-        int n = sendmmsg(k->raw, k->msg + done, (unsigned)(k->nb - done), 0);
+    while (done < to) {
+        int n = sendmmsg(fd, msg + done, (unsigned)(to - done), 0);
         if (n > 0) {
             done += n;
             continue;
         }
         if (n < 0 && (errno == ENOBUFS || errno == EAGAIN) && ++tries < 20) {
-            struct pollfd p = {k->raw, POLLOUT, 0};
+            struct pollfd p = {fd, POLLOUT, 0};
             poll(&p, 1, 1);
             continue;
         }
-        if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
-            int e = errno;
-            k->nb = 0;
-            return -e;
-        }
+        if (n < 0 && errno != ENOBUFS && errno != EAGAIN)
+            return -errno;
         break;
     }
-    k->nb = 0;
     return 0;
+}
+
+static void *helper_main(void *arg)
+{
+    struct kio *k = arg;
+
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (!k->job_busy && !k->stop)
+            pthread_cond_wait(&k->go, &k->mu);
+        if (k->stop)
+            break;
+        pthread_mutex_unlock(&k->mu);
+        k->job_rc = send_range(k->raw2, k->msg, k->job_from, k->job_to);
+        pthread_mutex_lock(&k->mu);
+        k->job_busy = 0;
+        pthread_cond_signal(&k->done);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+#define SPLIT_MIN 16 /* smaller bursts go out on one core */
+
+static int k_flush(struct kio *k)
+{
+    int rc, rc2 = 0, half;
+
+    if (k->raw2 >= 0 && !k->helper_on && k->nb >= SPLIT_MIN) {
+        pthread_mutex_init(&k->mu, NULL);
+        pthread_cond_init(&k->go, NULL);
+        pthread_cond_init(&k->done, NULL);
+        if (pthread_create(&k->helper, NULL, helper_main, k) == 0)
+            k->helper_on = 1;
+        else
+            k->helper_on = -1;
+    }
+    if (k->helper_on == 1 && k->nb >= SPLIT_MIN) {
+        half = k->nb / 2;
+        pthread_mutex_lock(&k->mu);
+        k->job_from = half;
+        k->job_to = k->nb;
+        k->job_busy = 1;
+        pthread_cond_signal(&k->go);
+        pthread_mutex_unlock(&k->mu);
+        rc = send_range(k->raw, k->msg, 0, half);
+        pthread_mutex_lock(&k->mu);
+        while (k->job_busy)
+            pthread_cond_wait(&k->done, &k->mu);
+        rc2 = k->job_rc;
+        pthread_mutex_unlock(&k->mu);
+    } else {
+        rc = send_range(k->raw, k->msg, 0, k->nb);
+    }
+    k->nb = 0;
+    return rc < 0 ? rc : rc2;
 }
 
 static int k_send(void *ctx, const uint8_t *pkt, size_t len)
@@ -179,10 +241,19 @@ static void k_close(void *ctx)
         return;
     if (k->nb && k->raw >= 0)
         k_flush(k);
+    if (k->helper_on == 1) {
+        pthread_mutex_lock(&k->mu);
+        k->stop = 1;
+        pthread_cond_signal(&k->go);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->helper, NULL);
+    }
     if (k->pc)
         pcap_close(k->pc);
     if (k->raw >= 0)
         close(k->raw);
+    if (k->raw2 >= 0)
+        close(k->raw2);
     free(k);
 }
 
@@ -206,7 +277,7 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         snprintf(err, 256, "out of memory");
         return -ENOMEM;
     }
-    k->raw = -1;
+    k->raw = k->raw2 = -1;
     if (o->iface && (strlen(o->iface) >= IFNAMSIZ || if_nametoindex(o->iface) == 0)) {
         snprintf(err, 256, "-e: no interface '%.40s' on this host", o->iface);
         k_close(k);
@@ -251,6 +322,15 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         if (connect(k->raw, (struct sockaddr *)&t, sizeof t) == 0) {
             k->connected = 1;
             k->peer = first_target;
+        }
+        /* The second sender's socket, the same way (opened while we may). */
+        k->raw2 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        if (k->raw2 >= 0 && ((k->connected && connect(k->raw2, (struct sockaddr *)&t, sizeof t) < 0) ||
+                             (o->iface && setsockopt(k->raw2, SOL_SOCKET, SO_BINDTODEVICE, o->iface,
+                                                     (socklen_t)strlen(o->iface)) < 0) ||
+                             sysconf(_SC_NPROCESSORS_ONLN) < 2)) {
+            close(k->raw2);
+            k->raw2 = -1;
         }
     }
     if (o->iface && setsockopt(k->raw, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
