@@ -86,6 +86,19 @@ check synflood 30 '"from":"forged"' 'rebuilt the connection from it' 'read clien
 check firewall 30 'open 1 \(7/tcp\); closed 10; filtered 29 \(1-6/tcp, 8-30/tcp\)'
 check slammer 30 'Scan result: open 1 \(1434/udp\); closed 10'
 
+# Another run while a slow one (the tour at 50% loss) still waits in its
+# socket calls: it starts at once, and nothing of the old run reaches it.
+post "api/run?scenario=tour&seed=1&loss=0.5" | grep -q '"run":' || fail "run the lossy tour"
+sleep 2
+t0=$(date +%s%N)
+r=$(post "api/run?scenario=udp&seed=1&loss=0") || fail "switch runs"
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || fail "starting a run behind a slow one took $(( (t1 - t0) / 1000000 )) ms"
+newrun=$(grep -o '"run":[0-9]*' <<<"$r" | cut -d: -f2)
+events 30
+grep -q '"k":"end"' "$tmp/ev" || fail "the run after the lossy tour did not end"
+! grep -v "\"run\":$newrun," "$tmp/ev" | grep -q '^data: {' || fail "events of the cut-off run leaked into the new one"
+
 # The sandbox: a listener on the server, a connection from client1.
 post "api/run?scenario=sandbox&seed=1" >/dev/null
 sleep 1

@@ -47,6 +47,25 @@ struct pkt_slot {
 };
 
 struct rows;
+struct lab_live;
+
+/* One scenario's network and script.  When the page starts another run
+ * while a script still waits in a socket call (a lossy wire makes those
+ * long), the old run is cut off from the recorder and left to finish on its
+ * own network; it is freed once its script returns. */
+struct run {
+    struct lab_live *lv;
+    unsigned id;
+    struct lab_world world;
+    int have_world;
+    struct lab_ctx ctx;
+    volatile int stop;
+    volatile int finished; /* the script returned */
+    pthread_t script;
+    int script_running;
+    const struct lab_scenario *sc;
+    struct run *next; /* lab_live.old: cut off, still finishing */
+};
 
 struct lab_live {
     pthread_mutex_t lock;
@@ -59,15 +78,11 @@ struct lab_live {
     unsigned long npkts;
     struct pkt_slot ring[PKT_RING];
 
-    /* The network and the script (only the control thread changes these). */
-    struct lab_world world;
-    int have_world;
-    struct lab_ctx ctx;
-    volatile int stop;
-    pthread_t script, sampler;
-    int script_running, sampler_running;
+    /* The run on show and the ones still finishing (under control). */
+    struct run *cur, *old;
+    pthread_t sampler;
+    int sampler_running;
     volatile int sampling;
-    const struct lab_scenario *sc;
     char *last_table[LAB_HOSTS];
     struct rows *rows; /* the sampler's scratch (a thread-local would take 33 KB of every thread's stack) */
     pthread_mutex_t control; /* runs and sandbox calls, one at a time */
@@ -148,7 +163,8 @@ static void emit(struct lab_live *lv, const char *kind, const char *body)
 
 void lab_note(struct lab_ctx *c, const char *fmt, ...)
 {
-    struct lab_live *lv = c->priv;
+    struct run *r = c->priv;
+    struct lab_live *lv = r->lv;
     char text[512], body[1200];
     va_list ap;
 
@@ -157,7 +173,10 @@ void lab_note(struct lab_ctx *c, const char *fmt, ...)
     va_end(ap);
     memcpy(body, "\"text\":", 7);
     json_str(body, sizeof body, 7, text);
-    emit(lv, "note", body);
+    pthread_mutex_lock(&lv->lock);
+    if (r->id == lv->run) /* a run cut off says nothing more */
+        emit_locked(lv, "note", body);
+    pthread_mutex_unlock(&lv->lock);
 }
 
 int lab_pause(struct lab_ctx *c, int ms)
@@ -176,7 +195,8 @@ static const char *name_or_ip(uint32_t a, char *buf)
 /* The wire's hook: every packet as it is sent (the wire's lock held). */
 static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t len, const char *fate)
 {
-    struct lab_live *lv = arg;
+    struct run *run = arg;
+    struct lab_live *lv = run->lv;
     struct pp_ipv4_hdr ip;
     char body[1024], desc[256], s[16], d[16], to[16];
     size_t at;
@@ -185,6 +205,10 @@ static void on_packet(void *arg, const char *from, const uint8_t *pkt, size_t le
 
     pp_describe_packet(pkt, len, desc, sizeof desc, 0);
     pthread_mutex_lock(&lv->lock);
+    if (run->id != lv->run) {
+        pthread_mutex_unlock(&lv->lock);
+        return;
+    }
     lv->npkts++;
     at = (size_t)snprintf(body, sizeof body, "\"n\":%lu,\"from\":", lv->npkts);
     at = json_str(body, sizeof body, at, from);
@@ -263,13 +287,18 @@ static void row_of(const struct pp_demux_event *e, char *l, char *r)
 /* A stack's demultiplexing hook (its lock held). */
 static void on_demux(void *arg, const struct pp_demux_event *e)
 {
-    struct lab_live *lv = arg;
+    struct run *run = arg;
+    struct lab_live *lv = run->lv;
     char body[512], s[16], d[16], l[24], r[24];
     unsigned long n = 0;
     unsigned long k;
 
     row_of(e, l, r);
     pthread_mutex_lock(&lv->lock);
+    if (run->id != lv->run) {
+        pthread_mutex_unlock(&lv->lock);
+        return;
+    }
     /* The packet this was about: the latest one to this host with these
      * ports that has no decision yet. */
     for (k = 0; k < PKT_RING && k < lv->npkts; k++) {
@@ -347,11 +376,11 @@ static void sample_table(struct lab_live *lv, int i)
     int k;
 
     rs->n = 0;
-    pp_stack_list_sockets(lv->world.host[i], add_row, rs);
+    pp_stack_list_sockets(lv->cur->world.host[i], add_row, rs);
     qsort(rs->r, (size_t)rs->n, sizeof rs->r[0], cmp_row);
     if (!(json = malloc(TABLE_JSON)))
         return;
-    at = (size_t)snprintf(json, TABLE_JSON, "\"host\":\"%s\",\"rows\":[", pp_stack_name(lv->world.host[i]));
+    at = (size_t)snprintf(json, TABLE_JSON, "\"host\":\"%s\",\"rows\":[", pp_stack_name(lv->cur->world.host[i]));
     for (k = 0; k < rs->n && at + 120 < TABLE_JSON; k++)
         at += (size_t)snprintf(json + at, TABLE_JSON - at, "%s%s", k ? "," : "", rs->r[k].json);
     snprintf(json + at, TABLE_JSON - at, "]");
@@ -381,39 +410,76 @@ static void *sampler_main(void *arg)
 
 static void *script_main(void *arg)
 {
-    struct lab_live *lv = arg;
+    struct run *r = arg;
+    struct lab_live *lv = r->lv;
     char body[600];
 
-    lv->sc->script(&lv->ctx);
+    r->sc->script(&r->ctx);
     usleep(50000); /* the last answers and table changes */
-    snprintf(body, sizeof body, "\"stopped\":%s,\"truncated\":%s", lv->stop ? "true" : "false",
-             lv->truncated ? "true" : "false");
-    emit(lv, "end", body);
+    pthread_mutex_lock(&lv->lock);
+    if (r->id == lv->run) {
+        snprintf(body, sizeof body, "\"stopped\":%s,\"truncated\":%s", r->stop ? "true" : "false",
+                 lv->truncated ? "true" : "false");
+        emit_locked(lv, "end", body);
+    }
+    pthread_mutex_unlock(&lv->lock);
+    r->finished = 1;
     return NULL;
 }
 
-/* Ends the current run: its script, its sampler and its network (control
- * lock held). */
+/* Frees a run whose script has returned (or never started). */
+static void reap(struct run *r)
+{
+    if (r->script_running)
+        pthread_join(r->script, NULL);
+    if (r->have_world)
+        lab_world_free(&r->world);
+    free(r);
+}
+
+/* Frees the cut-off runs that have finished (control lock held). */
+static void sweep(struct lab_live *lv)
+{
+    struct run **pp = &lv->old;
+    while (*pp) {
+        struct run *r = *pp;
+        if (r->finished) {
+            *pp = r->next;
+            reap(r);
+        } else {
+            pp = &r->next;
+        }
+    }
+}
+
+/* Ends the current run (control lock held): the sampler stops, the run is
+ * cut off from the recorder, and it is freed now if its script is done,
+ * else when it is. */
 static void end_run(struct lab_live *lv)
 {
+    struct run *r = lv->cur;
     int i;
 
-    lv->stop = 1;
-    if (lv->script_running)
-        pthread_join(lv->script, NULL);
-    lv->script_running = 0;
     lv->sampling = 0;
     if (lv->sampler_running)
         pthread_join(lv->sampler, NULL);
     lv->sampler_running = 0;
-    if (lv->have_world) {
-        pp_vwire_on_packet(lv->world.wire, NULL, NULL);
-        pp_vwire_set_filter(lv->world.wire, NULL, NULL);
-        for (i = 0; i < LAB_HOSTS; i++)
-            pp_stack_on_demux(lv->world.host[i], NULL, NULL);
-        lab_world_free(&lv->world);
-        lv->have_world = 0;
+    lv->cur = NULL;
+    if (r) {
+        r->stop = 1;
+        if (r->have_world) {
+            pp_vwire_on_packet(r->world.wire, NULL, NULL);
+            for (i = 0; i < LAB_HOSTS; i++)
+                pp_stack_on_demux(r->world.host[i], NULL, NULL);
+        }
+        if (!r->script_running || r->finished) {
+            reap(r);
+        } else {
+            r->next = lv->old;
+            lv->old = r;
+        }
     }
+    sweep(lv);
     for (i = 0; i < LAB_HOSTS; i++) {
         free(lv->last_table[i]);
         lv->last_table[i] = NULL;
@@ -434,8 +500,6 @@ struct lab_live *lab_live_new(void)
     pthread_mutex_init(&lv->control, NULL);
     pthread_cond_init(&lv->more, NULL);
     clock_gettime(CLOCK_MONOTONIC, &lv->t0);
-    lv->ctx.priv = lv;
-    lv->ctx.stop = &lv->stop;
     return lv;
 }
 
@@ -454,7 +518,22 @@ void lab_live_free(struct lab_live *lv)
         return;
     pthread_mutex_lock(&lv->control);
     end_run(lv);
+    /* Runs still finishing get a few seconds; one stuck in a long socket
+     * call past that is left to the end of the process. */
+    {
+        int waited;
+        for (waited = 0; lv->old && waited < 300; waited++) {
+            sweep(lv);
+            if (lv->old)
+                usleep(10000);
+        }
+        sweep(lv);
+    }
     pthread_mutex_unlock(&lv->control);
+    if (lv->old) {
+        /* Their scripts still use lv: leave it (and them) allocated. */
+        return;
+    }
     clear_events(lv);
     free(lv->ev);
     free(lv->rows);
@@ -494,6 +573,7 @@ int lab_live_run(struct lab_live *lv, const char *id, unsigned long long seed, d
 {
     struct lab_world_config wc;
     const struct lab_scenario *sc = NULL;
+    struct run *r;
     char body[1024];
     size_t at;
     int i, run;
@@ -509,11 +589,17 @@ int lab_live_run(struct lab_live *lv, const char *id, unsigned long long seed, d
         snprintf(err, 256, "loss must be 0..0.5");
         return -1;
     }
+    if (!(r = calloc(1, sizeof *r))) {
+        snprintf(err, 256, "out of memory");
+        return -1;
+    }
     pthread_mutex_lock(&lv->control);
     end_run(lv);
     pthread_mutex_lock(&lv->lock);
     clear_events(lv);
     run = (int)++lv->run;
+    r->lv = lv;
+    r->id = (unsigned)run;
     lv->npkts = 0;
     memset(lv->ring, 0, sizeof lv->ring);
     clock_gettime(CLOCK_MONOTONIC, &lv->t0);
@@ -536,35 +622,36 @@ int lab_live_run(struct lab_live *lv, const char *id, unsigned long long seed, d
     wc.delay_ms = WIRE_DELAY_MS;
     wc.eph_min = sc->eph_min;
     wc.eph_max = sc->eph_max;
-    if (lab_world_new(&lv->world, &wc, err) < 0) {
-        lab_world_free(&lv->world);
+    if (lab_world_new(&r->world, &wc, err) < 0) {
+        lab_world_free(&r->world);
+        free(r);
         pthread_mutex_unlock(&lv->control);
         return -1;
     }
-    lv->have_world = 1;
-    pp_vwire_on_packet(lv->world.wire, on_packet, lv);
+    r->have_world = 1;
+    r->sc = sc;
+    r->ctx.world = &r->world;
+    r->ctx.seed = seed;
+    r->ctx.stop = &r->stop;
+    r->ctx.priv = r;
+    lv->cur = r;
+    pp_vwire_on_packet(r->world.wire, on_packet, r);
     for (i = 0; i < LAB_HOSTS; i++)
-        pp_stack_on_demux(lv->world.host[i], on_demux, lv);
-    if (lab_world_start_services(&lv->world, err) < 0) {
+        pp_stack_on_demux(r->world.host[i], on_demux, r);
+    if (lab_world_start_services(&r->world, err) < 0) {
         end_run(lv);
         pthread_mutex_unlock(&lv->control);
         return -1;
     }
-    lv->stop = 0;
-    lv->sc = sc;
-    lv->ctx.world = &lv->world;
-    lv->ctx.seed = seed;
-    lv->ctx.stop = &lv->stop;
-    lv->ctx.priv = lv;
     lv->sampling = 1;
     for (i = 0; i < LAB_HOSTS; i++)
         sample_table(lv, i); /* the tables before the first packet */
     if (pthread_create(&lv->sampler, NULL, sampler_main, lv) == 0)
         lv->sampler_running = 1;
-    if (pthread_create(&lv->script, NULL, script_main, lv) == 0)
-        lv->script_running = 1;
+    if (pthread_create(&r->script, NULL, script_main, r) == 0)
+        r->script_running = 1;
     pthread_mutex_unlock(&lv->control);
-    if (!lv->script_running || !lv->sampler_running) {
+    if (!r->script_running || !lv->sampler_running) {
         snprintf(err, 256, "cannot start a thread");
         return -1;
     }
@@ -714,7 +801,7 @@ int lab_live_sandbox(struct lab_live *lv, const char *query, char *reply, size_t
     char op[16], hn[16], fds[16], pbuf[16], abuf[32], text[256], what[400];
     struct pp_stack *st;
     struct sockaddr_in sa;
-    struct lab_ctx *c = &lv->ctx;
+    struct lab_ctx *c;
     int h, fd = -1, rc = 0, k;
     uint16_t port = 0;
 
@@ -722,11 +809,12 @@ int lab_live_sandbox(struct lab_live *lv, const char *query, char *reply, size_t
         (h = host_index(hn)) < 0)
         return sandbox_answer(reply, cap, 400, -EINVAL, "want op= and host=server|client1|client2");
     pthread_mutex_lock(&lv->control);
-    if (!lv->have_world) {
+    if (!lv->cur || !lv->cur->have_world) {
         pthread_mutex_unlock(&lv->control);
         return sandbox_answer(reply, cap, 409, -ENOTCONN, "no network: run a scenario first");
     }
-    st = lv->world.host[h];
+    c = &lv->cur->ctx;
+    st = lv->cur->world.host[h];
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     if (strcmp(op, "socket") != 0) {

@@ -289,15 +289,13 @@ static int drop_segment(void *arg, const char *from, const uint8_t *pkt, size_t 
 
 static void sc_loss(struct lab_ctx *c)
 {
-    static struct drop_once d;
+    struct drop_once d = {"second", 0}; /* the filter's, until it is removed below */
     struct sockaddr_in to = addr_of(LAB_SERVER, 7);
-    char buf[64];
+    char buf[64], *nl;
     size_t got = 0;
     ssize_t n;
     int fd, one = 1;
 
-    d.needle = "second";
-    d.dropped = 0;
     pp_vwire_set_filter(c->world->wire, drop_segment, &d);
     lab_note(c, "A TCP handshake: SYN, SYN/ACK, ACK. client1 connects to the server's tcp-echo (port 7).");
     fd = timed_socket(C1(c), PP_SOCK_STREAM, 5000);
@@ -305,6 +303,7 @@ static void sc_loss(struct lab_ctx *c)
     if (pp_connect(C1(c), fd, (struct sockaddr *)&to, sizeof to) < 0) {
         lab_note(c, "The connection failed.");
         pp_close(C1(c), fd);
+        pp_vwire_set_filter(c->world->wire, NULL, NULL);
         return;
     }
     lab_note(c, "client1 sends three segments. A filter on the wire drops the one carrying \"second\" "
@@ -318,8 +317,10 @@ static void sc_loss(struct lab_ctx *c)
     while (got < 19 && (n = pp_recv(C1(c), fd, buf + got, sizeof buf - 1 - got, 0)) > 0)
         got += (size_t)n;
     buf[got] = 0;
+    if ((nl = strchr(buf, '\n')) != NULL)
+        *nl = 0;
     lab_note(c, "The echo came back whole and in order: \"%s\" - the receiver held \"third\" until the "
-                "hole was filled. %s", strtok(buf, "\n") ? buf : "",
+                "hole was filled. %s", buf,
              d.dropped ? "One segment was lost and resent." : "(the filter dropped nothing)");
     pp_close(C1(c), fd);
     lab_pause(c, 100);
@@ -545,7 +546,7 @@ static void *ssrp_main(void *arg)
 
 static void sc_slammer(struct lab_ctx *c)
 {
-    static struct ssrp s;
+    struct ssrp s; /* its thread ends before this returns */
     struct sockaddr_in any = addr_of(0, 1434);
     pthread_t t;
     int started;
