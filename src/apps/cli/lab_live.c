@@ -31,6 +31,7 @@
 #include "portplex/wire/ipv4.h"
 #include "portplex/wire/tcp.h"
 #include "portplex/wire/wire_err.h"
+#include "scan/mono_clock.h"
 
 #define MAX_EVENTS 200000 /* a run's events; beyond, the run notes that it stopped recording */
 #define PKT_RING 8192     /* packets still waiting for their decision */
@@ -670,14 +671,7 @@ size_t lab_live_events(struct lab_live *lv, unsigned *run, size_t *from, int wai
         *from = 0;
     }
     if (*from >= lv->nev && wait_ms > 0) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = pp_realtime_after_ms(wait_ms);
         pthread_cond_timedwait(&lv->more, &lv->lock, &until);
         if (*run != lv->run) {
             *run = lv->run;

@@ -2,6 +2,7 @@
  * pp_stack_send_raw, answers are copied off the stack's input tap into a
  * bounded queue the engine reads. */
 #include "io.h"
+#include "mono_clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -55,14 +56,7 @@ static int s_recv(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
 
     pthread_mutex_lock(&s->lock);
     if (s->n == 0 && timeout_ms > 0) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        struct timespec dl = pp_realtime_after_ms(timeout_ms);
         while (s->n == 0 && pthread_cond_timedwait(&s->cv, &s->lock, &dl) == 0)
             ;
     }
