@@ -562,9 +562,9 @@ int pp_cmd_lab(int argc, char **argv)
             /* --serve, --serve=SPEC or --serve SPEC ([ADDR:]PORT) */
             if (optarg)
                 serve = optarg;
-            else if (optind < argc && argv[optind][0] != '-' && strspn(argv[optind], "0123456789.:[]abcdefABCDEF") ==
-                                                                    strlen(argv[optind]))
-                serve = argv[optind++];
+            else if (optind < argc && argv[optind][0] != '-' &&
+                     (strchr(argv[optind], ':') || strspn(argv[optind], "0123456789") == strlen(argv[optind])))
+                serve = argv[optind++]; /* the kernel backend judges it */
             else
                 serve = "127.0.0.1:8088";
             break;

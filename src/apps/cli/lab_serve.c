@@ -230,8 +230,11 @@ int lab_serve(const char *spec, unsigned long long seed, double loss, char *err)
 
     /* A bare port listens on loopback: the lab is a local tool. */
     snprintf(listen_on, sizeof listen_on, "%s%s", strchr(spec, ':') ? "" : "127.0.0.1:", spec);
-    if ((rc = pp_httpd_net_kernel(listen_on, &net, err)) < 0)
+    if ((rc = pp_httpd_net_kernel(listen_on, &net, err)) < 0) {
+        if (strncmp(err, "--listen: ", 10) == 0) /* the web server's option; here it is --serve's */
+            memmove(err, err + 10, strlen(err + 10) + 1);
         return rc == -2 ? -2 : -1;
+    }
     if (!(lv = lab_live_new())) {
         net.free(net.ctx);
         snprintf(err, 256, "out of memory");
