@@ -156,6 +156,10 @@ struct pp_socket_info {
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     int fd;                     /* -1 for connections not (yet) accepted or already closed */
+    /* As ss's Recv-Q and Send-Q: bytes received and not yet read and
+     * bytes not yet acknowledged (UDP: datagram bytes waiting, 0); for a
+     * listener, connections waiting for accept() and the backlog. */
+    size_t recv_q, send_q;
 };
 /* Calls fn for every socket and TIME_WAIT record of the stack. */
 PP_API void pp_stack_list_sockets(struct pp_stack *st,

@@ -19,6 +19,16 @@ static void one(void *arg, const struct pp_dmx_entry *e)
     si.lport = e->t.lport;
     si.rport = e->t.rport;
     si.fd = s ? s->fd : -1;
+    si.recv_q = si.send_q = 0;
+    if (s && s->tcb && s->tcb->state == PP_TCP_LISTEN) {
+        si.recv_q = (size_t)s->tcb->accept_len;
+        si.send_q = (size_t)s->tcb->backlog;
+    } else if (s && s->tcb) {
+        si.recv_q = s->tcb->rcvq.len;
+        si.send_q = s->tcb->sndq.len;
+    } else if (s && !si.tcp) {
+        si.recv_q = s->rx_bytes;
+    }
     if (e->kind == PP_DMX_TIMEWAIT)
         si.state = "TIME-WAIT";
     else if (!si.tcp)

@@ -348,7 +348,7 @@ static void print_sock(void *arg, const struct pp_socket_info *si)
         ep(si->raddr, si->rport, r);
     else
         snprintf(r, sizeof r, "*:*");
-    printf("    %-11s %-21s %-21s %s\n", si->state, l, r,
+    printf("    %-11s %6zu %6zu %-21s %-21s %s\n", si->state, si->recv_q, si->send_q, l, r,
            si->fd >= 0 ? "" : strcmp(si->state, "LISTEN") ? "(not accepted yet)" : "");
     t->rows++;
 }
@@ -724,7 +724,7 @@ int pp_cmd_lab(int argc, char **argv)
         if (!quiet) {
             printf("\n2. Connection-oriented demultiplexing: TCP finds a socket by the 4-tuple\n");
             printf("    %ld HTTP connections to server:80; the server's sockets (ss -tna):\n", nconn);
-            printf("    %-11s %-21s %-21s\n", "State", "Local", "Peer");
+            printf("    %-11s %6s %6s %-21s %-21s\n", "State", "Recv-Q", "Send-Q", "Local", "Peer");
             pp_stack_list_sockets(srv, print_sock, &t);
         }
         for (k = 0; k < nconn; k++)

@@ -327,7 +327,7 @@ struct rows {
         int tcp;
         uint16_t lport, rport;
         uint32_t laddr, raddr;
-        char json[112];
+        char json[160];
     } r[256];
     int n;
 };
@@ -346,9 +346,10 @@ static void add_row(void *arg, const struct pp_socket_info *si)
     r->rport = si->rport;
     r->laddr = si->laddr;
     r->raddr = si->raddr;
-    snprintf(r->json, sizeof r->json, "{\"p\":\"%s\",\"st\":\"%s\",\"l\":\"%s:%u\",\"r\":\"%s:%s%.0u\",\"fd\":%d}",
+    snprintf(r->json, sizeof r->json,
+             "{\"p\":\"%s\",\"st\":\"%s\",\"l\":\"%s:%u\",\"r\":\"%s:%s%.0u\",\"fd\":%d,\"rq\":%zu,\"sq\":%zu}",
              si->tcp ? "tcp" : "udp", si->state, pp_ipv4_ntoa(si->laddr, a), si->lport,
-             pp_ipv4_ntoa(si->raddr, b), si->rport ? "" : "*", si->rport, si->fd);
+             pp_ipv4_ntoa(si->raddr, b), si->rport ? "" : "*", si->rport, si->fd, si->recv_q, si->send_q);
 }
 
 /* As ss sorts: TCP first, then by local port, then by peer. */

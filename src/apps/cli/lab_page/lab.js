@@ -138,14 +138,15 @@ function drawHosts(i, d, quizzing) {
       div.append(el('div', { class: 'empty', text: 'no sockets' }));
     } else {
       const t = el('table', { class: 'socks' });
-      t.append(el('tr', {}, ...['Netid', 'State', 'Local Address:Port', 'Peer Address:Port', 'Socket'].map((x) => el('th', { text: x }))));
+      t.append(el('tr', {}, ...['Netid', 'State', 'Recv-Q', 'Send-Q', 'Local Address:Port', 'Peer Address:Port', 'Socket'].map((x) => el('th', { text: x }))));
       for (const r of rows) {
         const key = JSON.stringify(r);
         const isNew = !before.some((b) => JSON.stringify(b) === key);
         const m = !quizzing && d && d.host === h && rowMatches(r, d);
         const tr = el('tr', { class: (m ? 'match' : '') + (isNew ? ' new' : '') });
         if (m) tr.setAttribute('data-match', '1');
-        tr.append(el('td', { text: r.p }), el('td', { text: r.st }), el('td', { text: r.l }), el('td', { text: r.r }),
+        tr.append(el('td', { text: r.p }), el('td', { text: r.st }), el('td', { text: r.rq, title: r.st === 'LISTEN' ? 'connections waiting for accept()' : 'bytes received, not yet read by the program' }),
+          el('td', { text: r.sq, title: r.st === 'LISTEN' ? 'the backlog' : 'bytes sent or queued, not yet acknowledged' }), el('td', { text: r.l }), el('td', { text: r.r }),
           el('td', { text: sockName(h, r), title: sockTitle(r) }));
         t.append(tr);
       }
@@ -310,6 +311,7 @@ function askQuiz() {
   box.hidden = false;
   box.append(el('p', {}, el('b', { text: 'Exercise: ' }), `${label(f)} from ${f.src} arrives at ${d.host} (${d.dst}). Which socket receives it?`));
   const choices = rows.map((r) => ({ text: `${r.p} ${r.st} ${r.l} ${r.r}  (${sockName(d.host, r)})`, right: rowMatches(r, d) }));
+  // (the queues are left out of the choices: they change as the packet lands)
   choices.push({ text: d.proto === 'tcp' ? 'none: the host answers RST' : 'none: the host answers ICMP port unreachable', right: d.rule === 'miss' });
   for (const c of choices) {
     const b = el('button', { class: 'choice', text: c.text });
