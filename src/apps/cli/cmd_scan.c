@@ -863,7 +863,7 @@ int pp_cmd_scan(int argc, char **argv)
     int packet_trace = 0;
     long data_len = -1;
     struct pp_scan_banner *banner = NULL;
-    struct pp_scan_io_opts io_opts = {NULL, 0, NULL};
+    struct pp_scan_io_opts io_opts = {NULL, 0, NULL, 0};
     uint64_t asked = 0;
     uint32_t src = 0;
 

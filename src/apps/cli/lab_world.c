@@ -4,7 +4,6 @@
 #include "lab_world.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,27 +160,34 @@ void lab_world_free(struct lab_world *lw)
 int lab_world_scan(struct pp_stack *from, const char *ports, unsigned long long seed,
                    struct pp_scan_result *res, char *err)
 {
-    static struct pp_targets tg; /* large: not on a thread's stack */
-    static struct pp_portset ps;
-    static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+    /* Large, so on the heap; each call its own, so a run cut off while it
+     * scans on a lossy wire never holds up the next run's scan. */
+    struct pp_targets *tg = calloc(1, sizeof *tg);
+    struct pp_portset *ps = calloc(1, sizeof *ps);
     struct pp_scan_io io;
     struct pp_scan_job job;
     uint32_t src;
     int rc;
 
-    pthread_mutex_lock(&once);
-    memset(&tg, 0, sizeof tg);
     memset(&job, 0, sizeof job);
-    if (pp_targets_add(&tg, "10.0.0.1", err) < 0 || pp_ports_parse(ports, PP_PROTO_TCP_SET, &ps, err) < 0 ||
-        pp_scan_io_stack(&io, from, &src) < 0) {
-        pthread_mutex_unlock(&once);
-        snprintf(err, 256, "cannot set up the scan");
-        return -1;
+    if (!tg || !ps) {
+        snprintf(err, 256, "out of memory");
+        rc = -1;
+        goto out;
     }
-    job.targets = &tg;
-    job.ports = &ps;
-    job.tcp = ps.count[0] > 0;
-    job.udp = ps.count[1] > 0;
+    if (pp_targets_add(tg, "10.0.0.1", err) < 0 || pp_ports_parse(ports, PP_PROTO_TCP_SET, ps, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    if (pp_scan_io_stack(&io, from, &src) < 0) {
+        snprintf(err, 256, "cannot set up the scan's I/O");
+        rc = -1;
+        goto out;
+    }
+    job.targets = tg;
+    job.ports = ps;
+    job.tcp = ps->count[0] > 0;
+    job.udp = ps->count[1] > 0;
     pp_scan_timing_template(4, &job.timing);
     job.timing.initial_rtt_ms = 100;
     job.timing.min_rtt_ms = 10;
@@ -196,8 +202,10 @@ int lab_world_scan(struct pp_stack *from, const char *ports, unsigned long long 
     job.probe.sport_base = (uint16_t)(40000 + seed % 20000);
     job.probe.kind = PP_SCAN_SYN;
     job.probe.tcp_flags = pp_scan_kind_flags(PP_SCAN_SYN);
-    rc = pp_scan_run(&job, res, err);
+    rc = pp_scan_run(&job, res, err) < 0 ? -1 : 0;
     io.close(io.ctx);
-    pthread_mutex_unlock(&once);
-    return rc < 0 ? -1 : 0;
+out:
+    free(tg);
+    free(ps);
+    return rc;
 }

@@ -197,6 +197,7 @@ struct pp_scan_banner *pp_scan_banner_prepare(uint32_t first_target, const struc
         return NULL;
     }
     b->guard_pipe = -1;
+    pthread_mutex_init(&b->lock, NULL);
     b->o = *o;
     if (!b->o.timeout_ms)
         b->o.timeout_ms = 3000;
@@ -211,7 +212,9 @@ struct pp_scan_banner *pp_scan_banner_prepare(uint32_t first_target, const struc
         io = *o->io;
     snprintf(filter, sizeof filter, "tcp and dst portrange %u-%u", b->o.sport_lo, b->o.sport_hi);
     io.filter = filter;
+    io.immediate = 1; /* the stack's workers send from their own threads */
     if (pp_scan_io_kernel_opts(&b->io, first_target, &io, &b->src, err) < 0) {
+        pthread_mutex_destroy(&b->lock);
         free(b);
         return NULL;
     }
@@ -223,8 +226,7 @@ struct pp_scan_banner *pp_scan_banner_prepare(uint32_t first_target, const struc
     sc.ephemeral_max = b->o.sport_hi;
     if (!(b->st = pp_stack_new(&sc))) {
         snprintf(err, 256, "cannot make the banner stack");
-        b->io.close(b->io.ctx);
-        free(b);
+        pp_scan_banner_close(b);
         return NULL;
     }
     b->ops.send = link_send;
@@ -236,7 +238,6 @@ struct pp_scan_banner *pp_scan_banner_prepare(uint32_t first_target, const struc
         pp_scan_banner_close(b);
         return NULL;
     }
-    pthread_mutex_init(&b->lock, NULL);
     return b;
 }
 
@@ -390,7 +391,6 @@ void pp_scan_banner_close(struct pp_scan_banner *b)
         close(b->guard_pipe);
         waitpid(b->keeper, NULL, 0);
     }
-    if (b->res || b->driving)
-        pthread_mutex_destroy(&b->lock);
+    pthread_mutex_destroy(&b->lock);
     free(b);
 }

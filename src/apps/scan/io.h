@@ -23,6 +23,10 @@ struct pp_scan_io_opts {
     const char *iface;
     uint32_t spoof;
     const char *filter; /* what to capture besides "ip dst host SRC" (NULL: tcp, udp and icmp) */
+    /* Send each packet at once, from any thread (a stack's link: its
+     * senders are many threads and nobody reads to flush a batch); by
+     * default probes are batched for the engine's one thread. */
+    int immediate;
 };
 /* pp_scan_io_kernel with those options; -ENODEV with a message when the
  * interface does not exist. */

@@ -32,6 +32,7 @@ struct kio {
      * and at the end, so no probe waits longer than the engine's next
      * read (one system call per burst instead of per probe). */
     int nb;
+    int immediate;  /* pp_scan_io_opts.immediate: no batch, no second sender */
     int connected;  /* the raw socket is connected to peer: the kernel keeps its route */
     uint32_t peer;
     /* A second sender on another core: a veth or loopback peer's work for
@@ -137,6 +138,15 @@ static int k_send(void *ctx, const uint8_t *pkt, size_t len)
 
     if (len > BATCH_PKT || len < 20)
         return -EINVAL;
+    if (k->immediate) { /* no shared queue: safe from any thread */
+        struct sockaddr_in to;
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        memcpy(&to.sin_addr, pkt + 16, 4);
+        if (sendto(k->raw, pkt, len, 0, (struct sockaddr *)&to, sizeof to) < 0)
+            return errno == ENOBUFS || errno == EAGAIN ? -ENOBUFS : -errno;
+        return 0;
+    }
     memcpy(k->pkt[i], pkt, len);
     memset(&k->to[i], 0, sizeof k->to[i]);
     k->to[i].sin_family = AF_INET;
@@ -259,7 +269,7 @@ static void k_close(void *ctx)
 
 int pp_scan_io_kernel(struct pp_scan_io *io, uint32_t first_target, uint32_t *src, char *err)
 {
-    struct pp_scan_io_opts o = {NULL, 0, NULL};
+    struct pp_scan_io_opts o = {NULL, 0, NULL, 0};
     return pp_scan_io_kernel_opts(io, first_target, &o, src, err);
 }
 
@@ -278,6 +288,7 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
         return -ENOMEM;
     }
     k->raw = k->raw2 = -1;
+    k->immediate = o->immediate;
     if (o->iface && (strlen(o->iface) >= IFNAMSIZ || if_nametoindex(o->iface) == 0)) {
         snprintf(err, 256, "-e: no interface '%.40s' on this host", o->iface);
         k_close(k);
@@ -324,7 +335,7 @@ int pp_scan_io_kernel_opts(struct pp_scan_io *io, uint32_t first_target, const s
             k->peer = first_target;
         }
         /* The second sender's socket, the same way (opened while we may). */
-        k->raw2 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        k->raw2 = o->immediate ? -1 : socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
         if (k->raw2 >= 0 && ((k->connected && connect(k->raw2, (struct sockaddr *)&t, sizeof t) < 0) ||
                              (o->iface && setsockopt(k->raw2, SOL_SOCKET, SO_BINDTODEVICE, o->iface,
                                                      (socklen_t)strlen(o->iface)) < 0) ||
