@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portplex/portplex.h"
 
 struct pp_httpd_exchange {
     struct pp_httpd_conn *c;
@@ -45,65 +44,30 @@ const char *pp_httpd_x_header(const struct pp_httpd_exchange *x, const char *nam
     return buf;
 }
 
-static int head(struct pp_httpd_exchange *x, int status, const char *type, const char *extra,
-                long long length)
-{
-    struct pp_httpd_conn *c = x->c;
-    int n;
-
-    if (x->answered)
-        return -EALREADY;
-    x->answered = 1;
-    if (length < 0)
-        *x->keep = 0; /* the body ends when the connection does */
-    n = snprintf(c->out, PP_HTTPD_OUTBUF,
-                 "HTTP/1.1 %d %s\r\nServer: portplex/%s\r\nDate: %s\r\nContent-Type: %s\r\n"
-                 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s",
-                 status, pp__httpd_reason(status), pp_version(), pp__httpd_date_now(),
-                 type ? type : "application/octet-stream", extra ? extra : "",
-                 c->h->cfg.headers ? c->h->cfg.headers : "");
-    if (n > 0 && n < PP_HTTPD_OUTBUF && length >= 0)
-        n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Length: %lld\r\n", length);
-    if (n > 0 && n < PP_HTTPD_OUTBUF && !*x->keep)
-        n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Connection: close\r\n");
-    if (n > 0 && n < PP_HTTPD_OUTBUF)
-        n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "\r\n");
-    if (n <= 0 || n >= PP_HTTPD_OUTBUF)
-        return -EMSGSIZE;
-    c->status = status;
-    c->body_sent = 0;
-    return n;
-}
-
 int pp_httpd_x_reply(struct pp_httpd_exchange *x, int status, const char *type, const char *extra,
                      const void *body, size_t len)
 {
-    int hl, e, head_only;
-
     if (!x || (len && !body) || status < 100 || status > 599)
         return -EINVAL;
-    head_only = strcmp(x->method, "HEAD") == 0;
-    if ((hl = head(x, status, type, extra, (long long)len)) < 0)
-        return hl;
-    if (head_only || len == 0)
-        return pp__httpd_send_all(x->c, x->c->out, (size_t)hl, 0);
-    if ((e = pp__httpd_send_all(x->c, x->c->out, (size_t)hl, 1)) < 0 ||
-        (e = pp__httpd_send_all(x->c, body, len, 0)) < 0)
-        return e;
-    x->c->body_sent = len;
-    return 0;
+    if (x->answered)
+        return -EALREADY;
+    x->answered = 1;
+    return pp__httpd_reply_app(x->c, x->req, status, type, extra, body, len, 0, x->keep);
 }
 
 int pp_httpd_x_stream_begin(struct pp_httpd_exchange *x, const char *type)
 {
-    int hl;
+    int e;
 
     if (!x || !type)
         return -EINVAL;
-    if ((hl = head(x, 200, type, NULL, -1)) < 0)
-        return hl;
+    if (x->answered)
+        return -EALREADY;
+    x->answered = 1;
+    if ((e = pp__httpd_reply_app(x->c, x->req, 200, type, NULL, NULL, 0, 1, x->keep)) < 0)
+        return e;
     x->streaming = 1;
-    return pp__httpd_send_all(x->c, x->c->out, (size_t)hl, 0);
+    return 0;
 }
 
 int pp_httpd_x_write(struct pp_httpd_exchange *x, const void *buf, size_t len)

@@ -97,8 +97,12 @@ void pp__httpd_log(struct pp_httpd_conn *c, const struct pp_http_request *req);
 /* handler.c: offers the request to the configured handler; 1 when it
  * answered, 0 when the files should, -1 to close.  *keep may be cleared. */
 int pp__httpd_call_handler(struct pp_httpd_conn *c, const struct pp_http_request *req, int *keep);
-/* The Date header's value now. */
-const char *pp__httpd_date_now(void);
+/* respond.c: an application's response (handler.c) with the server's
+ * head - Server, Date, framing, keep-alive - and no-store caching: a body
+ * in memory, or with stream set a head whose body follows until the
+ * connection closes (*keep is cleared then).  0 or -errno. */
+int pp__httpd_reply_app(struct pp_httpd_conn *c, const struct pp_http_request *req, int status, const char *type,
+                        const char *extra, const void *body, size_t len, int stream, int *keep);
 
 /* The reason phrase of a status code. */
 const char *pp__httpd_reason(int status);

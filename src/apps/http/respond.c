@@ -50,7 +50,7 @@ const char *pp__httpd_reason(int status)
 }
 
 /* The Date header's value, formatted at most once a second per thread. */
-const char *pp__httpd_date_now(void)
+static const char *date_now(void)
 {
     static __thread time_t cached;
     static __thread char text[PP_HTTP_DATE_BUF];
@@ -157,6 +157,8 @@ struct reply {
     const char *body;       /* an in-memory body, or NULL */
     int file;               /* or a file's bytes [first, first + length) */
     unsigned long long first, length;
+    int stream;             /* a body that ends with the connection: no Content-Length */
+    int app;                /* an application's response (handler.c): it sets its own caching */
 };
 
 static void add_header(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -181,16 +183,16 @@ static int format_head(struct pp_httpd_conn *c, const struct reply *r)
 {
     int n = snprintf(c->out, PP_HTTPD_OUTBUF,
                      "HTTP/1.1 %d %s\r\nServer: portplex/%s\r\nDate: %s\r\n%.*s", r->status,
-                     pp__httpd_reason(r->status), pp_version(), pp__httpd_date_now(), (int)r->extra_len,
+                     pp__httpd_reason(r->status), pp_version(), date_now(), (int)r->extra_len,
                      r->extra);
     if (r->type)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Type: %s\r\n", r->type);
-    if (c->h->cfg.cache_control && (r->status == 200 || r->status == 206 || r->status == 304))
+    if (c->h->cfg.cache_control && !r->app && (r->status == 200 || r->status == 206 || r->status == 304))
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Cache-Control: %s\r\n",
                       c->h->cfg.cache_control);
     if (c->h->cfg.headers)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "%s", c->h->cfg.headers);
-    if (r->status != 304)
+    if (r->status != 304 && !r->stream)
         n += snprintf(c->out + n, PP_HTTPD_OUTBUF - (size_t)n, "Content-Length: %llu\r\n",
                       r->length);
     /* RFC 9112 9.3 and C.2.2: a 1.1 connection persists unless closed; a
@@ -243,6 +245,30 @@ static int send_reply(struct pp_httpd_conn *c, const struct reply *r)
     if ((e = pp__httpd_send_all(c, c->out, (size_t)hl, 1)) < 0)
         return e;
     return send_file(c, r->file, (off_t)r->first, r->length);
+}
+
+int pp__httpd_reply_app(struct pp_httpd_conn *c, const struct pp_http_request *req, int status, const char *type,
+                        const char *extra, const void *body, size_t len, int stream, int *keep)
+{
+    struct reply r;
+
+    memset(&r, 0, sizeof r);
+    r.file = -1;
+    r.app = 1;
+    r.stream = stream;
+    r.status = status;
+    r.keep = stream ? 0 : *keep; /* a stream's body ends when the connection does */
+    r.http10 = req->minor == 0;
+    r.keep_s = c->h->cfg.timeout_s;
+    r.head_only = req->method.n == 4 && memcmp(req->method.p, "HEAD", 4) == 0;
+    r.extra = c->extra;
+    r.extra_cap = PP_HTTPD_EXTRA;
+    add_header(&r, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s", extra ? extra : "");
+    r.type = type ? type : "application/octet-stream";
+    r.body = body;
+    r.length = stream ? 0 : len;
+    *keep = r.keep;
+    return send_reply(c, &r);
 }
 
 /* Fills r with a short HTML page for an error or redirect status. */
