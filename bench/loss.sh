@@ -61,6 +61,21 @@ http {
     server { listen 192.0.2.2:80; root $D/root; }
 }
 CONF
+# The kernel's server runs the congestion control ours runs, CUBIC (Debian's
+# default), unless LOSS_KERNEL_CC names another: a machine whose default is
+# BBR would otherwise set a model that ignores random loss against loss
+# recovery with CUBIC's backoff (LOSS_KERNEL_CC=bbr shows that comparison).
+# A namespace may only pick an algorithm on the global allowed list, so the
+# list is widened for the one sysctl and put back at once.
+KCC=${LOSS_KERNEL_CC:-cubic}
+if [ "$(ip netns exec $BNS sysctl -n net.ipv4.tcp_congestion_control)" != "$KCC" ]; then
+    allowed=$(sysctl -n net.ipv4.tcp_allowed_congestion_control)
+    sysctl -qw net.ipv4.tcp_allowed_congestion_control="$allowed $KCC" 2>/dev/null
+    ip netns exec $BNS sysctl -qw net.ipv4.tcp_congestion_control="$KCC"
+    sysctl -qw net.ipv4.tcp_allowed_congestion_control="$allowed"
+fi
+[ "$(ip netns exec $BNS sysctl -n net.ipv4.tcp_congestion_control)" = "$KCC" ] ||
+    { echo "the kernel cannot run $KCC here (net.ipv4.tcp_available_congestion_control)"; exit 1; }
 ip netns exec $BNS nginx -c "$D/nginx.conf" -g 'daemon off;' 2>"$D/nginx.err" &
 
 # Ours: the stack on TUN pp0 in T, the kernel's side of pp0 is 192.0.2.1.
@@ -125,6 +140,7 @@ CELLS=""
 for c in $ALL_CELLS; do
     case " ${LOSS_CELLS:-${c%%:*}} " in *" ${c%%:*} "*) CELLS="$CELLS $c" ;; esac
 done
+echo "# ours: CUBIC; the kernel's server: $KCC"
 printf '%-8s %-22s %-22s %7s  %s\n' "loss" "portplex s (runs)" "Linux s (runs)" "ratio" "ours: RTOs sack-rtx fast-rtx rack-lost tlp undo"
 summary="" smallest="" bad=0
 for cell in $CELLS; do
