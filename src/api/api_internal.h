@@ -6,6 +6,21 @@
 
 #include "portplex/socket.h"
 #include "stack/stack_internal.h"
+#include "tcp/tcp_sockopts.h"
+
+/* A socket as the API makes it (socket.c's sock_new, the one constructor):
+ * the part the protocols share, then what only the API keeps - the TCP
+ * options the user set, which TCP copies into a connection when one
+ * begins (tcp/tcp_sockopts.h).  Every struct pp_sock is the head of one. */
+struct pp_api_sock {
+    struct pp_sock s;
+    struct pp_tcp_sockopts tcp;
+};
+
+static inline struct pp_api_sock *pp__api_sock(struct pp_sock *s)
+{
+    return (struct pp_api_sock *)s;
+}
 
 struct pp_sock *pp__sock_get(struct pp_stack *st, int fd);
 /* Wakes the socket's waiters and pollers (deferred while batching). */

@@ -107,22 +107,20 @@ static struct pp_sock *sock_new(int kind)
 {
     /* Cache-line aligned: the demux entry at its start then has the fields
      * every lookup reads (chain link, hash, tuple, kind) in one line. */
-    size_t bytes = (sizeof(struct pp_sock) + 63) / 64 * 64;
-    struct pp_sock *s = pp__fault_alloc() ? NULL : aligned_alloc(64, bytes);
+    size_t bytes = (sizeof(struct pp_api_sock) + 63) / 64 * 64;
+    struct pp_api_sock *as = pp__fault_alloc() ? NULL : aligned_alloc(64, bytes);
+    struct pp_sock *s = &as->s;
 
-    if (!s)
+    if (!as)
         return NULL;
-    memset(s, 0, bytes);
+    memset(as, 0, bytes);
+    as->tcp = pp__tcp_sockopts_default();
     pthread_cond_init(&s->cv, NULL);
     s->type = kind;
     s->fd = -1;
     s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->linger = -1;
-    s->cc_algo = PP_CC_CUBIC;
-    s->keepidle = 7200; /* Linux's defaults */
-    s->keepintvl = 75;
-    s->keepcnt = 9;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     return s;
 }
@@ -141,17 +139,8 @@ static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis
     cs->sndbuf_locked = lis->sndbuf_locked;
     cs->rcvbuf_locked = lis->rcvbuf_locked;
     cs->linger = lis->linger;
-    cs->nodelay = lis->nodelay;
     cs->reuseaddr = lis->reuseaddr;
-    cs->cc_algo = lis->cc_algo;
-    cs->keepalive = lis->keepalive;
-    cs->keepidle = lis->keepidle;
-    cs->keepintvl = lis->keepintvl;
-    cs->keepcnt = lis->keepcnt;
-    cs->user_mss = lis->user_mss;
-    cs->tos = lis->tos;
-    cs->no_df = lis->no_df;
-    cs->user_timeout_ms = lis->user_timeout_ms;
+    pp__api_sock(cs)->tcp = ((const struct pp_api_sock *)lis)->tcp;
     return cs;
 }
 
@@ -478,6 +467,7 @@ int pp_getpeername(struct pp_stack *st, int fd, struct sockaddr *sa, socklen_t *
 int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen_t len)
 {
     struct pp_sock *s;
+    struct pp_tcp_sockopts *o;
     int v, rc = 0;
 
     if (!val || len != sizeof(int))
@@ -488,6 +478,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         pp__api_unlock(st);
         return -EBADF;
     }
+    o = &pp__api_sock(s)->tcp;
     switch (opt) {
     case PP_SO_REUSEADDR: s->reuseaddr = v != 0; break;
     case PP_SO_BROADCAST: s->broadcast = v != 0; break;
@@ -502,33 +493,19 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
         break;
     case PP_SO_LINGER: s->linger = v < 0 ? -1 : v; break;
-    case PP_TCP_NODELAY:
-        s->nodelay = v != 0;
-        if (s->tcb && s->nodelay)
-            pp__tcp_output(st, s->tcb); /* what Nagle held back goes now */
-        break;
-    case PP_SO_KEEPALIVE:
-        s->keepalive = v != 0;
-        if (s->tcb)
-            s->tcb->ka_deadline = 0; /* re-armed from the next segment or timer pass */
-        break;
+    case PP_TCP_NODELAY: o->nodelay = v != 0; break;
+    case PP_SO_KEEPALIVE: o->keepalive = v != 0; break;
     case PP_TCP_KEEPIDLE:
-        if (v < 1 || v > 32767) rc = -EINVAL; else s->keepidle = v;
+        if (v < 1 || v > 32767) rc = -EINVAL; else o->keepidle = v;
         break;
     case PP_TCP_KEEPINTVL:
-        if (v < 1 || v > 32767) rc = -EINVAL; else s->keepintvl = v;
+        if (v < 1 || v > 32767) rc = -EINVAL; else o->keepintvl = v;
         break;
     case PP_TCP_KEEPCNT:
-        if (v < 1 || v > 127) rc = -EINVAL; else s->keepcnt = v;
+        if (v < 1 || v > 127) rc = -EINVAL; else o->keepcnt = v;
         break;
     case PP_TCP_CONGESTION:
-        if (v != PP_CC_NEWRENO && v != PP_CC_CUBIC) {
-            rc = -ENOENT;
-        } else {
-            s->cc_algo = v;
-            if (s->tcb)
-                s->tcb->cc = pp_tcp_cc(v);
-        }
+        if (v != PP_CC_NEWRENO && v != PP_CC_CUBIC) rc = -ENOENT; else o->cc_algo = v;
         break;
     case PP_TCP_MAXSEG:
         /* Linux's bounds (TCP_MIN_MSS 88, MAX_TCP_WINDOW); once connected
@@ -536,20 +513,20 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         if (v < 88 || v > 32767) {
             rc = -EINVAL;
         } else {
-            s->user_mss = (uint16_t)v;
-            if (s->tcb && s->tcb->state >= PP_TCP_ESTABLISHED && v < s->tcb->mss)
-                s->tcb->mss = (uint16_t)v;
+            o->user_mss = (uint16_t)v;
         }
         break;
     case PP_IP_TOS:
-        if (v < 0 || v > 255) rc = -EINVAL; else s->tos = (uint8_t)v;
+        if (v < 0 || v > 255) rc = -EINVAL; else o->tos = (uint8_t)v;
         break;
-    case PP_IP_MTU_DISCOVER: s->no_df = v == 0; break;
+    case PP_IP_MTU_DISCOVER: o->no_df = v == 0; break;
     case PP_TCP_USER_TIMEOUT:
-        if (v < 0) rc = -EINVAL; else s->user_timeout_ms = (uint32_t)v;
+        if (v < 0) rc = -EINVAL; else o->user_timeout_ms = (uint32_t)v;
         break;
     default: rc = -ENOPROTOOPT; break;
     }
+    if (rc == 0 && s->tcb)
+        pp__tcp_set_opts(st, s->tcb, o); /* TCP's copy, and what follows from it */
     pp__sock_put(s);
     pp__api_unlock(st);
     return rc;
@@ -558,6 +535,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
 int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *len)
 {
     struct pp_sock *s;
+    struct pp_tcp_sockopts *o;
     int v = 0, rc = 0;
 
     if (!val || !len || *len < (socklen_t)sizeof(int))
@@ -567,6 +545,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
         pp__api_unlock(st);
         return -EBADF;
     }
+    o = &pp__api_sock(s)->tcp;
     switch (opt) {
     case PP_SO_REUSEADDR: v = s->reuseaddr; break;
     case PP_SO_BROADCAST: v = s->broadcast; break;
@@ -584,23 +563,23 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
         }
         break;
     case PP_SO_LINGER: v = s->linger; break;
-    case PP_TCP_NODELAY: v = s->nodelay; break;
-    case PP_SO_KEEPALIVE: v = s->keepalive; break;
-    case PP_TCP_KEEPIDLE: v = s->keepidle; break;
-    case PP_TCP_KEEPINTVL: v = s->keepintvl; break;
-    case PP_TCP_KEEPCNT: v = s->keepcnt; break;
-    case PP_TCP_CONGESTION: v = s->cc_algo; break;
+    case PP_TCP_NODELAY: v = o->nodelay; break;
+    case PP_SO_KEEPALIVE: v = o->keepalive; break;
+    case PP_TCP_KEEPIDLE: v = o->keepidle; break;
+    case PP_TCP_KEEPINTVL: v = o->keepintvl; break;
+    case PP_TCP_KEEPCNT: v = o->keepcnt; break;
+    case PP_TCP_CONGESTION: v = o->cc_algo; break;
     case PP_TCP_MAXSEG:
         /* What a segment carries: the negotiated MSS less our options, as
          * Linux's mss_cache; before the handshake the user's value or 536. */
         if (s->tcb && s->tcb->state >= PP_TCP_ESTABLISHED)
             v = (int)pp__tcp_seg_room(s->tcb);
         else
-            v = s->user_mss ? s->user_mss : TCP_DEFAULT_MSS;
+            v = o->user_mss ? o->user_mss : TCP_DEFAULT_MSS;
         break;
-    case PP_IP_TOS: v = s->tos; break;
-    case PP_IP_MTU_DISCOVER: v = !s->no_df; break;
-    case PP_TCP_USER_TIMEOUT: v = (int)s->user_timeout_ms; break;
+    case PP_IP_TOS: v = o->tos; break;
+    case PP_IP_MTU_DISCOVER: v = !o->no_df; break;
+    case PP_TCP_USER_TIMEOUT: v = (int)o->user_timeout_ms; break;
     case PP_SO_EVENTS: v = (int)s->events; break;
     case PP_SO_NREAD:
         if (s->tcb)

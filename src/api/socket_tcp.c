@@ -32,7 +32,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     rc = pp_demux_connect(st->demux, &s->dmx, st->addr, addr, port);
     if (rc < 0)
         return rc;
-    tcb = pp__tcp_tcb_new(st, s);
+    tcb = pp__tcp_tcb_new(st, s, &pp__api_sock(s)->tcp);
     if (!tcb) {
         pp_demux_remove(st->demux, &s->dmx);
         return -ENOMEM;
@@ -41,7 +41,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
     tcb->rtt_start = st->now_ms ? st->now_ms : 1;
     tcb->rtt_seq = tcb->iss;
-    tcb->mss = pp__tcp_our_mss(st, s);
+    tcb->mss = pp__tcp_our_mss(st, tcb);
     tcb->ecn_req = st->tcp_ecn == PP_TCP_ECN_ON;
     pp__tcp_set_state(st, tcb, PP_TCP_SYN_SENT);
     pp__tcp_output(st, tcb); /* SYN */
@@ -268,7 +268,7 @@ int pp_listen(struct pp_stack *st, int fd, int backlog)
         /* A listener needs no data buffers. */
         size_t sb = s->sndbuf, rb = s->rcvbuf;
         s->sndbuf = s->rcvbuf = 1;
-        tcb = pp__tcp_tcb_new(st, s);
+        tcb = pp__tcp_tcb_new(st, s, &pp__api_sock(s)->tcp);
         s->sndbuf = sb;
         s->rcvbuf = rb;
         if (!tcb) {

@@ -37,17 +37,10 @@ struct pp_sock {
     int rcvtimeo_ms;
     struct pp_tcb *tcb; /* stream sockets: the connection, NULL once it is gone */
     int linger;         /* SO_LINGER seconds, -1 = off */
-    int nodelay;        /* TCP_NODELAY: no Nagle */
-    int cc_algo;        /* PP_TCP_CONGESTION */
-    int keepalive, keepidle, keepintvl, keepcnt; /* seconds, seconds, probes */
     struct pp_sock *next_wake; /* on the stack's deferred-wake list */
     int wake_pending;
     unsigned events;    /* wake-ups so far (PP_SO_EVENTS) */
     int rd_shut;        /* shutdown(PP_SHUT_RD): reads end at the queue's end */
-    uint16_t user_mss;  /* PP_TCP_MAXSEG before the handshake, 0 = none */
-    uint8_t tos;        /* PP_IP_TOS */
-    uint8_t no_df;      /* PP_IP_MTU_DISCOVER 0 */
-    uint32_t user_timeout_ms; /* PP_TCP_USER_TIMEOUT */
 };
 
 /* Locking (docs/architecture.md, "Threads"), as OpenBSD's in_pcb.h marks it:

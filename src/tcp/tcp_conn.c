@@ -16,7 +16,7 @@ const char *pp_tcp_state_name(int state)
     return state >= 0 && state <= PP_TCP_TIME_WAIT ? state_names[state] : "?";
 }
 
-struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
+struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const struct pp_tcp_sockopts *o)
 {
     struct pp_tcb *tcb = pp__fault_alloc() ? NULL : calloc(1, sizeof *tcb);
 
@@ -34,11 +34,32 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s)
     tcb->mss = TCP_DEFAULT_MSS;
     tcb->rto = TCP_RTO_INITIAL;
     tcb->ssthresh = TCP_SSTHRESH_INITIAL;
-    tcb->cc = pp_tcp_cc(s->cc_algo);
+    tcb->opt = *o;
+    tcb->cc = pp_tcp_cc(o->cc_algo);
     tcb->last_rx = st->now_ms;
     tcb->next_active = st->tcbs;
     st->tcbs = tcb;
     return tcb;
+}
+
+void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o)
+{
+    struct pp_tcp_sockopts was = tcb->opt;
+
+    tcb->opt = *o;
+    if (o->cc_algo != was.cc_algo)
+        tcb->cc = pp_tcp_cc(o->cc_algo);
+    /* Keepalive switched on or its idle time changed: the timer is armed
+     * again from the last segment heard (as Linux's tcp_set_keepalive and
+     * TCP_KEEPIDLE count the time already idle). */
+    if (o->keepalive != was.keepalive || o->keepidle != was.keepidle)
+        tcb->ka_deadline = 0;
+    /* TCP_MAXSEG once connected only lowers what we send. */
+    if (o->user_mss != was.user_mss && o->user_mss && tcb->state >= PP_TCP_ESTABLISHED &&
+        o->user_mss < tcb->mss)
+        tcb->mss = o->user_mss;
+    if (o->nodelay && !was.nodelay)
+        pp__tcp_output(st, tcb); /* what Nagle held back goes now */
 }
 
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
@@ -143,7 +164,7 @@ uint32_t pp__tcp_iss(struct pp_stack *st, const struct pp_tuple *t)
  * 0 when none applies. */
 static uint64_t user_deadline(const struct pp_tcb *tcb, uint64_t since)
 {
-    uint32_t ut = tcb->sock ? tcb->sock->user_timeout_ms : 0;
+    uint32_t ut = tcb->opt.user_timeout_ms;
     return ut && since ? since + ut : 0;
 }
 
@@ -320,7 +341,7 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
      * SEG.SEQ = SND.UNA - 1 - so its ACK brings the current window and
      * no byte is ever sent beyond the window the peer offered. */
     if (!syn && (tcb->snd_wnd == 0 || tcb->sws_held) && flight == 0 && tcb->sndq.len) {
-        if (tcb->sock && tcb->sock->user_timeout_ms && probe_run(st, tcb) < 0)
+        if (tcb->opt.user_timeout_ms && probe_run(st, tcb) < 0)
             return;
         if (tcb->snd_wnd) { /* a window too small to fill: send what fits (Linux's
                              * tcp_write_wakeup), the SWS override of 3.8.6.2.1 */
@@ -401,15 +422,13 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
  * unanswered, keepintvl apart, end the connection.  -1 if it ended. */
 static int keepalive(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    struct pp_sock *s = tcb->sock;
-
     if (!tcb->ka_deadline) {
-        tcb->ka_deadline = tcb->last_rx + (uint64_t)s->keepidle * 1000;
+        tcb->ka_deadline = tcb->last_rx + (uint64_t)tcb->opt.keepidle * 1000;
         tcb->ka_probes = 0;
     }
     if (st->now_ms < tcb->ka_deadline)
         return 0;
-    if (tcb->ka_probes >= s->keepcnt) {
+    if (tcb->ka_probes >= tcb->opt.keepcnt) {
         CNT(st, tcp, keepalive_drops);
         pp__tcp_drop(st, tcb, ETIMEDOUT);
         return -1;
@@ -417,7 +436,7 @@ static int keepalive(struct pp_stack *st, struct pp_tcb *tcb)
     pp__tcp_send_segment(st, tcb, tcb->snd_una - 1, PP_TCP_ACK, 0, 0);
     CNT(st, tcp, keepalive_probes);
     tcb->ka_probes++;
-    tcb->ka_deadline = st->now_ms + (uint64_t)s->keepintvl * 1000;
+    tcb->ka_deadline = st->now_ms + (uint64_t)tcb->opt.keepintvl * 1000;
     return 0;
 }
 
@@ -435,7 +454,7 @@ void pp__tcp_timers(struct pp_stack *st)
                 pp__tcp_output(st, tcb);
             }
         }
-        if (tcb->sock->keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
+        if (tcb->opt.keepalive && tcb->state == PP_TCP_ESTABLISHED && keepalive(st, tcb) < 0)
             continue;
         if (tcb->rack_deadline && st->now_ms >= tcb->rack_deadline && tcb->state >= PP_TCP_ESTABLISHED) {
             if (pp__tcp_rack_detect(st, tcb) > 0) {
@@ -467,7 +486,7 @@ uint64_t pp__tcp_next_deadline(struct pp_stack *st)
             next = tcb->delack_deadline;
         if (tcb->rack_deadline && tcb->rack_deadline < next)
             next = tcb->rack_deadline;
-        if (tcb->ka_deadline && tcb->sock->keepalive && tcb->ka_deadline < next)
+        if (tcb->ka_deadline && tcb->opt.keepalive && tcb->ka_deadline < next)
             next = tcb->ka_deadline;
     }
     return next;

@@ -129,7 +129,7 @@ static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp
     }
     if (!(cs = st->up->child(st, lis->sock)))
         return 1;
-    c = pp__tcp_tcb_new(st, cs);
+    c = pp__tcp_tcb_new(st, cs, &lis->opt);
     if (!c) {
         pthread_cond_destroy(&cs->cv);
         free(cs);
@@ -191,7 +191,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     cs = st->up->child(st, lis->sock);
     if (!cs)
         return;
-    c = pp__tcp_tcb_new(st, cs);
+    c = pp__tcp_tcb_new(st, cs, &lis->opt);
     if (!c) {
         pthread_cond_destroy(&cs->cv);
         free(cs);
@@ -202,7 +202,7 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
         pp__tcp_tcb_free(st, c);
         return;
     }
-    take_options(c, t, pp__tcp_our_mss(st, c->sock), st->tcp_offers);
+    take_options(c, t, pp__tcp_our_mss(st, c), st->tcp_offers);
     c->irs = t->seq;
     c->rcv_nxt = t->seq + 1;
     c->rcv_adv = c->rcv_nxt;
@@ -238,7 +238,7 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     }
     if (!(t->flags & PP_TCP_SYN))
         return;
-    take_options(tcb, t, pp__tcp_our_mss(st, tcb->sock), st->tcp_offers);
+    take_options(tcb, t, pp__tcp_our_mss(st, tcb), st->tcp_offers);
     tcb->irs = t->seq;
     tcb->rcv_nxt = t->seq + 1;
     tcb->rcv_adv = tcb->rcv_nxt; /* nothing offered yet in this sequence space */
@@ -615,7 +615,7 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
             tcb->quickacks = TCP_QUICKACKS;
         tcb->last_data_rcv = st->now_ms ? st->now_ms : 1;
         if (had_ooo || tcb->quickacks || ++tcb->unacked_segs >= 2 || len < tcb->mss / 2 ||
-            tcb->sock->nodelay) {
+            tcb->opt.nodelay) {
             if (tcb->quickacks)
                 tcb->quickacks--;
             tcb->ack_now = 1;

@@ -8,6 +8,7 @@
 
 #include "stack/ring.h"
 #include "tcp_cc.h"
+#include "tcp_sockopts.h"
 #include "stack/stack_internal.h"
 #include "portplex/wire/tcp.h"
 
@@ -78,6 +79,7 @@ struct pp_tcb {
     struct pp_tcb *next_active; /* stack's list of TCBs with timers */
     struct pp_sock *sock;
     int state;
+    struct pp_tcp_sockopts opt; /* the user's options, TCP's own copy (tcp_sockopts.h) */
     /* Send sequence space (RFC 9293 3.3.1). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
     uint32_t snd_sml;  /* end of the last short segment sent (Nagle/Minshall) */
@@ -295,10 +297,10 @@ static inline uint32_t pp__tcp_ts_now(const struct pp_stack *st)
 }
 
 /* The MSS we announce: the link's, or less if the user set TCP_MAXSEG. */
-static inline uint16_t pp__tcp_our_mss(const struct pp_stack *st, const struct pp_sock *s)
+static inline uint16_t pp__tcp_our_mss(const struct pp_stack *st, const struct pp_tcb *tcb)
 {
     uint16_t m = (uint16_t)(st->mtu - 40);
-    return s->user_mss && s->user_mss < m ? s->user_mss : m;
+    return tcb->opt.user_mss && tcb->opt.user_mss < m ? tcb->opt.user_mss : m;
 }
 
 /* Payload bytes that fit in one segment with our options: the sender's
@@ -396,7 +398,10 @@ uint16_t pp__tcp_syncookie_check(struct pp_stack *st, const struct pp_ip_rx *ip,
                                  const struct pp_tcp_hdr *t);
 
 /* A new TCB for socket s; NULL without memory. */
-struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s);
+struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const struct pp_tcp_sockopts *o);
+/* The user changed the options of a socket with a connection: TCP takes
+ * the new copy and does what follows from each change (setsockopt). */
+void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
 
 #endif

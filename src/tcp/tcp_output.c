@@ -89,7 +89,7 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
         int syn_ack = (flags & PP_TCP_ACK) != 0;
         unsigned offers = st->tcp_offers;
         h.opts.has_mss = 1;
-        h.opts.mss = pp__tcp_our_mss(st, s);
+        h.opts.mss = pp__tcp_our_mss(st, tcb);
         if (syn_ack ? tcb->ws_ok : (offers & PP_TCP_OFFER_WSCALE) != 0) {
             h.opts.has_wscale = 1;
             h.opts.wscale = TCP_WSCALE;
@@ -152,7 +152,7 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
             }
         }
     }
-    tos |= (uint8_t)(s->tos & ~3u);
+    tos |= (uint8_t)(tcb->opt.tos & ~3u);
     if (tcb->state >= PP_TCP_SYN_RECEIVED || (flags & PP_TCP_ACK)) {
         h.flags |= PP_TCP_ACK;
         h.ack = tcb->rcv_nxt;
@@ -187,7 +187,7 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     if (len > pp__tcp_seg_room(tcb))
         rc = pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));
     else
-        rc = pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, !s->no_df);
+        rc = pp__ip_output(st, p, s->dmx.t.laddr, s->dmx.t.raddr, PP_IP_PROTO_TCP, tos, !tcb->opt.no_df);
     /* New data the link refused for want of room (its queue, a qdisc) was
      * never sent: it stays unsent, as Linux's tcp_write_xmit leaves an skb
      * whose transmit failed, and a resource probe tries again (rtx_timeout).
@@ -394,7 +394,7 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
          * coalesced.  Only new data waits: a retransmission never does,
          * nor a tail loss probe (Linux sends it with TCP_NAGLE_OFF: the
          * held tail is the new data RFC 8985 7.3 prefers to resend). */
-        if (len < room && len == queued - off && !tcb->sock->nodelay && !tcb->fin_pending &&
+        if (len < room && len == queued - off && !tcb->opt.nodelay && !tcb->fin_pending &&
             !tcb->tlp_sending && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tcb->sml_valid &&
             SEQ_GT(tcb->snd_sml, tcb->snd_una))
             break;

@@ -669,3 +669,68 @@ TEST(user_timeout_ends_a_run_of_resource_probes)
     ASSERT_EQ(pp_send(st, fd, "x", 1, 0), -ETIMEDOUT);
     pp_stack_free(st);
 }
+
+/* The IP TOS byte of the i-th packet the stack sent. */
+static uint8_t captured_tos(int i)
+{
+    struct pp_ipv4_hdr ip;
+    ASSERT(i >= 0 && i < cap.n);
+    ASSERT_EQ(pp_ipv4_parse(cap.pkt[i], cap.len[i], &ip, 0), 20);
+    return ip.tos;
+}
+
+/* TCP acts on its own copy of the options (tcp/tcp_sockopts.h): what a
+ * listener was given reaches the connections it accepts (TCP_MAXSEG in the
+ * SYN/ACK, IP_TOS on every segment), a change after connect() reaches the
+ * connection (IP_TOS on the next segment, TCP_NODELAY sends what Nagle
+ * held), and getsockopt reads back what the user set. */
+TEST(socket_options_reach_the_connection)
+{
+    struct pp_tcp_hdr s, t;
+    int lis = listening(4), tos = 0x20, mss = 1000, one = 1, v = 0, c;
+    socklen_t vl = sizeof v;
+
+    ASSERT_EQ(pp_setsockopt(st, lis, PP_IP_TOS, &tos, sizeof tos), 0);
+    ASSERT_EQ(pp_setsockopt(st, lis, PP_TCP_MAXSEG, &mss, sizeof mss), 0);
+    memset(&s, 0, sizeof s);
+    s.sport = 40000;
+    s.dport = 80;
+    s.seq = 5000;
+    s.flags = PP_TCP_SYN;
+    s.window = 60000;
+    s.opts.has_mss = 1;
+    s.opts.mss = 1460;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
+    ASSERT_EQ(t.opts.mss, 1000);
+    ASSERT_EQ(captured_tos(cap.n - 1), 0x20);
+    s.flags = PP_TCP_ACK;
+    s.seq = 5001;
+    s.ack = t.seq + 1;
+    s.opts.has_mss = 0;
+    send_from_peer(&s, NULL);
+    c = pp_accept(st, lis, NULL, NULL);
+    ASSERT_GE(c, 0);
+    ASSERT_EQ(pp_getsockopt(st, c, PP_IP_TOS, &v, &vl), 0);
+    ASSERT_EQ(v, 0x20);
+    /* Changed on the accepted connection: the next segment carries it. */
+    tos = 0x48;
+    ASSERT_EQ(pp_setsockopt(st, c, PP_IP_TOS, &tos, sizeof tos), 0);
+    ASSERT_EQ(pp_send(st, c, "a", 1, 0), 1);
+    ASSERT_EQ(captured_tos(cap.n - 1), 0x48);
+    /* Nagle holds the second small write while the first is in flight;
+     * TCP_NODELAY lets it go at once. */
+    ASSERT_EQ(pp_send(st, c, "b", 1, 0), 1);
+    t = last();
+    ASSERT_EQ(t.payload_len, 1);
+    ASSERT_EQ(t.seq, s.ack); /* still the first: "b" was held */
+    ASSERT_EQ(pp_setsockopt(st, c, PP_TCP_NODELAY, &one, sizeof one), 0);
+    t = last();
+    ASSERT_EQ(t.seq, s.ack + 1);
+    ASSERT_EQ(t.payload_len, 1);
+    /* The listener's own value did not move. */
+    ASSERT_EQ(pp_getsockopt(st, lis, PP_IP_TOS, &v, &vl), 0);
+    ASSERT_EQ(v, 0x20);
+    pp_stack_free(st);
+}
