@@ -10,7 +10,7 @@
 
 #include "api_internal.h"
 #include "tcp/tcp_internal.h"
-#include "portplex/wire/udp.h"
+#include "udp/udp_internal.h"
 
 #define DEFAULT_RCVBUF 212992 /* Linux's net.core.rmem_default */
 #define MAX_UDP_PAYLOAD (65535 - 20 - 8)
@@ -256,10 +256,9 @@ int pp_connect(struct pp_stack *st, int fd, const struct sockaddr *sa, socklen_t
 ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int flags,
                   const struct sockaddr *to, socklen_t tolen)
 {
-    uint32_t daddr, saddr;
+    uint32_t daddr;
     uint16_t dport;
     struct pp_sock *s;
-    struct pp_pbuf *p;
     ssize_t rc = 0;
 
     if (!buf && len)
@@ -304,21 +303,7 @@ ssize_t pp_sendto(struct pp_stack *st, int fd, const void *buf, size_t len, int 
         rc = -EACCES;
         goto out;
     }
-    if (s->dmx.kind == PP_DMX_UNBOUND &&
-        (rc = pp_demux_bind(st->demux, &s->dmx, 0, 0, s->reuseaddr ? PP_DMX_REUSEADDR : 0)) < 0)
-        goto out;
-    saddr = s->dmx.t.laddr && !pp__ip_is_broadcast(st, s->dmx.t.laddr) ? s->dmx.t.laddr : st->addr;
-    p = pp_pbuf_alloc(PP_UDP_HDR_LEN + len);
-    if (!p) {
-        rc = -ENOBUFS;
-        goto out;
-    }
-    memcpy(p->data + PP_UDP_HDR_LEN, buf, len);
-    pp_udp_emit(p->data, p->len, s->dmx.t.lport, dport, len, saddr, daddr);
-    CNT(st, udp, out_datagrams);
-    rc = pp__ip_output(st, p, saddr, daddr, PP_IP_PROTO_UDP, 0, 0); /* consumes p */
-    if (rc == 0)
-        rc = (ssize_t)len;
+    rc = pp__udp_output(st, s, buf, len, daddr, dport);
 out:
     pp__sock_put(s);
     pp__api_unlock(st);

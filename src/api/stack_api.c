@@ -5,6 +5,7 @@
 
 #include "api_internal.h"
 #include "tcp/tcp_internal.h"
+#include "udp/udp_internal.h"
 
 struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
 {

@@ -234,8 +234,6 @@ int pp__ip_add_proto(struct pp_stack *st, const struct pp_ip_proto *proto);
 /* The errno an ICMP destination unreachable code stands for (RFC 1122 4.2.3.9). */
 int pp__icmp_unreach_errno(uint8_t code);
 
-/* UDP (stack/udp.c). */
-extern const struct pp_ip_proto pp__udp_proto;
 
 /* A stack with no protocol yet, and its teardown after every socket is
  * closed (pp_stack_new and pp_stack_free, api/stack_api.c, do the rest). */

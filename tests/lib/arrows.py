@@ -28,7 +28,8 @@ ALLOWED = {
     'link': {'iface', 'wire'},
     'stack': {'iface', 'wire', 'demux'},
     'tcp': {'iface', 'wire', 'demux', 'stack'},
-    'api': {'iface', 'wire', 'demux', 'stack', 'tcp'},
+    'udp': {'iface', 'wire', 'demux', 'stack'},
+    'api': {'iface', 'wire', 'demux', 'stack', 'tcp', 'udp'},
     # Drivers join links to stacks: they call both, neither calls them.
     'driver': {'iface', 'wire', 'link', 'stack', 'api'},
     # Above the library boundary: public headers only (no src/ on their path).
@@ -43,7 +44,7 @@ KNOWN = set()
 # Calls below the include level: the API's socket functions, which the parts
 # under it reach only through the upcall table (struct pp_sock_upcalls).
 API_CALLS = re.compile(r'\b(pp__sock_(?:wake|put|get|flush_wakes)|pp__fd_alloc|pp__api_\w+|pp__tcp_usr_\w+)\s*\(')
-BELOW_API = {'wire', 'demux', 'link', 'stack', 'tcp'}
+BELOW_API = {'wire', 'demux', 'link', 'stack', 'tcp', 'udp'}
 
 
 def part_of(path):

@@ -1,9 +1,12 @@
-/* udp.c - UDP input: validate, demultiplex by destination (connected >
+/* udp.c - UDP.  Input: validate, demultiplex by destination (connected >
  * exact > wildcard), queue with the return address, or answer a port with no
- * socket with ICMP port unreachable; and ICMP errors back to their socket. */
+ * socket with ICMP port unreachable; ICMP errors back to their socket; and
+ * output: a datagram from a socket (RFC 768). */
 #include <errno.h>
+#include <string.h>
+#include <sys/types.h>
 
-#include "stack_internal.h"
+#include "udp_internal.h"
 #include "portplex/wire/udp.h"
 #include "portplex/wire/wire_err.h"
 
@@ -80,3 +83,27 @@ static void udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, u
 const struct pp_ip_proto pp__udp_proto = {
     .name = "udp", .num = PP_IP_PROTO_UDP, .input = udp_input, .icmp_error = udp_icmp_error,
 };
+
+ssize_t pp__udp_output(struct pp_stack *st, struct pp_sock *s, const void *buf, size_t len,
+                       uint32_t daddr, uint16_t dport)
+{
+    PP_ASSERT_LOCKED(st);
+    struct pp_pbuf *p;
+    uint32_t saddr;
+    int rc;
+
+    if (s->dmx.kind == PP_DMX_UNBOUND &&
+        (rc = pp_demux_bind(st->demux, &s->dmx, 0, 0, s->reuseaddr ? PP_DMX_REUSEADDR : 0)) < 0)
+        return rc;
+    /* A socket bound to a broadcast address sends from the host's own. */
+    saddr = s->dmx.t.laddr && !pp__ip_is_broadcast(st, s->dmx.t.laddr) ? s->dmx.t.laddr : st->addr;
+    p = pp_pbuf_alloc(PP_UDP_HDR_LEN + len);
+    if (!p)
+        return -ENOBUFS;
+    if (len)
+        memcpy(p->data + PP_UDP_HDR_LEN, buf, len);
+    pp_udp_emit(p->data, p->len, s->dmx.t.lport, dport, len, saddr, daddr);
+    CNT(st, udp, out_datagrams);
+    rc = pp__ip_output(st, p, saddr, daddr, PP_IP_PROTO_UDP, 0, 0); /* consumes p */
+    return rc < 0 ? rc : (ssize_t)len;
+}
