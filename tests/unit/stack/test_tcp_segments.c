@@ -285,7 +285,22 @@ static int listening(int backlog)
     return lis;
 }
 
-/* Sends a SYN from port sport to our listener on 80 (reusing seg()). */
+/* A SYN from the peer's port sport to our listener on 80, MSS 1460. */
+static struct pp_tcp_hdr peer_syn(uint16_t sport, uint32_t seq, uint16_t window)
+{
+    struct pp_tcp_hdr s;
+    memset(&s, 0, sizeof s);
+    s.sport = sport;
+    s.dport = 80;
+    s.seq = seq;
+    s.flags = PP_TCP_SYN;
+    s.window = window;
+    s.opts.has_mss = 1;
+    s.opts.mss = 1460;
+    return s;
+}
+
+
 TEST(syn_cookies_when_the_queue_is_full)
 {
     struct sockaddr_in peer;
@@ -297,15 +312,7 @@ TEST(syn_cookies_when_the_queue_is_full)
     /* A flood of SYNs from many ports: two take the queue, the rest get
      * cookies. */
     for (i = 0; i < 10; i++) {
-        struct pp_tcp_hdr s;
-        memset(&s, 0, sizeof s);
-        s.sport = (uint16_t)(30000 + i);
-        s.dport = 80;
-        s.seq = 1000u * (uint32_t)i;
-        s.flags = PP_TCP_SYN;
-        s.window = 1000;
-        s.opts.has_mss = 1;
-        s.opts.mss = 1460;
+        struct pp_tcp_hdr s = peer_syn((uint16_t)(30000 + i), 1000u * (uint32_t)i, 1000);
         send_from_peer(&s, NULL);
         t = last();
         ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
@@ -692,14 +699,7 @@ TEST(socket_options_reach_the_connection)
 
     ASSERT_EQ(pp_setsockopt(st, lis, PP_IP_TOS, &tos, sizeof tos), 0);
     ASSERT_EQ(pp_setsockopt(st, lis, PP_TCP_MAXSEG, &mss, sizeof mss), 0);
-    memset(&s, 0, sizeof s);
-    s.sport = 40000;
-    s.dport = 80;
-    s.seq = 5000;
-    s.flags = PP_TCP_SYN;
-    s.window = 60000;
-    s.opts.has_mss = 1;
-    s.opts.mss = 1460;
+    s = peer_syn(40000, 5000, 60000);
     send_from_peer(&s, NULL);
     t = last();
     ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
