@@ -109,11 +109,12 @@ static struct pp_sock *sock_new(int kind)
      * every lookup reads (chain link, hash, tuple, kind) in one line. */
     size_t bytes = (sizeof(struct pp_api_sock) + 63) / 64 * 64;
     struct pp_api_sock *as = pp__fault_alloc() ? NULL : aligned_alloc(64, bytes);
-    struct pp_sock *s = &as->s;
+    struct pp_sock *s;
 
     if (!as)
         return NULL;
     memset(as, 0, bytes);
+    s = &as->s;
     as->tcp = pp__tcp_sockopts_default();
     pthread_cond_init(&s->cv, NULL);
     s->type = kind;
