@@ -142,6 +142,7 @@ static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis
     cs->linger = lis->linger;
     cs->reuseaddr = lis->reuseaddr;
     pp__api_sock(cs)->tcp = ((const struct pp_api_sock *)lis)->tcp;
+    cs->refs = 1; /* the caller's, dropped with put once its connection holds one */
     return cs;
 }
 

@@ -253,7 +253,9 @@ struct pp_sock_upcalls {
     /* The protocol lets go of its reference to s. */
     void (*put)(struct pp_sock *s);
     /* A socket for a connection born from listener lis, with the options
-     * it inherits (as on Linux); not yet accepted.  NULL: no memory. */
+     * it inherits (as on Linux); not yet accepted.  It comes with one
+     * reference for the caller, who drops it with put (which frees the
+     * socket if nothing else took one).  NULL: no memory. */
     struct pp_sock *(*child)(struct pp_stack *st, const struct pp_sock *lis);
 };
 

@@ -130,11 +130,9 @@ static int cookie_child(struct pp_stack *st, struct pp_tcb *lis, const struct pp
     if (!(cs = st->up->child(st, lis->sock)))
         return 1;
     c = pp__tcp_tcb_new(st, cs, &lis->opt);
-    if (!c) {
-        pthread_cond_destroy(&cs->cv);
-        free(cs);
+    st->up->put(cs); /* the connection holds its own reference, or the socket goes */
+    if (!c)
         return 1;
-    }
     if (pp_demux_insert_child(st->demux, &cs->dmx, &tu, cs->reuseaddr ? PP_DMX_REUSEADDR : 0) < 0) {
         pp__tcp_tcb_free(st, c);
         return 1;
@@ -192,11 +190,9 @@ static void listen_input(struct pp_stack *st, struct pp_tcb *lis, const struct p
     if (!cs)
         return;
     c = pp__tcp_tcb_new(st, cs, &lis->opt);
-    if (!c) {
-        pthread_cond_destroy(&cs->cv);
-        free(cs);
+    st->up->put(cs); /* the connection holds its own reference, or the socket goes */
+    if (!c)
         return;
-    }
     if (pp_demux_insert_child(st->demux, &cs->dmx, &tu,
                               lis->sock->reuseaddr ? PP_DMX_REUSEADDR : 0) < 0) {
         pp__tcp_tcb_free(st, c);
