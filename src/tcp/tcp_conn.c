@@ -54,9 +54,9 @@ void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
      * TCP_KEEPIDLE count the time already idle). */
     if (o->keepalive != was.keepalive || o->keepidle != was.keepidle)
         tcb->ka_deadline = 0;
-    /* TCP_MAXSEG once connected only lowers what we send. */
-    if (o->user_mss != was.user_mss && o->user_mss && tcb->state >= PP_TCP_ESTABLISHED &&
-        o->user_mss < tcb->mss)
+    /* TCP_MAXSEG once connected only lowers what we send (on every call, as
+     * before the options moved here: setting the value again still lowers). */
+    if (o->user_mss && tcb->state >= PP_TCP_ESTABLISHED && o->user_mss < tcb->mss)
         tcb->mss = o->user_mss;
     if (o->nodelay && !was.nodelay)
         pp__tcp_output(st, tcb); /* what Nagle held back goes now */
