@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct pp_link;
+struct pp_pbuf; /* the library's packet buffer; opaque outside it */
 
 struct pp_link_ops {
     /* Sends one IPv4 packet; 0 or -errno.  Called with the stack's lock
@@ -31,6 +32,15 @@ struct pp_link_ops {
     /* Optional: a descriptor that polls readable when recv has something
      * (a device), or -1. */
     int (*wait_fd)(struct pp_link *l);
+    /* Optional, for the library's own links (a program's link leaves both
+     * NULL): the packet buffer is handed over instead of copied.  send_pbuf
+     * takes p whatever it returns (0 or -errno) and may leave the TCP or
+     * UDP checksum to be filled in by whoever shows the packet outside the
+     * process (docs/architecture.md, "Checksum offload"); seg_payload as in
+     * send_tso, 0 for a packet within the MTU.  recv_pbuf is recv handing
+     * over a buffer that the stack frees. */
+    int (*send_pbuf)(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_payload);
+    struct pp_pbuf *(*recv_pbuf)(struct pp_link *l, uint64_t now_ms);
 };
 
 struct pp_link {

@@ -133,16 +133,16 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
         if (tcb->rcvq.len) {
             size_t n = tcb->rcvq.len < len ? tcb->rcvq.len : len;
             uint32_t before = tcb->rcv_adv - tcb->rcv_nxt; /* bytes offered now */
-            pp_ring_peek(&tcb->rcvq, 0, buf, n);
+            pp_bufq_peek(&tcb->rcvq, buf, n);
             if (!(flags & PP_MSG_PEEK)) {
-                pp_ring_consume(&tcb->rcvq, n);
+                pp_bufq_consume(&tcb->rcvq, n);
                 pp__tcp_rcv_space_adjust(st, tcb, n);
                 /* A window update of its own only when the offered window
                  * has fallen to half the buffer or less and reading at
                  * least doubles it, by a segment or more (receiver-side
                  * silly window avoidance, RFC 9293 3.8.6.2.2, with Linux's
                  * thresholds); otherwise the next ACK carries it. */
-                size_t room = pp_ring_space(&tcb->rcvq), most = (size_t)0xffff << tcb->rcv_wscale;
+                size_t room = pp_bufq_space(&tcb->rcvq), most = (size_t)0xffff << tcb->rcv_wscale;
                 if (room > most) /* what the window field can say */
                     room = most;
                 if (tcb->state >= PP_TCP_ESTABLISHED && tcb->state <= PP_TCP_FIN_WAIT_2 &&

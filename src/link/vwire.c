@@ -29,12 +29,14 @@
 #include "portplex/wire/pcap_file.h"
 #include "portplex/wire/rss.h"
 #include "portplex/wire/tcp_segment.h"
+#include "wire/pbuf.h"
 
 
 struct inflight {
     struct inflight *next; /* sorted by due, then by sequence */
     uint64_t due, seq;
     size_t len;
+    struct pp_pbuf *pb; /* the sender's buffer, handed over (then pkt is empty) */
     uint8_t pkt[];
 };
 
@@ -128,6 +130,7 @@ static struct inflight *copy_of(const uint8_t *pkt, size_t len, uint64_t due)
         return NULL;
     f->len = len;
     f->due = due;
+    f->pb = NULL;
     memcpy(f->pkt, pkt, len);
     return f;
 }
@@ -152,9 +155,11 @@ static void count(atomic_ullong *c)
 /* Puts a copy of pkt (the wire's version of it) in the inbox of every port
  * it is addressed to - of one shard when the address has several; how
  * many.  Called from either path (the wire's lock held or not); a packet
- * due later than now comes only from the locked one. */
+ * due later than now comes only from the locked one.  With pb (the fast
+ * path's send_pbuf), pkt is pb's packet and post takes pb: a unicast packet
+ * goes into the one inbox it is for as it is, without a copy. */
 static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size_t len,
-                uint64_t due, uint64_t now)
+                struct pp_pbuf *pb, uint64_t due, uint64_t now)
 {
     uint32_t dst = len >= 20 ? pp_get32(pkt + 16) : 0, hash = 0;
     int i, n = 0, hashed = 0, nports = atomic_load_explicit(&w->nports, memory_order_acquire);
@@ -172,16 +177,31 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
             if (hash % p->nshards != p->shard)
                 continue;
         }
-        f = copy_of(pkt, len, due);
-        if (!f)
+        if (pb && dst != 0xffffffffu) {
+            f = malloc(sizeof *f);
+            if (f) {
+                f->len = len;
+                f->due = due;
+                f->pb = pb;
+                pb = NULL; /* the receiver's now: pkt must not be read again */
+            }
+        } else {
+            f = copy_of(pkt, len, due);
+        }
+        if (!f) {
+            pp_pbuf_free(pb);
             return n ? n : -ENOBUFS;
+        }
         pthread_mutex_lock(&p->mu);
         enqueue(p, f);
         pthread_mutex_unlock(&p->mu);
         n++;
         if (due <= now && w->now && p->link.ready)
             p->link.ready(p->link.ready_arg); /* receivable now: run to completion */
+        if (f->pb)
+            break; /* a unicast packet has one inbox */
     }
+    pp_pbuf_free(pb); /* broadcast (copied) or no one's */
     if (!n) {
         if (from)
             count(&from->no_dest);
@@ -261,8 +281,8 @@ static int send_locked(struct pp_vwire *w, struct vport *port, const uint8_t *pk
         out = copy;
         fate = "corrupted";
     }
-    rc = post(w, port, out, len, due, now);
-    if (rc > 0 && dice(w) < w->cfg.dup && post(w, port, out, len, due, now) > 0) {
+    rc = post(w, port, out, len, NULL, due, now);
+    if (rc > 0 && dice(w) < w->cfg.dup && post(w, port, out, len, NULL, due, now) > 0) {
         w->stats.duplicated++;
         if (!copy)
             fate = "duplicated";
@@ -284,7 +304,7 @@ static int vwire_send(struct pp_link *l, const uint8_t *pkt, size_t len)
     count(&port->sent);
     if (atomic_load_explicit(&w->fast, memory_order_acquire)) {
         now = w->rt_now();
-        rc = post(w, port, pkt, len, now, now);
+        rc = post(w, port, pkt, len, NULL, now, now);
         return rc < 0 ? rc : 0;
     }
     return send_locked(w, port, pkt, len);
@@ -346,6 +366,65 @@ static int vwire_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uin
     return n < 0 ? n : c.rc;
 }
 
+/* The sender's buffer itself: on an ideal wire it goes to the receiver as
+ * it is, its checksum left to be filled in (as Linux's loopback passes
+ * CHECKSUM_PARTIAL packets); anything that shows or alters the packet
+ * takes the copying path with the checksum filled in first. */
+static int vwire_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_payload)
+{
+    struct vport *port = l->priv;
+    struct pp_vwire *w = port->w;
+    uint64_t now;
+    int rc;
+
+    if (atomic_load_explicit(&w->fast, memory_order_acquire)) {
+        count(&port->sent);
+        now = w->rt_now();
+        rc = post(w, port, p->data, p->len, p, now, now);
+        return rc < 0 ? rc : 0;
+    }
+    pp_pbuf_csum_fill(p);
+    rc = seg_payload ? vwire_send_tso(l, p->data, p->len, seg_payload) : vwire_send(l, p->data, p->len);
+    pp_pbuf_free(p);
+    return rc;
+}
+
+/* Takes the next packet due by now_ms off the inbox (port lock held);
+ * NULL when there is none. */
+static struct inflight *take_due(struct vport *port, uint64_t now_ms)
+{
+    struct inflight *f = port->q;
+
+    if (!f || f->due > now_ms)
+        return NULL;
+    port->q = f->next;
+    if (!port->q)
+        port->tail = NULL;
+    port->pending--;
+    port->delivered++;
+    return f;
+}
+
+static struct pp_pbuf *vwire_recv_pbuf(struct pp_link *l, uint64_t now_ms)
+{
+    struct vport *port = l->priv;
+    struct inflight *f;
+    struct pp_pbuf *p;
+
+    pthread_mutex_lock(&port->mu);
+    free(port->current);
+    port->current = NULL;
+    f = take_due(port, now_ms);
+    pthread_mutex_unlock(&port->mu);
+    if (!f)
+        return NULL;
+    p = f->pb;
+    if (!p && (p = pp_pbuf_alloc(f->len)))
+        memcpy(p->data, f->pkt, f->len); /* a copy made on the way (broadcast, impairments) */
+    free(f);
+    return p; /* NULL when out of memory: the packet is lost, as on a full NIC ring */
+}
+
 static const uint8_t *vwire_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
 {
     struct vport *port = l->priv;
@@ -354,18 +433,19 @@ static const uint8_t *vwire_recv(struct pp_link *l, size_t *len, uint64_t now_ms
     pthread_mutex_lock(&port->mu);
     free(port->current);
     port->current = NULL;
-    f = port->q;
-    if (!f || f->due > now_ms) {
-        pthread_mutex_unlock(&port->mu);
-        return NULL;
+    f = take_due(port, now_ms);
+    if (f && f->pb) { /* a handed-over buffer read by a copying reader */
+        struct inflight *c;
+        pp_pbuf_csum_fill(f->pb);
+        c = copy_of(f->pb->data, f->pb->len, f->due);
+        pp_pbuf_free(f->pb);
+        free(f);
+        f = c;
     }
-    port->q = f->next;
-    if (!port->q)
-        port->tail = NULL;
-    port->pending--;
-    port->delivered++;
     port->current = f;
     pthread_mutex_unlock(&port->mu);
+    if (!f)
+        return NULL;
     *len = f->len;
     return f->pkt;
 }
@@ -384,7 +464,9 @@ static uint64_t vwire_next_due(struct pp_link *l)
 static const struct pp_link_ops vwire_ops = {.send = vwire_send,
                                              .send_tso = vwire_send_tso,
                                              .recv = vwire_recv,
-                                             .next_due = vwire_next_due};
+                                             .next_due = vwire_next_due,
+                                             .send_pbuf = vwire_send_pbuf,
+                                             .recv_pbuf = vwire_recv_pbuf};
 
 /* Whether key k spreads 64 consecutive client ports to one server port
  * over every shard, for 2 to 8 shards (at least a quarter of a fair share
@@ -599,6 +681,7 @@ void pp__vwire_destroy(struct pp_vwire *w)
         struct inflight *f, *next;
         for (f = w->ports[i].q; f; f = next) {
             next = f->next;
+            pp_pbuf_free(f->pb);
             free(f);
         }
         free(w->ports[i].current);

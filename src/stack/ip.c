@@ -118,6 +118,33 @@ static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len, uint16
     return 0;
 }
 
+/* Sends p's packet and consumes p: the buffer itself to a link that takes
+ * buffers, a copy to any other (with the checksum filled in first, since
+ * only the library's own links accept it left out). */
+static int link_send_pbuf(struct pp_stack *st, struct pp_pbuf *p, uint16_t seg_payload)
+{
+    PP_ASSERT_LOCKED(st);
+    int rc;
+
+    if (!st->link || !st->link->ops->send_pbuf) {
+        pp_pbuf_csum_fill(p);
+        rc = link_send(st, p->data, p->len, seg_payload);
+        pp_pbuf_free(p);
+        return rc;
+    }
+    if (st->pcap) {
+        pp_pbuf_csum_fill(p); /* a capture shows real checksums */
+        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
+    }
+    rc = st->link->ops->send_pbuf(st->link, p, seg_payload);
+    if (rc < 0) {
+        CNT(st, ip, out_discards);
+        return rc;
+    }
+    CNT(st, ip, out_requests);
+    return 0;
+}
+
 int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len)
 {
     return link_send(st, pkt, len, 0);
@@ -147,10 +174,7 @@ static int ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint3
     if (payload + PP_IPV4_HDR_LEN <= mtu || (seg_payload && pp__ip_can_tso(st))) {
         h.total_len = (uint16_t)(payload + PP_IPV4_HDR_LEN);
         pp_ipv4_emit(pp_pbuf_push(p, PP_IPV4_HDR_LEN), PP_IPV4_HDR_LEN, &h, 0);
-        rc = link_send(st, p->data, p->len,
-                       payload + PP_IPV4_HDR_LEN > mtu ? seg_payload : 0);
-        pp_pbuf_free(p);
-        return rc;
+        return link_send_pbuf(st, p, payload + PP_IPV4_HDR_LEN > mtu ? seg_payload : 0);
     }
     if (df) {
         CNT(st, ip, frag_fails);
@@ -158,7 +182,12 @@ static int ip_output(struct pp_stack *st, struct pp_pbuf *p, uint32_t src, uint3
         return -EMSGSIZE;
     }
     /* RFC 791 3.2: every fragment but the last carries a multiple of 8
-     * payload bytes; each gets its own copy of the header. */
+     * payload bytes; each gets its own copy of the header.  The transport
+     * checksum covers the whole datagram: it is filled in before the cut. */
+    if (p->csum_partial) {
+        pp_l4_csum_fill(p->data, p->len, src, dst, proto);
+        p->csum_partial = 0;
+    }
     {
         size_t chunk = (mtu - PP_IPV4_HDR_LEN) & ~(size_t)7, off;
         uint8_t *frag = pp__fault_alloc() ? NULL : malloc(mtu);

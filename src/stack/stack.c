@@ -249,6 +249,18 @@ void pp_stack_trace_to(struct pp_stack *st, FILE *f)
     pthread_mutex_unlock(&st->lock);
 }
 
+/* One packet in its own buffer, lock held; consumes p. */
+static void input_pbuf_locked(struct pp_stack *st, struct pp_pbuf *p)
+{
+    if (st->pcap || st->input_tap)
+        pp_pbuf_csum_fill(p); /* what is shown carries its real checksum */
+    if (st->pcap)
+        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
+    if (st->input_tap)
+        st->input_tap(st->input_tap_arg, p->data, p->len);
+    pp__ip_input(st, p); /* consumes p */
+}
+
 /* One packet in, lock held. */
 static void input_locked(struct pp_stack *st, const uint8_t *pkt, size_t len)
 {
@@ -263,11 +275,7 @@ static void input_locked(struct pp_stack *st, const uint8_t *pkt, size_t len)
         return;
     }
     memcpy(p->data, pkt, len);
-    if (st->pcap)
-        pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
-    if (st->input_tap)
-        st->input_tap(st->input_tap_arg, pkt, len);
-    pp__ip_input(st, p); /* consumes p */
+    input_pbuf_locked(st, p);
 }
 
 void pp_stack_input(struct pp_stack *st, const uint8_t *pkt, size_t len)
@@ -300,15 +308,22 @@ static int pull_link(struct pp_stack *st, uint64_t now_ms)
     const struct pp_link_ops *ops = st->link ? st->link->ops : NULL;
     int n;
 
-    if (!ops || !ops->recv)
+    if (!ops || (!ops->recv && !ops->recv_pbuf))
         return 0;
     st->batching = 1;
     for (n = 0; n < POLL_BUDGET; n++) {
-        size_t len = 0;
-        const uint8_t *pkt = ops->recv(st->link, &len, now_ms);
-        if (!pkt)
-            break;
-        input_locked(st, pkt, len);
+        if (ops->recv_pbuf) { /* the buffer itself, no copy */
+            struct pp_pbuf *p = ops->recv_pbuf(st->link, now_ms);
+            if (!p)
+                break;
+            input_pbuf_locked(st, p);
+        } else {
+            size_t len = 0;
+            const uint8_t *pkt = ops->recv(st->link, &len, now_ms);
+            if (!pkt)
+                break;
+            input_locked(st, pkt, len);
+        }
     }
     st->batching = 0;
     st->up->flush_wakes(st);

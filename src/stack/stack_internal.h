@@ -10,7 +10,8 @@
 #include "counters.h"
 #include "portplex/demux.h"
 #include "portplex/link.h"
-#include "pbuf.h"
+#include "wire/fault.h"
+#include "wire/pbuf.h"
 #include "portplex/stack.h"
 #include "portplex/wire/icmp.h"
 #include "portplex/wire/ipv4.h"
@@ -168,14 +169,18 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
-/* fault.c: 1 when the allocation about to happen must fail (tests). */
-int pp__fault_alloc(void);
 /* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */
 int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len);
 /* Whether the link cuts large TCP packets itself (pp_link_ops.send_tso). */
 static inline int pp__ip_can_tso(const struct pp_stack *st)
 {
     return st->link && st->link->ops->send_tso;
+}
+/* Whether a transport may leave its checksum out (pp_pbuf.csum_partial):
+ * the link takes buffers and fills the checksum in where it shows them. */
+static inline int pp__ip_csum_offload(const struct pp_stack *st)
+{
+    return st->link && st->link->ops->send_pbuf;
 }
 /* pp__ip_output for a TCP packet that may exceed the MTU on a link with
  * segmentation offload: segments of seg_payload bytes each on the wire. */

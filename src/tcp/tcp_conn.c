@@ -22,12 +22,11 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
 
     if (!tcb)
         return NULL;
-    if (pp_ring_init(&tcb->sndq, s->sndbuf) < 0 ||
-        pp_ring_init(&tcb->rcvq, s->rcvbuf + TCP_RCV_SLACK) < 0) {
-        pp_ring_fini(&tcb->sndq);
+    if (pp_ring_init(&tcb->sndq, s->sndbuf) < 0) {
         free(tcb);
         return NULL;
     }
+    pp_bufq_init(&tcb->rcvq, s->rcvbuf + TCP_RCV_SLACK);
     tcb->sock = s;
     s->tcb = tcb;
     s->refs++; /* the connection keeps its socket alive */
@@ -79,7 +78,7 @@ void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
         free(o);
     }
     pp_ring_fini(&tcb->sndq);
-    pp_ring_fini(&tcb->rcvq);
+    pp_bufq_fini(&tcb->rcvq);
     pp__tcp_tx_free(tcb);
     s->tcb = NULL;
     free(tcb);
@@ -557,7 +556,7 @@ void pp__tcp_rcv_space_adjust(struct pp_stack *st, struct pp_tcb *tcb, size_t n)
         if (want > TCP_RCVBUF_MAX + TCP_RCV_SLACK)
             want = TCP_RCVBUF_MAX + TCP_RCV_SLACK;
         if (want > tcb->rcvq.cap) {
-            tcb->rcvq.cap = want; /* the ring allocates as it fills */
+            tcb->rcvq.cap = want; /* buffers come as data does */
             s->rcvbuf = want - TCP_RCV_SLACK;
         }
     }

@@ -41,7 +41,7 @@ static void dsack_old(struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t len = seg_len(t), wnd = tcb->rcv_adv - tcb->rcv_nxt;
-    size_t room = pp_ring_space(&tcb->rcvq);
+    size_t room = pp_bufq_space(&tcb->rcvq);
 
     /* Take what we can store even past the edge we offered: a peer may
      * act on an older, wider window, and dropping storable data only costs
@@ -274,7 +274,7 @@ static void ooo_drain(struct pp_tcb *tcb)
         tcb->ooo = o->next;
         tcb->ooo_bytes -= o->len;
         if (skip < o->len) {
-            size_t n = pp_ring_write(&tcb->rcvq, o->data + skip, o->len - skip);
+            size_t n = pp_bufq_write(&tcb->rcvq, o->data + skip, o->len - skip);
             tcb->rcv_nxt += (uint32_t)n;
         }
         free(o);
@@ -291,7 +291,7 @@ static void ooo_insert(struct pp_tcb *tcb, uint32_t seq, const uint8_t *data, ui
             dsack_set(tcb, seq, seq + len);
             return;
         }
-    if (tcb->ooo_bytes + len > pp_ring_space(&tcb->rcvq))
+    if (tcb->ooo_bytes + len > pp_bufq_space(&tcb->rcvq))
         return; /* beyond what we can hold: the peer will resend */
     while (*pp && SEQ_LT((*pp)->seq, seq))
         pp = &(*pp)->next;
@@ -571,6 +571,11 @@ static int ack_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
     return 1;
 }
 
+/* The buffer of the segment being processed, while pp__tcp_input runs (one
+ * segment at a time per thread, under its stack's lock): data_input may take
+ * it into the receive queue instead of copying its payload; NULL once taken. */
+static _Thread_local struct pp_pbuf *rx_pbuf;
+
 static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
     uint32_t seq = t->seq, len = (uint32_t)t->payload_len;
@@ -595,7 +600,16 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
         seq = tcb->rcv_nxt;
     }
     if (seq == tcb->rcv_nxt) {
-        size_t n = pp_ring_write(&tcb->rcvq, d, len);
+        size_t n;
+        if (rx_pbuf && d >= rx_pbuf->data && d + len <= rx_pbuf->data + rx_pbuf->len) {
+            /* The buffer that brought the data joins the queue as it is. */
+            rx_pbuf->data = (uint8_t *)d;
+            rx_pbuf->len = len;
+            n = pp_bufq_take(&tcb->rcvq, rx_pbuf);
+            rx_pbuf = NULL;
+        } else {
+            n = pp_bufq_write(&tcb->rcvq, d, len);
+        }
         int had_ooo = tcb->ooo != NULL;
         if (n < len)
             CNT(st, tcp, rcvq_drops); /* beyond what we offered: the peer resends */
@@ -827,7 +841,9 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx
         pp_pbuf_free(p);
         return;
     }
-    rc = pp_tcp_parse(p->data, p->len, ip->src, ip->dst, &t, 0);
+    /* A segment whose checksum its sender left to the link never left the
+     * process: trusted, as Linux trusts loopback's CHECKSUM_PARTIAL. */
+    rc = pp_tcp_parse(p->data, p->len, ip->src, ip->dst, &t, p->csum_partial ? PP_WIRE_NO_CSUM : 0);
     if (rc < 0) {
         CNT(st, tcp, in_errs);
         count_err(st, PP_ERRL_TCP, rc);
@@ -884,7 +900,10 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx
         goto drop;
     }
     tcb->rx_ce = (ip->tos & PP_IP_ECN_MASK) == PP_IP_ECN_CE;
+    rx_pbuf = p;
     pp__tcp_segment_for(st, tcb, &t);
+    p = rx_pbuf; /* NULL when the receive queue took it */
+    rx_pbuf = NULL;
 drop:
     pp_pbuf_free(p);
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "stack/bufq.h"
 #include "stack/ring.h"
 #include "tcp_cc.h"
 #include "tcp_sockopts.h"
@@ -95,7 +96,7 @@ struct pp_tcb {
     uint32_t irs, rcv_nxt;
     uint32_t rcv_adv;  /* right edge we advertised */
     struct pp_ring sndq; /* bytes from snd_una onwards (sent or not) */
-    struct pp_ring rcvq; /* in-order bytes the application has not read */
+    struct pp_bufq rcvq; /* in-order bytes the application has not read */
     struct ooo_seg *ooo;
     size_t ooo_bytes;
     /* Congestion control (RFC 5681; NewReno recovery RFC 6582). */

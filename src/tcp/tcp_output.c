@@ -8,7 +8,7 @@
 
 uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
 {
-    size_t space = pp_ring_space(&tcb->rcvq), held = tcb->ooo_bytes + TCP_RCV_SLACK;
+    size_t space = pp_bufq_space(&tcb->rcvq), held = tcb->ooo_bytes + TCP_RCV_SLACK;
     uint32_t w;
 
     space = space > held ? space - held : 0;
@@ -160,7 +160,7 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     }
     /* The window field of a SYN is never scaled (RFC 7323 2.2). */
     if (flags & PP_TCP_SYN) {
-        size_t space = pp_ring_space(&tcb->rcvq);
+        size_t space = pp_bufq_space(&tcb->rcvq);
         h.window = (uint16_t)(space > 0xffff ? 0xffff : space);
         if (tcb->state != PP_TCP_SYN_SENT) /* before the peer's SYN, RCV.NXT means nothing */
             tcb->rcv_adv = tcb->rcv_nxt + h.window;
@@ -182,7 +182,15 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     }
     if (len)
         pp_ring_peek(&tcb->sndq, off, p->data + hl, len);
-    pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
+    /* A link that keeps the packet in the process fills the checksum in
+     * only where the packet is shown or altered: the payload is not read a
+     * second time here (docs/architecture.md, "Checksum offload"). */
+    if (pp__ip_csum_offload(st)) {
+        pp_tcp_emit_offload(p->data, p->len, &h, len);
+        p->csum_partial = 1;
+    } else {
+        pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
+    }
     CNT(st, tcp, out_segs);
     if (len > pp__tcp_seg_room(tcb))
         rc = pp__ip_output_tso(st, p, s->dmx.t.laddr, s->dmx.t.raddr, tos, (uint16_t)pp__tcp_seg_room(tcb));

@@ -183,8 +183,8 @@ static uint8_t *emit_opts(uint8_t *p, const struct pp_tcp_opts *o)
     return p;
 }
 
-int pp_tcp_emit(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t payload_len,
-                uint32_t src, uint32_t dst)
+static int emit(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t payload_len,
+                uint32_t src, uint32_t dst, int csum)
 {
     size_t olen, hl, total;
     uint32_t sum;
@@ -210,9 +210,22 @@ int pp_tcp_emit(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t pay
     pp_put16(buf + 16, 0);
     pp_put16(buf + 18, h->urg);
     emit_opts(buf + PP_TCP_HDR_LEN, &h->opts);
-    sum = pp_csum_pseudo(src, dst, PP_IP_PROTO_TCP, (uint16_t)total);
-    pp_put16(buf + 16, pp_csum_finish(pp_csum_add(sum, buf, total)));
+    if (csum) {
+        sum = pp_csum_pseudo(src, dst, PP_IP_PROTO_TCP, (uint16_t)total);
+        pp_put16(buf + 16, pp_csum_finish(pp_csum_add(sum, buf, total)));
+    }
     return (int)hl;
+}
+
+int pp_tcp_emit(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t payload_len,
+                uint32_t src, uint32_t dst)
+{
+    return emit(buf, cap, h, payload_len, src, dst, 1);
+}
+
+int pp_tcp_emit_offload(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t payload_len)
+{
+    return emit(buf, cap, h, payload_len, 0, 0, 0);
 }
 
 char *pp_tcp_flags_str(uint16_t flags, char out[10])

@@ -90,6 +90,10 @@ static inline size_t pp_tcp_repr_len(const struct pp_tcp_hdr *h)
  * -PP_WERR_INVAL (more than 40 bytes of options). */
 PP_API int pp_tcp_emit(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h, size_t payload_len,
                 uint32_t src, uint32_t dst);
+/* pp_tcp_emit with the checksum field left 0, for a link that fills it in
+ * (checksum offload), so the payload is not read here at all. */
+PP_API int pp_tcp_emit_offload(uint8_t *buf, size_t cap, const struct pp_tcp_hdr *h,
+                               size_t payload_len);
 
 /* Formats flags nmap-style ("SA", "R", "FPU") into out (>= 10 bytes). */
 PP_API char *pp_tcp_flags_str(uint16_t flags, char out[10]);

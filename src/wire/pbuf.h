@@ -18,6 +18,13 @@ struct pp_pbuf {
     size_t room;          /* bytes of storage from buf */
     uint32_t src;         /* metadata for queues: source address and port */
     uint16_t sport;
+    /* The TCP or UDP checksum field of this IPv4 packet is not filled in:
+     * the stack left it to the link (checksum offload, as a NIC's
+     * CHECKSUM_PARTIAL).  A link that keeps packets inside the process
+     * passes the flag on and the receiving stack trusts the packet, as
+     * Linux trusts loopback's; whoever shows the packet to anything else (a
+     * capture, an impaired wire, a device) first calls pp_pbuf_csum_fill. */
+    uint8_t csum_partial;
     uint8_t buf[];
 };
 
@@ -26,6 +33,12 @@ struct pp_pbuf {
 struct pp_pbuf *pp_pbuf_alloc(size_t len);
 /* Frees p; accepts NULL. */
 void pp_pbuf_free(struct pp_pbuf *p);
+/* Fills in the checksum that csum_partial says is missing (p->data holds
+ * the whole IPv4 packet); nothing when the flag is clear. */
+void pp_pbuf_csum_fill(struct pp_pbuf *p);
+/* The same for a TCP or UDP segment of len bytes at l4 without its IP
+ * header (before IP cuts it into fragments). */
+void pp_l4_csum_fill(uint8_t *l4, size_t len, uint32_t src, uint32_t dst, uint8_t proto);
 
 /* Prepends n bytes of header space; returns the new data pointer, or NULL if
  * the headroom is exhausted (a broken invariant for callers). */
