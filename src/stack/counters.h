@@ -50,6 +50,7 @@
     X(tcp, no_ports, "segments to no socket (answered with RST)")                        \
     X(tcp, out_rsts, "resets sent")                                                      \
     X(tcp, out_segs, "segments sent")                                                    \
+    X(tcp, out_csum_offloaded, "segments whose checksum was left to the link (offload)")   \
     X(tcp, active_opens, "connections opened by connect()")                              \
     X(tcp, passive_opens, "connections opened by a listener")                            \
     X(tcp, listen_drops, "SYNs dropped: listen queue full")                              \

@@ -188,6 +188,7 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     if (pp__ip_csum_offload(st)) {
         pp_tcp_emit_offload(p->data, p->len, &h, len);
         p->csum_partial = 1;
+        CNT(st, tcp, out_csum_offloaded);
     } else {
         pp_tcp_emit(p->data, p->len, &h, len, s->dmx.t.laddr, s->dmx.t.raddr);
     }
