@@ -117,6 +117,26 @@ ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf
     }
 }
 
+/* Reads of this many bytes or more copy whole buffers without the lock. */
+#define UNLOCKED_COPY 16384
+
+/* Copies the detached buffers to buf and frees them, the stack's lock let
+ * go meanwhile (the caller holds a reference on the socket). */
+static void copy_out_unlocked(struct pp_stack *st, struct pp_pbuf *out, void *buf)
+{
+    uint8_t *d = buf;
+
+    pthread_mutex_unlock(&st->lock);
+    while (out) {
+        struct pp_pbuf *p = out;
+        out = p->next;
+        memcpy(d, p->data, p->len);
+        d += p->len;
+        pp_pbuf_free(p);
+    }
+    pthread_mutex_lock(&st->lock);
+}
+
 ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size_t len, int flags,
                          struct sockaddr *from, socklen_t *fromlen)
 {
@@ -131,11 +151,18 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
         if (!tcb)
             return -ENOTCONN;
         if (tcb->rcvq.len) {
-            size_t n = tcb->rcvq.len < len ? tcb->rcvq.len : len;
+            size_t n = tcb->rcvq.len < len ? tcb->rcvq.len : len, whole = 0;
             uint32_t before = tcb->rcv_adv - tcb->rcv_nxt; /* bytes offered now */
-            pp_bufq_peek(&tcb->rcvq, buf, n);
+            struct pp_pbuf *out = NULL;
+            /* Whole buffers leave the queue and are copied out once the
+             * lock is let go, so a large read does not hold up the
+             * segments arriving meanwhile (Linux likewise lets softirq
+             * input go on while a reader copies: the socket backlog). */
+            if (!(flags & PP_MSG_PEEK) && n >= UNLOCKED_COPY)
+                out = pp_bufq_detach(&tcb->rcvq, n, &whole);
+            pp_bufq_peek(&tcb->rcvq, (uint8_t *)buf + whole, n - whole);
             if (!(flags & PP_MSG_PEEK)) {
-                pp_bufq_consume(&tcb->rcvq, n);
+                pp_bufq_consume(&tcb->rcvq, n - whole);
                 pp__tcp_rcv_space_adjust(st, tcb, n);
                 /* A window update of its own only when the offered window
                  * has fallen to half the buffer or less and reading at
@@ -151,6 +178,8 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
                     pp__tcp_send_ack(st, tcb);
             }
             pp__put_addr(from, fromlen, s->dmx.t.raddr, s->dmx.t.rport);
+            if (out)
+                copy_out_unlocked(st, out, buf);
             return (ssize_t)n;
         }
         if (tcb->err) {

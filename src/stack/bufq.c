@@ -109,3 +109,23 @@ void pp_bufq_consume(struct pp_bufq *q, size_t n)
         pp_pbuf_free(p);
     }
 }
+
+struct pp_pbuf *pp_bufq_detach(struct pp_bufq *q, size_t max, size_t *n)
+{
+    struct pp_pbuf *first = q->head, *last = NULL;
+    size_t got = 0;
+
+    while (q->head && q->head->len <= max - got) {
+        last = q->head;
+        got += last->len;
+        q->head = last->next;
+    }
+    *n = got;
+    if (!last)
+        return NULL;
+    last->next = NULL;
+    if (!q->head)
+        q->tail = NULL;
+    q->len -= got;
+    return first;
+}

@@ -36,6 +36,10 @@ size_t pp_bufq_write(struct pp_bufq *q, const void *src, size_t n);
 size_t pp_bufq_take(struct pp_bufq *q, struct pp_pbuf *p);
 /* Copies the first n bytes (n <= len) without consuming them. */
 void pp_bufq_peek(const struct pp_bufq *q, void *dst, size_t n);
+/* Unlinks the whole buffers at the head that fit in max bytes, as if
+ * consumed; returns them as a list (next) and their bytes in *n.  For a
+ * reader that copies them out without the stack's lock held. */
+struct pp_pbuf *pp_bufq_detach(struct pp_bufq *q, size_t max, size_t *n);
 /* Drops the first n bytes. */
 void pp_bufq_consume(struct pp_bufq *q, size_t n);
 
