@@ -405,4 +405,42 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
 void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
 
+/* The user's requests (tcp_usr.c): none waits; api/socket_tcp.c sleeps
+ * around them.  Lock held. */
+/* Active open: binds an ephemeral port if need be, sends the SYN.  0 or
+ * -EALREADY, -EINVAL (listening), -EISCONN, -ENETUNREACH, -ENOMEM, or the
+ * socket table's refusal. */
+int pp__tcp_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, uint16_t port,
+                    const struct pp_tcp_sockopts *opts);
+/* After pp__tcp_connect: 1 while the handshake is under way, 0 once
+ * connected, or the error that ended it (taken). */
+int pp__tcp_connect_result(struct pp_sock *s);
+/* Queues up to len bytes and sends what the windows allow: how many were
+ * queued (0: none now - the queue is full or the handshake under way), or
+ * -errno (the connection's error, taken unless keep_err; -ENOTCONN; -EPIPE
+ * once closed for sending; -ENOMEM).  eor: these bytes end a record; more:
+ * hold a short tail for the next write (MSG_MORE). */
+ssize_t pp__tcp_write(struct pp_stack *st, struct pp_tcb *tcb, const void *buf, size_t len,
+                      int eor, int more, int keep_err);
+/* Takes up to len bytes from the receive queue and updates the window:
+ * how many (the first of them, when *out is set, still in the buffers of
+ * *out, which the caller copies to buf in order and frees - reads of
+ * unlocked_min bytes or more hand whole buffers out so they can be copied
+ * without the lock), 0 at the end of the stream, -EAGAIN when nothing is
+ * there yet, or -errno (the connection's error, taken; -ENOTCONN). */
+ssize_t pp__tcp_read(struct pp_stack *st, struct pp_sock *s, void *buf, size_t len, int peek,
+                     size_t unlocked_min, struct pp_pbuf **out);
+/* Passive open: 0, or -EINVAL (connected), -ENOMEM, the table's refusal. */
+int pp__tcp_listen(struct pp_stack *st, struct pp_sock *s, int backlog,
+                   const struct pp_tcp_sockopts *opts);
+/* The next connection off listener l's accept queue, or NULL. */
+struct pp_tcb *pp__tcp_accept_next(struct pp_tcb *l);
+/* RST to the peer (when it knows the connection) and gone. */
+void pp__tcp_abort(struct pp_stack *st, struct pp_tcb *tcb);
+/* The user closed socket s: FIN (or RST when data was left unread or
+ * SO_LINGER 0); the connection may outlive the socket. */
+void pp__tcp_close(struct pp_stack *st, struct pp_sock *s);
+/* shutdown(): rd ends reading, wr sends FIN.  0 or -ENOTCONN. */
+int pp__tcp_shutdown(struct pp_stack *st, struct pp_sock *s, int rd, int wr);
+
 #endif
