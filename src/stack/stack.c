@@ -19,10 +19,11 @@ uint64_t pp_now_ms(void)
 static void on_decision(void *arg, const struct pp_demux_trace *ev)
 {
     struct pp_stack *st = arg;
-    const struct pp_sock *s =
-        ev->entry && ev->entry->kind != PP_DMX_TIMEWAIT ? ev->entry->owner : NULL;
+    uint8_t num = ev->proto == PP_DMX_TCP ? PP_IP_PROTO_TCP : PP_IP_PROTO_UDP;
+    const struct pp_ip_proto *proto = st->proto_slot[num] ? st->protos[st->proto_slot[num] - 1] : NULL;
+    int fd = ev->entry && proto && proto->fd_of ? proto->fd_of(ev->entry) : -1;
     struct pp_demux_event e = {st->name, ev->proto == PP_DMX_TCP, ev->saddr, ev->daddr,
-                               ev->sport, ev->dport, pp_dmx_rule_name(ev->rule), s ? s->fd : -1};
+                               ev->sport, ev->dport, pp_dmx_rule_name(ev->rule), fd};
     char a[16], b[16];
 
     if (st->demux_hook)

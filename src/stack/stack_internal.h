@@ -233,6 +233,10 @@ struct pp_ip_proto {
     void (*timers)(struct pp_stack *st);
     uint64_t (*next_deadline)(struct pp_stack *st);
     void (*free_all)(struct pp_stack *st);
+    /* Optional: the descriptor of the socket behind a table entry of this
+     * protocol (its owner is the protocol's control block), -1 for none;
+     * for traces and observers. */
+    int (*fd_of)(const struct pp_dmx_entry *e);
 };
 /* 0, or -ENOSPC when the table is full or the number is taken. */
 int pp__ip_add_proto(struct pp_stack *st, const struct pp_ip_proto *proto);

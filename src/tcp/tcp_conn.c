@@ -30,6 +30,10 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
     tcb->sock = s;
     s->tcb = tcb;
     s->refs++; /* the connection keeps its socket alive */
+    /* While the connection lives, its entry in the socket table leads to
+     * it directly: TCP input goes from the 4-tuple to the control block
+     * (docs/architecture.md, "Protocols own their state"). */
+    s->dmx.owner = tcb;
     tcb->mss = TCP_DEFAULT_MSS;
     tcb->rto = TCP_RTO_INITIAL;
     tcb->ssthresh = TCP_SSTHRESH_INITIAL;
@@ -73,6 +77,7 @@ void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb)
             break;
         }
     pp_demux_remove(st->demux, &s->dmx);
+    s->dmx.owner = s;
     for (o = tcb->ooo; o; o = n) {
         n = o->next;
         free(o);
@@ -500,6 +505,22 @@ void pp__tcp_free_all(struct pp_stack *st)
     }
 }
 
+/* An entry in TCP's tables is owned by a connection or a TIME_WAIT
+ * record; one not in them (bound, not listening) by its socket. */
+struct pp_tcb *pp__tcp_of_entry(const struct pp_dmx_entry *e)
+{
+    if (e->proto != PP_DMX_TCP || (e->kind != PP_DMX_LISTEN && e->kind != PP_DMX_CONNECTED))
+        return NULL;
+    return e->owner;
+}
+
+static int tcp_fd_of(const struct pp_dmx_entry *e)
+{
+    const struct pp_tcb *tcb = pp__tcp_of_entry(e);
+    const struct pp_sock *s = tcb ? tcb->sock : e->kind == PP_DMX_TIMEWAIT ? NULL : e->owner;
+    return s ? s->fd : -1;
+}
+
 const struct pp_ip_proto pp__tcp_proto = {
     .name = "tcp",
     .num = PP_IP_PROTO_TCP,
@@ -508,6 +529,7 @@ const struct pp_ip_proto pp__tcp_proto = {
     .timers = pp__tcp_timers,
     .next_deadline = pp__tcp_next_deadline,
     .free_all = pp__tcp_free_all,
+    .fd_of = tcp_fd_of,
 };
 
 void pp__tcp_sndbuf_expand(struct pp_tcb *tcb)

@@ -21,7 +21,7 @@ void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint
     /* The segment went from us (q->ip.src) to the peer (q->ip.dst). */
     if (pp_demux_lookup_tcp(st->demux, q->ip.dst, q->dport, q->ip.src, q->sport, &e) !=
             PP_RULE_ESTABLISHED ||
-        !(tcb = ((struct pp_sock *)e->owner)->tcb)) {
+        !(tcb = pp__tcp_of_entry(e))) {
         CNT(st, tcp, icmp_ignored);
         return;
     }

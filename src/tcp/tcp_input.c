@@ -878,7 +878,7 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx
             goto drop;
         }
     }
-    tcb = ((struct pp_sock *)e->owner)->tcb;
+    tcb = pp__tcp_of_entry(e);
     if (tcb) {
         tcb->last_rx = st->now_ms; /* keepalive counts silence from here */
         tcb->ka_deadline = 0;

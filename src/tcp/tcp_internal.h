@@ -404,6 +404,9 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
  * the new copy and does what follows from each change (setsockopt). */
 void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
+/* The connection a listening or connected entry of TCP's tables belongs
+ * to (its owner), NULL for any other entry. */
+struct pp_tcb *pp__tcp_of_entry(const struct pp_dmx_entry *e);
 
 /* The user's requests (tcp_usr.c): none waits; api/socket_tcp.c sleeps
  * around them.  Lock held. */

@@ -11,7 +11,8 @@ static void one(void *arg, const struct pp_dmx_entry *e)
 {
     struct list_ctx *ctx = arg;
     struct pp_socket_info si;
-    const struct pp_sock *s = e->kind == PP_DMX_TIMEWAIT ? NULL : e->owner;
+    const struct pp_tcb *tcb = pp__tcp_of_entry(e);
+    const struct pp_sock *s = tcb ? tcb->sock : e->kind == PP_DMX_TIMEWAIT ? NULL : e->owner;
 
     si.tcp = e->proto == PP_DMX_TCP;
     si.laddr = e->t.laddr;
@@ -20,12 +21,12 @@ static void one(void *arg, const struct pp_dmx_entry *e)
     si.rport = e->t.rport;
     si.fd = s ? s->fd : -1;
     si.recv_q = si.send_q = 0;
-    if (s && s->tcb && s->tcb->state == PP_TCP_LISTEN) {
-        si.recv_q = (size_t)s->tcb->accept_len;
-        si.send_q = (size_t)s->tcb->backlog;
-    } else if (s && s->tcb) {
-        si.recv_q = s->tcb->rcvq.len;
-        si.send_q = s->tcb->sndq.len;
+    if (tcb && tcb->state == PP_TCP_LISTEN) {
+        si.recv_q = (size_t)tcb->accept_len;
+        si.send_q = (size_t)tcb->backlog;
+    } else if (tcb) {
+        si.recv_q = tcb->rcvq.len;
+        si.send_q = tcb->sndq.len;
     } else if (s && !si.tcp) {
         si.recv_q = s->rx_bytes;
     }
@@ -33,8 +34,8 @@ static void one(void *arg, const struct pp_dmx_entry *e)
         si.state = "TIME-WAIT";
     else if (!si.tcp)
         si.state = e->kind == PP_DMX_CONNECTED ? "ESTAB" : "UNCONN";
-    else if (s && s->tcb)
-        si.state = s->tcb->state == PP_TCP_ESTABLISHED ? "ESTAB" : pp_tcp_state_name(s->tcb->state);
+    else if (tcb)
+        si.state = tcb->state == PP_TCP_ESTABLISHED ? "ESTAB" : pp_tcp_state_name(tcb->state);
     else
         si.state = e->kind == PP_DMX_LISTEN ? "LISTEN" : "CLOSED";
     ctx->fn(ctx->arg, &si);

@@ -80,8 +80,15 @@ static void udp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, u
     pp__up_wake(st, s);
 }
 
+/* UDP's control block is the socket itself (as Linux's udp_sock). */
+static int udp_fd_of(const struct pp_dmx_entry *e)
+{
+    return ((const struct pp_sock *)e->owner)->fd;
+}
+
 const struct pp_ip_proto pp__udp_proto = {
     .name = "udp", .num = PP_IP_PROTO_UDP, .input = udp_input, .icmp_error = udp_icmp_error,
+    .fd_of = udp_fd_of,
 };
 
 ssize_t pp__udp_output(struct pp_stack *st, struct pp_sock *s, const void *buf, size_t len,
