@@ -7,6 +7,8 @@
 #define PP_BULK_STREAM_H
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +61,40 @@ static inline void *bulk_send(void *arg)
     }
     s->ok = pp_shutdown(s->st, s->fd, PP_SHUT_WR) == 0;
     return NULL;
+}
+
+/* Sends len bytes from cli (on stack a) in a thread of its own and reads
+ * srv (on stack b) to the end of the stream into buf, checking every byte
+ * where it lands.  0 when all arrived right and the sender finished; -1
+ * (said on stderr) otherwise. */
+static inline int bulk_run(struct pp_stack *a, int cli, struct pp_stack *b, int srv, size_t len,
+                           char *buf, size_t buflen)
+{
+    struct bulk_sender s;
+    pthread_t th;
+    size_t got = 0, i;
+    ssize_t n;
+    int rc = 0;
+
+    s.st = a;
+    s.fd = cli;
+    s.len = len;
+    if (pthread_create(&th, NULL, bulk_send, &s) != 0)
+        return -1;
+    while ((n = pp_recv(b, srv, buf, buflen, 0)) > 0) {
+        if (rc == 0 && (i = bulk_check(buf, (size_t)n, got)) < (size_t)n) {
+            fprintf(stderr, "byte %zu differs\n", got + i);
+            rc = -1;
+        }
+        got += (size_t)n;
+    }
+    pthread_join(th, NULL);
+    if (n < 0 || !s.ok || got != len) {
+        fprintf(stderr, "bulk: %zu of %zu bytes, recv %zd, sender %s\n", got, len, n,
+                s.ok ? "done" : "failed");
+        rc = -1;
+    }
+    return rc;
 }
 
 #endif

@@ -41,12 +41,8 @@ static int listener(struct pp_stack *st, uint16_t port)
 static void transfer(struct pair *p, uint16_t port, size_t len)
 {
     struct sockaddr_in to = sin_of(HOST_B, port);
-    struct bulk_sender s;
-    pthread_t th;
     static char buf[32768];
-    size_t got = 0;
     int lis = listener(p->b, port), cli, srv = -1, tries;
-    ssize_t n;
 
     for (tries = 0; tries < 50; tries++) { /* a socket call may meet an injected failure */
         cli = pp_socket(p->a, PP_SOCK_STREAM);
@@ -59,19 +55,7 @@ static void transfer(struct pair *p, uint16_t port, size_t len)
     ASSERT_GE(cli, 0);
     srv = pp_accept(p->b, lis, NULL, NULL);
     ASSERT_GE(srv, 0);
-    s.st = p->a;
-    s.fd = cli;
-    s.len = len;
-    ASSERT_EQ(pthread_create(&th, NULL, bulk_send, &s), 0);
-    while ((n = pp_recv(p->b, srv, buf, sizeof buf, 0)) > 0) {
-        size_t i = bulk_check(buf, (size_t)n, got);
-        if (i < (size_t)n)
-            PP_TEST_FAIL("byte %zu differs", got + i);
-        got += (size_t)n;
-    }
-    pthread_join(th, NULL);
-    ASSERT(s.ok);
-    ASSERT_EQ(got, len);
+    ASSERT_EQ(bulk_run(p->a, cli, p->b, srv, len, buf, sizeof buf), 0);
     pp_close(p->a, cli);
     pp_close(p->b, srv);
     pp_close(p->b, lis);

@@ -19,10 +19,7 @@
 static void transfer(struct pair *p)
 {
     struct sockaddr_in to = sin_of(HOST_B, 5001);
-    struct bulk_sender b;
-    pthread_t th;
     static char buf[65536];
-    size_t got = 0, len = 2u << 20;
     int lis, srv, cli;
 
     lis = pp_socket(p->b, PP_SOCK_STREAM);
@@ -35,22 +32,7 @@ static void transfer(struct pair *p)
     ASSERT_EQ(pp_connect(p->a, cli, SA(to)), 0);
     srv = pp_accept(p->b, lis, NULL, NULL);
     ASSERT_GE(srv, 0);
-    b.st = p->a;
-    b.fd = cli;
-    b.len = len;
-    ASSERT_EQ(pthread_create(&th, NULL, bulk_send, &b), 0);
-    for (;;) {
-        ssize_t n = pp_recv(p->b, srv, buf, sizeof buf, 0);
-        ASSERT_GE(n, 0);
-        if (n == 0)
-            break;
-        if (bulk_check(buf, (size_t)n, got) < (size_t)n)
-            PP_TEST_FAIL("byte %zu differs", got + bulk_check(buf, (size_t)n, got));
-        got += (size_t)n;
-    }
-    pthread_join(th, NULL);
-    ASSERT(b.ok);
-    ASSERT_EQ(got, len);
+    ASSERT_EQ(bulk_run(p->a, cli, p->b, srv, 2u << 20, buf, sizeof buf), 0);
     pp_close(p->a, cli);
     pp_close(p->b, srv);
     pp_close(p->b, lis);

@@ -120,10 +120,7 @@ static void bulk_transfer(const struct pp_vwire_config *cfg, size_t len)
 {
     struct pair p;
     struct sockaddr_in to = sin_of(HOST_B, 5001);
-    struct bulk_sender b;
-    pthread_t th;
     static char buf[65536];
-    size_t got = 0;
     int lis, srv, cli;
     pair_new(&p, cfg, 1);
     lis = listener(p.b, 5001, 4);
@@ -131,24 +128,7 @@ static void bulk_transfer(const struct pp_vwire_config *cfg, size_t len)
     ASSERT_EQ(pp_connect(p.a, cli, SA(to)), 0);
     srv = pp_accept(p.b, lis, NULL, NULL);
     ASSERT_GE(srv, 0);
-    b.st = p.a;
-    b.fd = cli;
-    b.len = len;
-    ASSERT_EQ(pthread_create(&th, NULL, bulk_send, &b), 0);
-    for (;;) {
-        ssize_t n = pp_recv(p.b, srv, buf, sizeof buf, 0);
-        size_t i;
-        ASSERT_GE(n, 0);
-        if (n == 0)
-            break;
-        i = bulk_check(buf, (size_t)n, got);
-        if (i < (size_t)n)
-            PP_TEST_FAIL("byte %zu differs", got + i);
-        got += (size_t)n;
-    }
-    pthread_join(th, NULL);
-    ASSERT(b.ok);
-    ASSERT_EQ(got, len);
+    ASSERT_EQ(bulk_run(p.a, cli, p.b, srv, len, buf, sizeof buf), 0);
     pp_close(p.a, cli);
     pp_close(p.b, srv);
     pp_close(p.b, lis);
