@@ -55,8 +55,10 @@ static inline void *bulk_send(void *arg)
         w = pp_send(s->st, s->fd, buf, n, 0);
         if (w == -ENOBUFS || w == -EAGAIN)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            fprintf(stderr, "bulk_send: send returned %zd after %zu bytes\n", w, sent);
             return NULL;
+        }
         sent += (size_t)w;
     }
     s->ok = pp_shutdown(s->st, s->fd, PP_SHUT_WR) == 0;

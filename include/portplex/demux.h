@@ -181,6 +181,14 @@ PP_API void pp_demux_remove(struct pp_demux *d, struct pp_dmx_entry *e);
  * if it could not be allocated (the tuple is then simply released). */
 PP_API struct pp_dmx_timewait *pp_demux_timewait(struct pp_demux *d, struct pp_dmx_entry *e, uint64_t now,
                                           uint32_t snd_nxt, uint32_t rcv_nxt);
+/* The same for a transport that keeps its TIME_WAIT records itself
+ * (portplex's TCP does): rec, the entry embedded in the caller's record,
+ * takes e's 4-tuple as a TIME_WAIT entry owned by owner, and e is removed.
+ * The table never frees or expires rec; pp_demux_remove takes it out.
+ * 0, or -EINVAL (e is not a connected TCP entry), -ENOMEM (e is then
+ * removed all the same). */
+PP_API int pp_demux_timewait_adopt(struct pp_demux *d, struct pp_dmx_entry *e, struct pp_dmx_entry *rec,
+                                   void *owner);
 /* Ends a TIME_WAIT early (RFC 6191 reuse, RST): frees the record. */
 PP_API void pp_demux_timewait_kill(struct pp_demux *d, struct pp_dmx_timewait *tw);
 /* Frees the records whose time has come; returns how many. */

@@ -3,6 +3,7 @@
  * socket.  Every record lives equally long, so a FIFO queue orders expiry. */
 #include "demux_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,25 @@ static void dequeue(struct pp_demux *d, struct pp_dmx_timewait *tw)
     d->tw_count--;
 }
 
+int pp_demux_timewait_adopt(struct pp_demux *d, struct pp_dmx_entry *e, struct pp_dmx_entry *rec,
+                            void *owner)
+{
+    if (!d || !e || !rec || e->proto != PP_DMX_TCP || e->kind != PP_DMX_CONNECTED)
+        return -EINVAL;
+    pp_dmx_entry_init(rec, PP_DMX_TCP, owner);
+    rec->t = e->t;
+    rec->family = e->family;
+    rec->a6 = e->a6;
+    rec->flags = e->flags;
+    pp_demux_remove(d, e);
+    rec->kind = PP_DMX_TIMEWAIT;
+    if (pp__dmx_link(d, rec) < 0) {
+        rec->kind = PP_DMX_UNBOUND;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 struct pp_dmx_timewait *pp_demux_timewait(struct pp_demux *d, struct pp_dmx_entry *e, uint64_t now,
                                           uint32_t snd_nxt, uint32_t rcv_nxt)
 {
@@ -28,21 +48,15 @@ struct pp_dmx_timewait *pp_demux_timewait(struct pp_demux *d, struct pp_dmx_entr
         return NULL;
     /* Aligned as sockets are (sock_new): a lookup's fields in one line. */
     tw = aligned_alloc(64, (sizeof *tw + 63) / 64 * 64);
-    if (tw)
-        memset(tw, 0, sizeof *tw);
-    pp_demux_remove(d, e);
-    if (!tw)
+    if (!tw) {
+        pp_demux_remove(d, e);
         return NULL;
-    pp_dmx_entry_init(&tw->e, PP_DMX_TCP, tw);
-    tw->e.t = e->t;
-    tw->e.family = e->family;
-    tw->e.a6 = e->a6;
-    tw->e.flags = e->flags;
-    tw->e.kind = PP_DMX_TIMEWAIT;
+    }
+    memset(tw, 0, sizeof *tw);
     tw->expires = now + d->time_wait;
     tw->snd_nxt = snd_nxt;
     tw->rcv_nxt = rcv_nxt;
-    if (pp__dmx_link(d, &tw->e) < 0) {
+    if (pp_demux_timewait_adopt(d, e, &tw->e, tw) < 0) {
         free(tw);
         return NULL;
     }

@@ -65,6 +65,8 @@
     X(tcp, user_timeouts, "connections ended by their user timeout (RFC 5482)")           \
     X(tcp, ooo_segs, "segments queued out of order")                                     \
     X(tcp, time_waits, "connections into TIME_WAIT")                                     \
+    X(tcp, tw_expired, "TIME_WAIT records expired after 2*MSL")                           \
+    X(tcp, sack_reneging, "timeouts that found SACKed data dropped by the peer (RFC 2018 8)") \
     X(tcp, delayed_acks, "ACKs delayed (sent later or with data)")                       \
     X(tcp, keepalive_probes, "keepalive probes sent")                                    \
     X(tcp, keepalive_drops, "connections dropped: keepalive unanswered")                 \

@@ -135,6 +135,7 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
         struct pp_demux_config dc;
         memset(&dc, 0, sizeof dc);
         dc.time_wait = cfg->time_wait_ms ? cfg->time_wait_ms : 60000;
+        st->time_wait_ms = (uint32_t)dc.time_wait;
         dc.eph_min = cfg->ephemeral_min;
         dc.eph_max = cfg->ephemeral_max;
         st->demux = pp_demux_new(&dc);
@@ -342,7 +343,6 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
         st->now_ms = now_ms;
     more = pull_link(st, now_ms);
     pp__ip_reass_timer(st);
-    pp_demux_expire(st->demux, st->now_ms);
     for (i = 0; i < st->nprotos; i++)
         if (st->protos[i]->timers)
             st->protos[i]->timers(st);
@@ -353,8 +353,6 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
         if (d < next)
             next = d;
     }
-    if (pp_demux_next_expiry(st->demux) < next)
-        next = pp_demux_next_expiry(st->demux);
     if (more)
         next = now_ms;
     else if (st->link && st->link->ops->next_due && st->link->ops->next_due(st->link) < next)

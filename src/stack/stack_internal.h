@@ -76,6 +76,8 @@ struct pp_stack {
     FILE *trace;
     struct pp_pcap_writer *pcap;
     struct pp_tcb *tcbs;       /* every TCP control block, for timers */
+    struct pp_tcp_tw *tw_head, *tw_tail; /* TCP's TIME_WAIT records, oldest first */
+    uint32_t time_wait_ms;     /* 2*MSL */
     int batching;              /* inside pp_stack_input_many: wakes are deferred */
     struct pp_sock *wake_list;
     void (*demux_hook)(void *arg, const struct pp_demux_event *ev);

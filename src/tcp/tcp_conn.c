@@ -148,8 +148,7 @@ void pp__tcp_enter_time_wait(struct pp_stack *st, struct pp_tcb *tcb)
     pp__tcp_set_state(st, tcb, PP_TCP_TIME_WAIT);
     tcb->rtx_deadline = 0;
     /* The 4-tuple stays taken in a small record; the socket is free to go. */
-    if (!pp_demux_timewait(st->demux, &tcb->sock->dmx, st->now_ms, tcb->snd_nxt, tcb->rcv_nxt))
-        pp_demux_remove(st->demux, &tcb->sock->dmx);
+    pp__tcp_tw_enter(st, &tcb->sock->dmx, tcb->snd_nxt, tcb->rcv_nxt);
     CNT(st, tcp, time_waits);
     pp__up_wake(st, tcb->sock);
     if (tcb->detached)
@@ -414,9 +413,16 @@ static void rtx_timeout(struct pp_stack *st, struct pp_tcb *tcb)
     if (syn) {
         tcb->snd_nxt = tcb->iss; /* output sends the SYN again */
     } else {
-        tcb->snd_nxt = tcb->snd_una; /* go back to the first unacknowledged byte */
-        if (tcb->fin_sent && SEQ_LEQ(tcb->snd_una, tcb->fin_seq))
-            tcb->fin_sent = 0;
+        pp__tcp_rewind(tcb, tcb->snd_una); /* go back to the first unacknowledged byte */
+        /* A SACK block that starts at or below SND.UNA means the receiver
+         * dropped data it had SACKed (reneging, RFC 2018 8): the output
+         * after a timeout skips SACKed data, so it would skip what the
+         * peer no longer holds and send nothing, timeout after timeout.
+         * Forget the scoreboard, as Linux's tcp_check_sack_reneging does. */
+        if (tcb->sb_n && pp__tcp_sack_skip(tcb, tcb->snd_una) != tcb->snd_una) {
+            tcb->sb_n = 0;
+            CNT(st, tcp, sack_reneging);
+        }
     }
     pp__tcp_output(st, tcb);
 }
@@ -449,6 +455,7 @@ void pp__tcp_timers(struct pp_stack *st)
     PP_ASSERT_LOCKED(st);
     struct pp_tcb *tcb = st->tcbs, *next;
 
+    pp__tcp_tw_expire(st);
     for (; tcb; tcb = next) {
         next = tcb->next_active; /* a timeout may free tcb, never others */
         if (tcb->delack_deadline && st->now_ms >= tcb->delack_deadline) {
@@ -480,7 +487,7 @@ void pp__tcp_timers(struct pp_stack *st)
 
 uint64_t pp__tcp_next_deadline(struct pp_stack *st)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next = pp__tcp_tw_next_expiry(st);
     struct pp_tcb *tcb;
 
     for (tcb = st->tcbs; tcb; tcb = tcb->next_active) {
@@ -503,6 +510,7 @@ void pp__tcp_free_all(struct pp_stack *st)
         tcb->parent = NULL;
         pp__tcp_tcb_free(st, tcb);
     }
+    pp__tcp_tw_free_all(st);
 }
 
 /* An entry in TCP's tables is owned by a connection or a TIME_WAIT

@@ -38,9 +38,7 @@ void pp__tcp_icmp_error(struct pp_stack *st, const struct pp_icmp_quote *q, uint
         CNT(st, tcp, pmtu_updates);
         /* Resend what is in flight at the new size (as an RTO would,
          * without the congestion response: nothing was congested). */
-        tcb->snd_nxt = tcb->snd_una;
-        if (tcb->fin_sent && SEQ_LEQ(tcb->snd_una, tcb->fin_seq))
-            tcb->fin_sent = 0;
+        pp__tcp_rewind(tcb, tcb->snd_una);
         pp__tcp_output(st, tcb);
         return;
     }

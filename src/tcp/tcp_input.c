@@ -265,18 +265,23 @@ static void syn_sent_input(struct pp_stack *st, struct pp_tcb *tcb, const struct
     }
 }
 
-/* Moves in-order out-of-order segments into the receive queue. */
+/* Moves in-order out-of-order segments into the receive queue.  Without
+ * memory for all of one, the rest stays where it is, for the next segment
+ * or read to move: data we have SACKed is never dropped (no reneging,
+ * RFC 2018 8), or a sender that skips SACKed data could wait for ever. */
 static void ooo_drain(struct pp_tcb *tcb)
 {
     while (tcb->ooo && SEQ_LEQ(tcb->ooo->seq, tcb->rcv_nxt)) {
         struct ooo_seg *o = tcb->ooo;
         uint32_t skip = tcb->rcv_nxt - o->seq;
-        tcb->ooo = o->next;
-        tcb->ooo_bytes -= o->len;
         if (skip < o->len) {
             size_t n = pp_bufq_write(&tcb->rcvq, o->data + skip, o->len - skip);
             tcb->rcv_nxt += (uint32_t)n;
+            if (n < o->len - skip)
+                return;
         }
+        tcb->ooo = o->next;
+        tcb->ooo_bytes -= o->len;
         free(o);
     }
 }
@@ -584,6 +589,12 @@ static void data_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_
     if (t->flags & PP_TCP_SYN) { /* data after a SYN starts one later */
         seq++;
     }
+    /* What an earlier drain had no memory for moves first. */
+    if (tcb->ooo && SEQ_LEQ(tcb->ooo->seq, tcb->rcv_nxt)) {
+        ooo_drain(tcb);
+        wake(st, tcb);
+        tcb->ack_now = 1;
+    }
     if (len == 0 || tcb->state > PP_TCP_FIN_WAIT_2 || tcb->fin_rcvd)
         return;
     if (SEQ_LT(seq, tcb->rcv_nxt)) { /* trim what we already have */
@@ -689,7 +700,7 @@ static int fin_input(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tc
 }
 
 /* A segment for a TIME_WAIT record (RFC 9293 3.10.7.4, TIME-WAIT). */
-static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
+static void time_wait_input(struct pp_stack *st, struct pp_tcp_tw *tw,
                             const struct pp_ip_rx *ip, const struct pp_tcp_hdr *t)
 {
     struct pp_tcp_hdr a;
@@ -715,15 +726,8 @@ static void time_wait_input(struct pp_stack *st, struct pp_dmx_timewait *tw,
         return;
     pp_tcp_emit(out->data, out->len, &a, 0, ip->dst, ip->src);
     pp__ip_output(st, out, ip->dst, ip->src, PP_IP_PROTO_TCP, 0, 1);
-    if (t->flags & PP_TCP_FIN) { /* a retransmitted FIN: restart the 2*MSL wait */
-        uint32_t snd = tw->snd_nxt, rcv = tw->rcv_nxt;
-        struct pp_dmx_entry tmp;
-        pp_dmx_entry_init(&tmp, PP_DMX_TCP, NULL);
-        tmp.t = tw->e.t;
-        pp_demux_timewait_kill(st->demux, tw);
-        if (pp_demux_insert_child(st->demux, &tmp, &tmp.t, 0) == 0)
-            pp_demux_timewait(st->demux, &tmp, st->now_ms, snd, rcv);
-    }
+    if (t->flags & PP_TCP_FIN) /* a retransmitted FIN: restart the 2*MSL wait */
+        pp__tcp_tw_restart(st, tw);
 }
 
 /* RFC 5961 3.2 / 4.2 challenge ACK, at most one per TCP_CHALLENGE_MS per
@@ -858,14 +862,14 @@ void pp__tcp_input(struct pp_stack *st, struct pp_pbuf *p, const struct pp_ip_rx
         goto drop;
     }
     if (rule == PP_RULE_TIME_WAIT) {
-        struct pp_dmx_timewait *tw = e->owner;
+        struct pp_tcp_tw *tw = e->owner;
         /* RFC 1122 4.2.2.13 (and RFC 6191): a SYN whose sequence number is
          * beyond everything the old connection used may open a new one at
          * once.  Clients that reuse ports quickly (the kernel after a
          * server-side close) depend on it. */
         if ((t.flags & (PP_TCP_SYN | PP_TCP_ACK | PP_TCP_RST)) == PP_TCP_SYN &&
             (int32_t)(t.seq - tw->rcv_nxt) > 0) {
-            pp_demux_timewait_kill(st->demux, tw);
+            pp__tcp_tw_kill(st, tw);
             CNT(st, tcp, tw_reopened);
             rule = pp_demux_lookup_tcp(st->demux, ip->src, t.sport, ip->dst, t.dport, &e);
             if (rule == PP_RULE_MISS) {

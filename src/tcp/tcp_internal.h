@@ -404,9 +404,38 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
  * the new copy and does what follows from each change (setsockopt). */
 void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
+/* Sending goes back to seq (a retransmission from there): a FIN sent at or
+ * after seq is to be sent again after the data, or the output would count
+ * its sequence number as a byte of data (tcp_output's offset into the
+ * send queue) and send one byte more than there is. */
+static inline void pp__tcp_rewind(struct pp_tcb *tcb, uint32_t seq)
+{
+    tcb->snd_nxt = seq;
+    if (tcb->fin_sent && SEQ_LEQ(seq, tcb->fin_seq))
+        tcb->fin_sent = 0;
+}
 /* The connection a listening or connected entry of TCP's tables belongs
  * to (its owner), NULL for any other entry. */
 struct pp_tcb *pp__tcp_of_entry(const struct pp_dmx_entry *e);
+
+/* A TIME_WAIT record (tcp_timewait.c): the 4-tuple's entry in the socket
+ * table (owner: the record) and what TCP answers with for 2*MSL. */
+struct pp_tcp_tw {
+    struct pp_dmx_entry e;
+    struct pp_tcp_tw *next, *prev; /* the stack's FIFO: all expire after 2*MSL */
+    uint64_t expires;
+    uint32_t snd_nxt, rcv_nxt;
+};
+/* Connected entry e goes into TIME_WAIT: 0, or -ENOMEM (the tuple is then
+ * released at once). */
+int pp__tcp_tw_enter(struct pp_stack *st, struct pp_dmx_entry *e, uint32_t snd_nxt, uint32_t rcv_nxt);
+/* A retransmitted FIN: the 2*MSL wait starts again. */
+void pp__tcp_tw_restart(struct pp_stack *st, struct pp_tcp_tw *tw);
+/* Ends a TIME_WAIT early (RFC 6191 reuse): the tuple is free. */
+void pp__tcp_tw_kill(struct pp_stack *st, struct pp_tcp_tw *tw);
+void pp__tcp_tw_expire(struct pp_stack *st);
+uint64_t pp__tcp_tw_next_expiry(const struct pp_stack *st);
+void pp__tcp_tw_free_all(struct pp_stack *st);
 
 /* The user's requests (tcp_usr.c): none waits; api/socket_tcp.c sleeps
  * around them.  Lock held. */

@@ -163,7 +163,8 @@ int pp__tcp_frto_on_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack, i
          * segments really were lost: resend them (go-back-N resumes). */
         if (dup || newly_sacked) {
             tcb->frto = 0;
-            tcb->snd_nxt = SEQ_GT(tcb->frto_rtx_end, tcb->snd_una) ? tcb->frto_rtx_end : tcb->snd_una;
+            pp__tcp_rewind(tcb, SEQ_GT(tcb->frto_rtx_end, tcb->snd_una) ? tcb->frto_rtx_end
+                                                                          : tcb->snd_una);
         }
         return 0;
     }
@@ -177,7 +178,7 @@ int pp__tcp_frto_on_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack, i
         tcb->frto = 2;
         tcb->frto_rtx_end = back;
     } else {
-        tcb->snd_nxt = back;
+        pp__tcp_rewind(tcb, back);
         tcb->frto = 0;
     }
     return 0;

@@ -166,3 +166,71 @@ TEST(two_holes_are_both_resent)
     ASSERT_EQ(pp_stack_counter(st, "tcp.retransmits"), 0);
     pp_stack_free(st);
 }
+
+/* F-RTO (RFC 5682 3.1, SACK variant) sends two new segments after a
+ * timeout; when those take the FIN along and a SACK then shows the
+ * timeout was real, sending goes back to where the resend stopped.  The
+ * FIN must then be sent again after the data, and the data resent as it
+ * was: a FIN left marked as sent made the output count its sequence
+ * number as a byte, resending every byte one place early and one byte
+ * past the end of the stream. */
+TEST(frto_going_back_after_the_fin_resends_the_data_as_it_was)
+{
+    static char data[12000];
+    uint32_t base, end;
+    int i, from, found = 0;
+    for (i = 0; i < (int)sizeof data; i++)
+        data[i] = (char)(i * 7 + 3);
+    established_sack();
+    pp_stack_set_tcp_tlp(st, 0); /* the timeout itself, not a probe before it */
+    base = iss + 1;
+    end = base + (uint32_t)sizeof data;
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    ASSERT_EQ(pp_shutdown(st, fd, PP_SHUT_WR), 0);
+    ASSERT_EQ(sent_max(), base + 10000); /* the initial window: 10 segments */
+    for (i = 1; i <= 30 && last().seq != base; i++)
+        pp_stack_poll(st, now + 100 * (uint64_t)i); /* the RTO: the first segment again */
+    ASSERT_EQ(last().seq, base);
+    ack(base + 1000, 0, 0, 0, 0); /* F-RTO step 2: two new segments, the FIN with them */
+    ASSERT_EQ(sent_max(), end);
+    ASSERT(last().flags & PP_TCP_FIN);
+    from = cap.n;
+    ack(base + 1000, end - 1000, end, 0, 0); /* the new data SACKed: the timeout was real */
+    for (i = from; i < cap.n; i++) {
+        struct pp_tcp_hdr t = captured(i);
+        if (!t.payload_len)
+            continue;
+        ASSERT_LE(t.seq + (uint32_t)t.payload_len, end);
+        ASSERT_MEMEQ(t.payload, data + (t.seq - base), t.payload_len < 1000 ? t.payload_len : 1000);
+        found += t.seq == base + 1000;
+    }
+    ASSERT_EQ(found, 1);
+    pp_stack_free(st);
+}
+
+/* RFC 2018 8: a receiver may drop data it has SACKed (reneging).  Here the
+ * peer's ACK moves into a range it SACKed and then no further: the timeout
+ * must resend from SND.UNA, not skip the range as still held (which sent
+ * nothing, timeout after timeout). */
+TEST(timeout_after_reneging_resends_from_snd_una)
+{
+    static char data[5000];
+    uint32_t base;
+    int i;
+    memset(data, 'r', sizeof data);
+    established_sack();
+    pp_stack_set_tcp_tlp(st, 0);
+    base = iss + 1;
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    ASSERT_EQ(sent_max(), base + 5000);
+    ack(base, base + 2000, base + 5000, 0, 0); /* holds 2000-5000 */
+    ack(base + 2500, base + 2000, base + 5000, 0, 0); /* then ACKs into it and stops */
+    cap.n = 0;
+    for (i = 1; i <= 30 && cap.n == 0; i++)
+        pp_stack_poll(st, now + 100 * (uint64_t)i);
+    ASSERT_GT(cap.n, 0);
+    ASSERT_EQ(captured(0).seq, base + 2500);
+    ASSERT_GT(captured(0).payload_len, 0);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.sack_reneging"), 1);
+    pp_stack_free(st);
+}

@@ -434,6 +434,64 @@ TEST(syn_beyond_time_wait_reopens)
     ASSERT_EQ(pp_stack_counter(st, "tcp.tw_reopened"), 1);
 }
 
+/* RFC 9293 3.10.7.4: TIME_WAIT holds the 4-tuple for 2*MSL (60 s here),
+ * answering for the connection, and a retransmitted FIN restarts the wait;
+ * afterwards the tuple is free and an old SYN opens a new connection. */
+TEST(time_wait_lasts_two_msl_and_a_fin_restarts_it)
+{
+    struct pp_tcp_hdr s, t;
+    int lis = listening(8), c;
+    memset(&s, 0, sizeof s);
+    s.sport = 30001;
+    s.dport = 80;
+    s.seq = 1000;
+    s.flags = PP_TCP_SYN;
+    s.window = 1000;
+    send_from_peer(&s, NULL);
+    t = last();
+    s.flags = PP_TCP_ACK;
+    s.seq = 1001;
+    s.ack = t.seq + 1;
+    send_from_peer(&s, NULL);
+    c = pp_accept(st, lis, NULL, NULL);
+    ASSERT_GE(c, 0);
+    ASSERT_EQ(pp_close(st, c), 0); /* our FIN */
+    t = last();
+    s.flags = PP_TCP_ACK | PP_TCP_FIN;
+    s.ack = t.seq + 1;
+    send_from_peer(&s, NULL);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.time_waits"), 1);
+    /* Half-way through, the peer's FIN again: ACKed, and the wait restarts. */
+    pp_stack_poll(st, now + 30000);
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 1002);
+    /* 61 s after the first FIN: still held (restarted at 30 s). */
+    pp_stack_poll(st, now + 61000);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.tw_expired"), 0);
+    memset(&s, 0, sizeof s);
+    s.sport = 30001;
+    s.dport = 80;
+    s.seq = 500; /* older than the connection's: only the TIME_WAIT ACK */
+    s.flags = PP_TCP_SYN;
+    s.window = 1000;
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 1002);
+    /* 2*MSL after the restart: gone, and the same SYN opens a connection. */
+    ASSERT_LE(pp_stack_poll(st, now + 89000), now + 90000); /* its expiry is the next deadline */
+    pp_stack_poll(st, now + 90001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.tw_expired"), 1);
+    send_from_peer(&s, NULL);
+    t = last();
+    ASSERT_EQ(t.flags, PP_TCP_SYN | PP_TCP_ACK);
+    ASSERT_EQ(t.ack, 501);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.tw_reopened"), 0);
+    pp_stack_free(st);
+}
+
 /* Sends an ICMP "fragmentation needed" (or another unreachable) from the
  * peer quoting the first 28 bytes of the packet we sent last, with the
  * quoted sequence number replaced by seq. */
