@@ -414,6 +414,15 @@ static inline void pp__tcp_rewind(struct pp_tcb *tcb, uint32_t seq)
     if (tcb->fin_sent && SEQ_LEQ(seq, tcb->fin_seq))
         tcb->fin_sent = 0;
 }
+/* Sending resumes at SND.MAX (an undone timeout, F-RTO's new data): a FIN
+ * already sent there counts as sent again, or the output would never
+ * resend it and a probe would take its sequence number for a byte. */
+static inline void pp__tcp_resume_at_max(struct pp_tcb *tcb)
+{
+    tcb->snd_nxt = tcb->snd_max;
+    if (!tcb->fin_sent && tcb->fin_pending && tcb->snd_max == tcb->fin_seq + 1)
+        tcb->fin_sent = 1;
+}
 /* The connection a listening or connected entry of TCP's tables belongs
  * to (its owner), NULL for any other entry. */
 struct pp_tcb *pp__tcp_of_entry(const struct pp_dmx_entry *e);

@@ -2,6 +2,7 @@
  * window and the congestion window, SYN and FIN in sequence space, ACKs,
  * and RSTs for segments that found no connection. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -71,6 +72,18 @@ int pp__tcp_send_segment(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, 
     /* New data or a first FIN: what a refusal leaves unsent for a retry. */
     int rc, fresh = (len || (flags & PP_TCP_FIN)) && SEQ_GEQ(seq, tcb->snd_max);
 
+#ifndef NDEBUG
+    /* Data comes from the send queue at the offset of its sequence number:
+     * a caller that counted a FIN's sequence number as a byte would send
+     * what is not there (debug builds stop here, as they did on two bugs). */
+    if (len && (off + len > tcb->sndq.len || off != (size_t)(seq - tcb->snd_una))) {
+        fprintf(stderr, "portplex: segment beyond the send queue: seq %u una %u len %zu off %zu queued %zu "
+                        "fin_sent %d fin_seq %u nxt %u max %u\n",
+                seq, tcb->snd_una, len, off, tcb->sndq.len, tcb->fin_sent, tcb->fin_seq, tcb->snd_nxt,
+                tcb->snd_max);
+        abort();
+    }
+#endif
     memset(&h, 0, sizeof h);
     h.sport = s->dmx.t.lport;
     h.dport = s->dmx.t.rport;

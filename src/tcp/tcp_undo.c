@@ -66,7 +66,7 @@ static void undo(struct pp_stack *st, struct pp_tcb *tcb)
         /* RFC 4015 3.2: resume with new data, not with go-back-N over what
          * the peer holds; anything really missing RACK or the RTO finds. */
         tcb->in_loss = 0;
-        tcb->snd_nxt = tcb->snd_max;
+        pp__tcp_resume_at_max(tcb);
     }
     tcb->in_recovery = 0;
     tcb->frto = 0;
@@ -173,7 +173,7 @@ int pp__tcp_frto_on_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack, i
     /* Step 2.b: the resend alone was acknowledged: up to two new segments
      * instead of resending more; if none can go, the conventional way. */
     back = tcb->snd_nxt;
-    tcb->snd_nxt = tcb->snd_max;
+    pp__tcp_resume_at_max(tcb);
     if (pp__tcp_output_more(st, tcb, 2)) {
         tcb->frto = 2;
         tcb->frto_rtx_end = back;
