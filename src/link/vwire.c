@@ -162,7 +162,7 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
                 struct pp_pbuf *pb, uint64_t due, uint64_t now)
 {
     uint32_t dst = len >= 20 ? pp_get32(pkt + 16) : 0, hash = 0;
-    int i, n = 0, hashed = 0, nports = atomic_load_explicit(&w->nports, memory_order_acquire);
+    int i, n = 0, hashed = 0, handed, nports = atomic_load_explicit(&w->nports, memory_order_acquire);
 
     for (i = 0; i < nports; i++) {
         struct vport *p = &w->ports[i];
@@ -192,13 +192,14 @@ static int post(struct pp_vwire *w, struct vport *from, const uint8_t *pkt, size
             pp_pbuf_free(pb);
             return n ? n : -ENOBUFS;
         }
+        handed = f->pb != NULL; /* f is the receiver's once queued: not read after */
         pthread_mutex_lock(&p->mu);
         enqueue(p, f);
         pthread_mutex_unlock(&p->mu);
         n++;
         if (due <= now && w->now && p->link.ready)
             p->link.ready(p->link.ready_arg); /* receivable now: run to completion */
-        if (f->pb)
+        if (handed)
             break; /* a unicast packet has one inbox */
     }
     pp_pbuf_free(pb); /* broadcast (copied) or no one's */

@@ -66,23 +66,6 @@ static void spill(struct cache *c, int k, int n)
     }
 }
 
-/* Takes up to BATCH buffers of class k from the depot into the cache c. */
-static void refill(struct cache *c, int k)
-{
-    int n;
-
-    pthread_mutex_lock(&depot_mu);
-    for (n = 0; n < BATCH && depot[k]; n++) {
-        struct pp_pbuf *p = depot[k];
-        depot[k] = p->next;
-        depot_n[k]--;
-        p->next = c->head[k];
-        c->head[k] = p;
-        c->n[k]++;
-    }
-    pthread_mutex_unlock(&depot_mu);
-}
-
 static void cache_drain(void *arg)
 {
     struct cache *c = arg;
@@ -95,6 +78,35 @@ static void cache_drain(void *arg)
 static void cache_key_init(void)
 {
     pthread_key_create(&cache_key, cache_drain);
+}
+
+/* The cache goes to the depot when its thread ends (the destructor runs
+ * with the cache's address); once per thread, before it holds anything. */
+static void cache_register(void)
+{
+    if (cache_registered)
+        return;
+    pthread_once(&cache_once, cache_key_init);
+    pthread_setspecific(cache_key, &cache);
+    cache_registered = 1;
+}
+
+/* Takes up to BATCH buffers of class k from the depot into the cache c. */
+static void refill(struct cache *c, int k)
+{
+    int n;
+
+    cache_register();
+    pthread_mutex_lock(&depot_mu);
+    for (n = 0; n < BATCH && depot[k]; n++) {
+        struct pp_pbuf *p = depot[k];
+        depot[k] = p->next;
+        depot_n[k]--;
+        p->next = c->head[k];
+        c->head[k] = p;
+        c->n[k]++;
+    }
+    pthread_mutex_unlock(&depot_mu);
 }
 
 static int class_of(size_t room)
@@ -143,12 +155,7 @@ void pp_pbuf_free(struct pp_pbuf *p)
     if (k >= 0) {
         if (cache.n[k] >= CACHE_MAX)
             spill(&cache, k, BATCH);
-        if (!cache_registered) {
-            /* The destructor runs at thread exit with the cache's address. */
-            pthread_once(&cache_once, cache_key_init);
-            pthread_setspecific(cache_key, &cache);
-            cache_registered = 1;
-        }
+        cache_register();
         p->next = cache.head[k];
         cache.head[k] = p;
         cache.n[k]++;
