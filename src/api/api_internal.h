@@ -42,7 +42,6 @@ ssize_t pp__tcp_usr_send(struct pp_stack *st, struct pp_sock *s, const void *buf
                          int flags);
 ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size_t len, int flags,
                          struct sockaddr *from, socklen_t *fromlen);
-void pp__tcp_usr_close(struct pp_stack *st, struct pp_sock *s);
 short pp__tcp_revents(struct pp_sock *s);
 
 /* Every socket call starts here: the stack's lock, and the thread's ready

@@ -598,7 +598,7 @@ int pp_close(struct pp_stack *st, int fd)
     s->closed = 1;
     s->fd = -1;
     if (s->type == PP_SOCK_STREAM)
-        pp__tcp_usr_close(st, s); /* the connection may outlive the descriptor */
+        pp__tcp_close(st, s); /* the connection may outlive the descriptor */
     else
         pp_demux_remove(st->demux, &s->dmx);
     pp__sock_wake(st, s);

@@ -110,11 +110,6 @@ ssize_t pp__tcp_usr_recv(struct pp_stack *st, struct pp_sock *s, void *buf, size
     }
 }
 
-void pp__tcp_usr_close(struct pp_stack *st, struct pp_sock *s)
-{
-    pp__tcp_close(st, s);
-}
-
 short pp__tcp_revents(struct pp_sock *s)
 {
     struct pp_tcb *tcb = s->tcb;

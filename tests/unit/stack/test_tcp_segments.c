@@ -383,15 +383,15 @@ TEST(syn_ack_answers_every_option_combination)
     pp_stack_free(st);
 }
 
-/* RFC 1122 4.2.2.13: after a server-side close leaves TIME_WAIT, a SYN
- * from the same client port with a higher sequence number opens a new
- * connection at once; an older one only gets the TIME_WAIT ACK. */
-TEST(syn_beyond_time_wait_reopens)
+/* Peer port sport (ISN 999) connects to listener lis; we accept and close
+ * first, the peer ACKs our FIN and sends its own: TIME_WAIT here.  Returns
+ * the peer's FIN segment (to send again). */
+static struct pp_tcp_hdr closed_by_us_first(int lis, uint16_t sport)
 {
     struct pp_tcp_hdr s, t;
-    int lis = listening(8), c;
+    int c;
     memset(&s, 0, sizeof s);
-    s.sport = 30000;
+    s.sport = sport;
     s.dport = 80;
     s.seq = 1000;
     s.flags = PP_TCP_SYN;
@@ -414,6 +414,17 @@ TEST(syn_beyond_time_wait_reopens)
     t = last();
     ASSERT_EQ(t.flags, PP_TCP_ACK);
     ASSERT_EQ(t.ack, 1002);
+    return s;
+}
+
+/* RFC 1122 4.2.2.13: after a server-side close leaves TIME_WAIT, a SYN
+ * from the same client port with a higher sequence number opens a new
+ * connection at once; an older one only gets the TIME_WAIT ACK. */
+TEST(syn_beyond_time_wait_reopens)
+{
+    struct pp_tcp_hdr s, t;
+    int lis = listening(8);
+    closed_by_us_first(lis, 30000);
     /* An old SYN: the TIME_WAIT ACK, no new connection. */
     memset(&s, 0, sizeof s);
     s.sport = 30000;
@@ -440,26 +451,8 @@ TEST(syn_beyond_time_wait_reopens)
 TEST(time_wait_lasts_two_msl_and_a_fin_restarts_it)
 {
     struct pp_tcp_hdr s, t;
-    int lis = listening(8), c;
-    memset(&s, 0, sizeof s);
-    s.sport = 30001;
-    s.dport = 80;
-    s.seq = 1000;
-    s.flags = PP_TCP_SYN;
-    s.window = 1000;
-    send_from_peer(&s, NULL);
-    t = last();
-    s.flags = PP_TCP_ACK;
-    s.seq = 1001;
-    s.ack = t.seq + 1;
-    send_from_peer(&s, NULL);
-    c = pp_accept(st, lis, NULL, NULL);
-    ASSERT_GE(c, 0);
-    ASSERT_EQ(pp_close(st, c), 0); /* our FIN */
-    t = last();
-    s.flags = PP_TCP_ACK | PP_TCP_FIN;
-    s.ack = t.seq + 1;
-    send_from_peer(&s, NULL);
+    int lis = listening(8);
+    s = closed_by_us_first(lis, 30001);
     ASSERT_EQ(pp_stack_counter(st, "tcp.time_waits"), 1);
     /* Half-way through, the peer's FIN again: ACKed, and the wait restarts. */
     pp_stack_poll(st, now + 30000);
