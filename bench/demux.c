@@ -36,9 +36,9 @@ static void remote_of(size_t i, uint32_t *raddr, uint16_t *rport)
 #define LADDR 0x0a000001u
 
 /* A socket's demux entry at the start of an aligned object, as the stack
- * allocates sockets (on 64 bytes): the 32 bytes an IPv4 lookup reads then
- * share one cache line.  32 is all that takes, and keeps the slot at 96
- * bytes (the entry has room for IPv6 ends at its end). */
+ * allocates sockets.  An IPv4 lookup does not read it (the compact index's
+ * bucket holds the key and the answer: demux/tuple_index.h); it counts in
+ * the bytes per connection all the same. */
 struct slot {
     _Alignas(32) struct pp_dmx_entry e;
 };

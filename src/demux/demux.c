@@ -42,7 +42,7 @@ struct pp_demux *pp_demux_new(const struct pp_demux_config *cfg)
         d->key = *cfg->key;
     else
         pp_sipkey_random(&d->key);
-    if (pp_htable_init(&d->tcp_conn) < 0 || pp_htable_init(&d->tcp_listen) < 0 ||
+    if (pp__tix_init(&d->tcp_conn4) < 0 || pp_htable_init(&d->tcp_conn) < 0 || pp_htable_init(&d->tcp_listen) < 0 ||
         pp_htable_init(&d->udp_conn) < 0 || pp_htable_init(&d->udp_bound) < 0)
         goto err;
     return d;
@@ -58,6 +58,7 @@ void pp_demux_free(struct pp_demux *d)
     if (!d)
         return;
     pp__dmx_timewait_free_all(d);
+    pp__tix_fini(&d->tcp_conn4);
     pp_htable_fini(&d->tcp_conn);
     pp_htable_fini(&d->tcp_listen);
     pp_htable_fini(&d->udp_conn);
@@ -181,18 +182,22 @@ int pp__dmx_tcp_tuple_used(struct pp_demux *d, const struct dmx_addr *l, uint16_
 {
     if (l->family == PP_DMX_INET6)
         return find6(d, &d->tcp_conn, l->v6, lport, r->v6, rport) != NULL;
-    return find4(d, &d->tcp_conn, l->v4, lport, r->v4, rport) != NULL;
+    int tw;
+    return pp__tix_find(&d->tcp_conn4, dmx_hash4(d, l->v4, lport, r->v4, rport),
+                        pp__tix_addrs(l->v4, r->v4), pp__tix_ports(lport, rport), &tw) != NULL;
 }
 
 /* The TCP lookup, given the 4-tuple's hash. */
 static inline __attribute__((always_inline)) int lookup_tcp_h(struct pp_demux *d, uint32_t h, uint32_t saddr, uint16_t sport,
                                uint32_t daddr, uint16_t dport, struct pp_dmx_entry **out)
 {
-    struct pp_dmx_entry *e = find4h(&d->tcp_conn, h, daddr, dport, saddr, sport);
+    int tw;
+    struct pp_dmx_entry *e = pp__tix_find(&d->tcp_conn4, h, pp__tix_addrs(daddr, saddr),
+                                          pp__tix_ports(dport, sport), &tw);
 
     if (e)
         return decided(d, PP_DMX_TCP, saddr, sport, daddr, dport,
-                       e->kind == PP_DMX_TIMEWAIT ? PP_RULE_TIME_WAIT : PP_RULE_ESTABLISHED, e, out);
+                       tw ? PP_RULE_TIME_WAIT : PP_RULE_ESTABLISHED, e, out);
     if ((e = find2(d, &d->tcp_listen, daddr, dport)))
         return decided(d, PP_DMX_TCP, saddr, sport, daddr, dport, PP_RULE_LISTENER_EXACT, e, out);
     if ((e = find2(d, &d->tcp_listen, 0, dport)))
@@ -210,20 +215,17 @@ int pp_demux_lookup_tcp(struct pp_demux *d, uint32_t saddr, uint16_t sport, uint
 
 /* A burst of segments: every 4-tuple of a chunk hashed at once (four at a
  * time in vector registers where the CPU has them), then software-pipelined:
- * while segment i's bucket is prefetched, segment i-D's chain head is
- * prefetched, segment i-2D's second node is prefetched when its head holds
- * another key, and segment i-3D is decided.  With a large table every
- * lookup costs two or three cache (and TLB) misses; kept in flight together
- * they overlap instead of queueing (DPDK's bulk hash lookups work the same
- * way). */
+ * while segment i's bucket is prefetched, segment i-D is decided.  With a
+ * large table a lookup costs one cache (and TLB) miss, the bucket line;
+ * kept in flight together the misses overlap instead of queueing (DPDK's
+ * bulk hash lookups work the same way). */
 void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *q, size_t n,
                                struct pp_dmx_entry **out, int *rules)
 {
-    enum { CHUNK = 64, D = 8 };
+    enum { CHUNK = 64, D = 10 };
     uint64_t wa[CHUNK], wb[CHUNK], hv[CHUNK];
     uint32_t h[CHUNK];
-    struct pp_hnode *heads[CHUNK];
-    const struct pp_htable *t = &d->tcp_conn;
+    const struct pp_tix *t = &d->tcp_conn4;
     size_t base, k, j;
     long i;
 
@@ -241,18 +243,11 @@ void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *
             for (j = 0; j < k; j++)
                 h[j] = (uint32_t)hv[j];
         }
-        for (i = 0; i < (long)k + 3 * D; i++) {
-            long b = i - D, c = i - 2 * D, e = i - 3 * D;
+        for (i = 0; i < (long)k + D; i++) {
+            long e = i - D;
             if (i < (long)k)
-                __builtin_prefetch(&t->b[0][h[i] & t->mask[0]]);
-            if (b >= 0 && b < (long)k) {
-                heads[b] = t->b[0][h[b] & t->mask[0]];
-                if (heads[b])
-                    __builtin_prefetch(heads[b]);
-            }
-            if (c >= 0 && c < (long)k && heads[c] && heads[c]->hash != h[c] && heads[c]->next)
-                __builtin_prefetch(heads[c]->next);
-            if (e >= 0 && e < (long)k)
+                __builtin_prefetch(pp__tix_home(t, h[i]));
+            if (e >= 0)
                 rules[base + (size_t)e] = lookup_tcp_h(d, h[e], x[e].saddr, x[e].sport, x[e].daddr,
                                                        x[e].dport, &out[base + (size_t)e]);
         }
@@ -319,9 +314,11 @@ struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry
     case PP_DMX_LISTEN:
         return &d->tcp_listen;
     case PP_DMX_CONNECTED:
-        return e->proto == PP_DMX_UDP ? &d->udp_conn : &d->tcp_conn;
+        if (e->proto == PP_DMX_UDP)
+            return &d->udp_conn;
+        return e->family == PP_DMX_INET6 ? &d->tcp_conn : NULL;
     case PP_DMX_TIMEWAIT:
-        return &d->tcp_conn;
+        return e->family == PP_DMX_INET6 ? &d->tcp_conn : NULL;
     default:
         return NULL;
     }
@@ -360,6 +357,8 @@ int pp__dmx_link(struct pp_demux *d, struct pp_dmx_entry *e)
 
     if (!p)
         return -ENOMEM;
+    if (dmx_in_index(e) && pp__tix_insert(&d->tcp_conn4, e, hash_of(d, e)) < 0)
+        return -ENOMEM;
     e->port_next = p->users;
     if (p->users)
         p->users->port_pprev = &e->port_next;
@@ -380,6 +379,8 @@ void pp__dmx_unlink(struct pp_demux *d, struct pp_dmx_entry *e)
 
     if (t)
         pp_htable_remove(t, &e->node);
+    else if (dmx_in_index(e))
+        pp__tix_remove(&d->tcp_conn4, e);
     if (e->port_pprev) {
         p = port_get(d, e->proto, e->t.lport, 0);
         *e->port_pprev = e->port_next;
@@ -408,9 +409,9 @@ const struct pp_demux_stats *pp_demux_stats(const struct pp_demux *d)
 
 void pp_demux_memory(const struct pp_demux *d, struct pp_demux_mem *m)
 {
-    m->entries = pp_htable_count(&d->tcp_conn) + pp_htable_count(&d->tcp_listen) +
+    m->entries = pp__tix_count(&d->tcp_conn4) + pp_htable_count(&d->tcp_conn) + pp_htable_count(&d->tcp_listen) +
                  pp_htable_count(&d->udp_conn) + pp_htable_count(&d->udp_bound);
-    m->bucket_bytes = pp_htable_bucket_bytes(&d->tcp_conn) +
+    m->bucket_bytes = pp__tix_bytes(&d->tcp_conn4) + pp_htable_bucket_bytes(&d->tcp_conn) +
                       pp_htable_bucket_bytes(&d->tcp_listen) +
                       pp_htable_bucket_bytes(&d->udp_conn) + pp_htable_bucket_bytes(&d->udp_bound);
     m->port_bytes = d->port_pages * PORT_PAGE_SIZE * sizeof(struct pp_port);
@@ -440,6 +441,7 @@ void pp_demux_foreach(const struct pp_demux *d, enum pp_dmx_proto proto,
 {
     if (proto == PP_DMX_TCP) {
         walk(&d->tcp_listen, fn, arg);
+        pp__tix_foreach(&d->tcp_conn4, fn, arg);
         walk(&d->tcp_conn, fn, arg);
     } else {
         walk(&d->udp_bound, fn, arg);

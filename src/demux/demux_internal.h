@@ -5,6 +5,7 @@
 
 #include "portplex/demux.h"
 #include "siphash13_inline.h"
+#include "tuple_index.h"
 
 #include <string.h>
 
@@ -20,7 +21,8 @@ struct pp_port {
 };
 
 struct pp_demux {
-    struct pp_htable tcp_conn;   /* 4-tuple -> connection or TIME_WAIT record */
+    struct pp_tix tcp_conn4;     /* IPv4 4-tuple -> connection or TIME_WAIT record */
+    struct pp_htable tcp_conn;   /* the same for IPv6 */
     struct pp_htable tcp_listen; /* (laddr, lport) -> listener, laddr may be 0 */
     struct pp_htable udp_conn;   /* 4-tuple -> connected UDP socket */
     struct pp_htable udp_bound;  /* (laddr, lport) -> bound UDP socket */
@@ -128,7 +130,15 @@ static inline int tuple_eq(const struct pp_tuple *a, uint32_t laddr, uint16_t lp
     return a->laddr == laddr && a->lport == lport && a->raddr == raddr && a->rport == rport;
 }
 
-/* The lookup table an entry of this kind lives in, or NULL (bound TCP). */
+/* True if e lives in the compact IPv4 TCP index (d->tcp_conn4). */
+static inline int dmx_in_index(const struct pp_dmx_entry *e)
+{
+    return e->proto == PP_DMX_TCP && e->family == PP_DMX_INET &&
+           (e->kind == PP_DMX_CONNECTED || e->kind == PP_DMX_TIMEWAIT);
+}
+
+/* The lookup table an entry of this kind lives in, or NULL (bound TCP, or
+ * an entry of the IPv4 TCP index). */
 struct pp_htable *pp__dmx_table_of(struct pp_demux *d, const struct pp_dmx_entry *e);
 /* Inserts e into its lookup table (if any) and its port's user list. */
 int pp__dmx_link(struct pp_demux *d, struct pp_dmx_entry *e);

@@ -1,42 +1,21 @@
 /* htable.c - intrusive chained hash table with incremental rehashing. */
 #include "portplex/htable.h"
+#include "bucket_mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #define MIN_BUCKETS 16u
 #define STEP_BUCKETS 64u /* buckets moved per insert/remove while rehashing */
 
-/* Bucket arrays of 2 MiB and more come from mmap with transparent huge
- * pages advised: a lookup in a big table touches a random bucket, and with
- * 4 KiB pages that costs a TLB miss on top of the cache miss. */
-#define HUGE_BYTES (2u << 20)
-
 static struct pp_hnode **buckets_alloc(size_t n)
 {
-    size_t bytes = n * sizeof(struct pp_hnode *);
-    void *p;
-
-    if (bytes < HUGE_BYTES)
-        return calloc(n, sizeof(struct pp_hnode *));
-    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    madvise(p, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
-    return p; /* anonymous mappings are zero-filled */
+    return pp__bucket_alloc(n * sizeof(struct pp_hnode *));
 }
 
 static void buckets_free(struct pp_hnode **b, uint32_t mask)
 {
-    size_t bytes = ((size_t)mask + 1) * sizeof(struct pp_hnode *);
-
-    if (!b)
-        return;
-    if (bytes < HUGE_BYTES)
-        free(b);
-    else
-        munmap(b, bytes);
+    pp__bucket_free(b, ((size_t)mask + 1) * sizeof(struct pp_hnode *));
 }
 
 int pp_htable_init(struct pp_htable *t)
