@@ -81,14 +81,18 @@ static inline struct pp_dmx_entry *pp__tix_find_in(const struct pp_tix_bucket *b
 
     for (n = 0; n <= mask; n++) {
         const struct pp_tix_bucket *k = &b[i];
+        unsigned hit = 0;
         int s;
-        for (s = 0; s < PP_TIX_SLOTS; s++) {
-            /* One branch per slot: both words of the key and the used bit. */
-            if (((k->addrs[s] ^ addrs) | (uint64_t)(k->ports[s] ^ ports) |
-                 (uint64_t)(~k->used >> s & 1)) == 0) {
-                *tw = k->tw >> s & 1;
-                return k->e[s];
-            }
+        /* All three slots compared without a branch (where in the bucket a
+         * key sits is random, so a branch per slot mispredicts), then one
+         * branch on the result. */
+        for (s = 0; s < PP_TIX_SLOTS; s++)
+            hit |= (unsigned)(((k->addrs[s] ^ addrs) | (uint64_t)(k->ports[s] ^ ports)) == 0) << s;
+        hit &= k->used;
+        if (hit) {
+            s = __builtin_ctz(hit);
+            *tw = k->tw >> s & 1;
+            return k->e[s];
         }
         if (!k->passed)
             break;
