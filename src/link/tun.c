@@ -37,6 +37,7 @@
 #include "link/tun_internal.h"
 #include "portplex/wire/bytes.h"
 #include "portplex/wire/checksum.h"
+#include "wire/pbuf.h"
 
 /* One queue of the device: a descriptor of its own, driven by one thread
  * (IFF_MULTI_QUEUE gives a device several). */
@@ -115,44 +116,103 @@ static size_t take_vnet(struct tun_queue *t, uint8_t *buf, size_t k, const uint8
     return len;
 }
 
+/* Asks the kernel to finish a TCP or UDP checksum (NEEDS_CSUM, as a NIC's
+ * CHECKSUM_PARTIAL): the field must then hold the pseudo-header sum (RFC
+ * 1071 partial sum, not complemented), which goes to *partial, and *field
+ * says where it belongs.  -EINVAL for anything else or a packet too short. */
+static int need_csum(struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len, uint8_t partial[2],
+                     size_t *field)
+{
+    size_t ihl, off;
+
+    if (len < 20 || (ihl = (size_t)(pkt[0] & 15) * 4) < 20)
+        return -EINVAL;
+    off = pkt[9] == 6 ? 16 : pkt[9] == 17 ? 6 : 0;
+    if (!off || len < ihl + off + 2)
+        return -EINVAL;
+    vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    vh->csum_start = (uint16_t)ihl;
+    vh->csum_offset = (uint16_t)off;
+    pp_put16(partial, (uint16_t)~pp_csum_finish(pp_csum_pseudo(pp_get32(pkt + 12), pp_get32(pkt + 16),
+                                                               pkt[9], (uint16_t)(len - ihl))));
+    *field = ihl + off;
+    return 0;
+}
+
 /* A large TCP packet for the kernel to cut into seg_payload-byte segments
  * (the device took TUN_F_TSO4): the header asks for segmentation and for
- * the checksum to be finished per segment, so the TCP checksum field must
- * hold the pseudo-header sum (RFC 1071 partial sum, not complemented). */
+ * the checksum to be finished per segment. */
 static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
     struct tun_queue *t = l->priv;
     struct virtio_net_hdr vh;
     struct iovec iov[4];
-    size_t ihl, thl;
+    size_t ihl, thl, field;
     uint8_t partial[2];
     ssize_t n;
 
-    if (len < 20 || (ihl = (size_t)(pkt[0] & 15) * 4) < 20 || len < ihl + 20)
+    memset(&vh, 0, sizeof vh);
+    if (len < 20 || pkt[9] != 6 || need_csum(&vh, pkt, len, partial, &field) < 0)
         return -EINVAL;
+    ihl = vh.csum_start;
     thl = (size_t)(pkt[ihl + 12] >> 4) * 4;
     if (thl < 20 || len < ihl + thl)
         return -EINVAL;
-    memset(&vh, 0, sizeof vh);
-    vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
     vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
     vh.hdr_len = (uint16_t)(ihl + thl);
     vh.gso_size = seg_payload;
-    vh.csum_start = (uint16_t)ihl;
-    vh.csum_offset = 16;
-    pp_put16(partial, (uint16_t)~pp_csum_finish(pp_csum_pseudo(
-                          pp_get32(pkt + 12), pp_get32(pkt + 16), 6, (uint16_t)(len - ihl))));
     iov[0].iov_base = &vh;
     iov[0].iov_len = sizeof vh;
     iov[1].iov_base = (void *)pkt;
-    iov[1].iov_len = ihl + 16;
+    iov[1].iov_len = field;
     iov[2].iov_base = partial;
     iov[2].iov_len = 2;
-    iov[3].iov_base = (void *)(pkt + ihl + 18);
-    iov[3].iov_len = len - ihl - 18;
+    iov[3].iov_base = (void *)(pkt + field + 2);
+    iov[3].iov_len = len - field - 2;
     n = writev(t->fd, iov, 4);
     t->stats.sent_tso += n > 0;
     return n == (ssize_t)(sizeof vh + len) ? 0 : -(n < 0 ? errno : EIO);
+}
+
+/* The stack's packet buffer, handed over (pp_link_ops.send_pbuf): a TCP or
+ * UDP checksum the stack left out (csum_partial) is not computed here but
+ * left to the kernel, which trusts it on local delivery as it trusts
+ * loopback's (docs/architecture.md, "Checksum offload"); one pass over
+ * the data fewer per packet. */
+static int tun_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_payload)
+{
+    struct tun_queue *q = l->priv;
+    struct virtio_net_hdr vh;
+    struct iovec iov[2];
+    uint8_t partial[2];
+    size_t field;
+    ssize_t n;
+    int rc;
+
+    if (seg_payload) { /* the header for segmentation fills the field itself */
+        rc = tun_send_tso(l, p->data, p->len, seg_payload);
+        q->stats.sent_csum_partial += rc == 0;
+        pp_pbuf_free(p);
+        return rc;
+    }
+    memset(&vh, 0, sizeof vh);
+    if (p->csum_partial) {
+        if (need_csum(&vh, p->data, p->len, partial, &field) == 0) {
+            memcpy(p->data + field, partial, 2);
+        } else {
+            memset(&vh, 0, sizeof vh);
+            pp_pbuf_csum_fill(p);
+        }
+        q->stats.sent_csum_partial += vh.flags != 0;
+    }
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = sizeof vh;
+    iov[1].iov_base = p->data;
+    iov[1].iov_len = p->len;
+    n = writev(q->fd, iov, 2);
+    rc = n == (ssize_t)(sizeof vh + p->len) ? 0 : -(n < 0 ? errno : EIO);
+    pp_pbuf_free(p);
+    return rc;
 }
 
 /* recv: one non-blocking read; with receive offload it may bring a 64 KiB
@@ -209,9 +269,15 @@ int pp__tun_error(const struct pp_tun *t, unsigned q)
 }
 
 static const struct pp_link_ops tun_ops = {.send = tun_send, .recv = tun_recv, .wait_fd = tun_wait_fd};
+/* With the virtio-net header: checksums left to the kernel. */
+static const struct pp_link_ops tun_vnet_ops = {
+    .send = tun_send, .send_pbuf = tun_send_pbuf, .recv = tun_recv, .wait_fd = tun_wait_fd};
 /* With transmit offload on as well. */
-static const struct pp_link_ops tun_tso_ops = {
-    .send = tun_send, .send_tso = tun_send_tso, .recv = tun_recv, .wait_fd = tun_wait_fd};
+static const struct pp_link_ops tun_tso_ops = {.send = tun_send,
+                                               .send_tso = tun_send_tso,
+                                               .send_pbuf = tun_send_pbuf,
+                                               .recv = tun_recv,
+                                               .wait_fd = tun_wait_fd};
 
 /* Sends one rtnetlink request and waits for its acknowledgement. */
 static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
@@ -374,7 +440,7 @@ struct pp_tun *pp_tun_open_queues(const char *ifname, uint32_t peer, uint8_t pre
     if (configure(t, peer, prefix_len, mtu, err) < 0)
         goto err;
     for (i = 0; i < nqueues; i++) {
-        t->q[i].link.ops = t->tso ? &tun_tso_ops : &tun_ops;
+        t->q[i].link.ops = t->tso ? &tun_tso_ops : t->vnet ? &tun_vnet_ops : &tun_ops;
         t->q[i].link.mtu = mtu;
         t->q[i].link.priv = &t->q[i];
         t->q[i].stats.offload = t->offload;
@@ -417,6 +483,7 @@ void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out)
         out->reads += s->reads;
         out->offloaded += s->offloaded;
         out->sent_tso += s->sent_tso;
+        out->sent_csum_partial += s->sent_csum_partial;
         if (s->largest > out->largest)
             out->largest = s->largest;
     }

@@ -113,11 +113,18 @@ if [[ "$line" == *"receive offload on"* ]]; then
     tso=$(sed -nE 's/.*; ([0-9]+) large TCP packets sent.*/\1/p' <<<"$line")
     [ "${gso:-0}" -gt 0 ] && [ "${big:-0}" -gt 1500 ] || fail "offload on but no large segment: $line"
     [ "${tso:-0}" -gt 0 ] || fail "offload on but tcp-echo sent no large packet: $line"
+    part=$(sed -nE 's/.*segment, ([0-9]+) packets with the checksum left to it.*/\1/p' <<<"$line")
+    [ "${part:-0}" -gt 0 ] || fail "offload on but no checksum was left to the kernel: $line"
     echo "ok: receive offload delivered $gso unsegmented TCP segments (largest $big bytes);" \
-        "$tso large packets went out for the kernel to segment, and the echoes came back intact"
+        "$tso large packets went out for the kernel to segment, $part packets with their" \
+        "checksum left to it, and the echoes came back intact"
 else
     echo "note: this kernel refused TUN receive offload; every segment came MTU-sized"
 fi
+# The kernel finished every checksum we left to it and found none bad.
+csumerr=$(IN awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c = i; h = 1 } else print $c }' /proc/net/snmp)
+[ "${csumerr:-x}" = 0 ] || fail "the kernel counted $csumerr TCP checksum errors"
+echo "ok: the kernel counted no TCP checksum errors"
 grep -E "tcp\.(passive_opens|out_rsts|retransmits|fast_retransmits|challenge_acks)\)" "$PP_TMP/stack.out"
 
 # --- libportplex as the client, kernel servers -------------------------------
