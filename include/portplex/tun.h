@@ -47,6 +47,7 @@ struct pp_tun_stats {
     unsigned long long reads, offloaded, largest;
     unsigned long long sent_tso;  /* large packets we handed over to segment */
     unsigned long long sent_csum_partial; /* packets whose checksum we left to the kernel */
+    unsigned long long recv_csum_partial; /* TCP packets whose checksum the kernel left to us, trusted */
 };
 PP_API void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out);
 /* Closes the device, which the kernel then removes.  Accepts NULL. */

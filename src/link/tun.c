@@ -46,8 +46,6 @@ struct tun_queue {
     struct pp_tun *t;
     int fd;
     int err;       /* a read failed: -errno, for the driver */
-    uint8_t *rbuf; /* what recv returns points into it */
-    size_t rslot;
     struct pp_tun_stats stats;
 };
 
@@ -90,30 +88,28 @@ static int env_on(const char *name)
     return !(e && !strcmp(e, "0"));
 }
 
-/* One read with a virtio-net header: strips it and completes a checksum the
- * kernel left partial (the field holds the pseudo-header sum; RFC 1071
- * over the rest finishes it).  The packet's length, or 0 to drop it. */
-static size_t take_vnet(struct tun_queue *t, uint8_t *buf, size_t k, const uint8_t **pkt)
+/* The virtio-net header of one read: counts a segment the kernel left
+ * unsegmented and deals with a checksum it left partial (the field holds
+ * the pseudo-header sum).  A TCP one stays partial and the buffer says so
+ * (csum_partial): the packet never left this host, and the stack trusts it
+ * as Linux trusts loopback's - two passes over the data fewer (finishing
+ * the sum here, verifying it in TCP).  Anything else is finished here (RFC
+ * 1071 over the rest of the packet). */
+static void take_vnet(struct tun_queue *t, const struct virtio_net_hdr *vh, struct pp_pbuf *p)
 {
-    struct virtio_net_hdr vh;
-    size_t len, cs, co;
+    size_t cs = vh->csum_start, co = vh->csum_offset, len = p->len;
+    uint8_t *pkt = p->data;
 
-    if (k < sizeof vh)
-        return 0;
-    memcpy(&vh, buf, sizeof vh);
-    *pkt = buf + sizeof vh;
-    len = k - sizeof vh;
-    if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+    if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
         t->stats.offloaded++;
-    if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        cs = vh.csum_start;
-        co = vh.csum_offset;
-        if (cs + co + 2 > len)
-            return len; /* malformed: the stack's own checks will drop it */
-        pp_put16((uint8_t *)*pkt + cs + co,
-                 pp_csum_finish(pp_csum_add(0, *pkt + cs, len - cs)));
+    if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || cs + co + 2 > len)
+        return; /* complete, or malformed: the stack's own checks drop it */
+    if (len >= 20 && pkt[9] == 6 && cs == (size_t)(pkt[0] & 15) * 4 && co == 16) {
+        p->csum_partial = 1;
+        t->stats.recv_csum_partial++;
+        return;
     }
-    return len;
+    pp_put16(pkt + cs + co, pp_csum_finish(pp_csum_add(0, pkt + cs, len - cs)));
 }
 
 /* Asks the kernel to finish a TCP or UDP checksum (NEEDS_CSUM, as a NIC's
@@ -215,46 +211,56 @@ static int tun_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_payl
     return rc;
 }
 
-/* recv: one non-blocking read; with receive offload it may bring a 64 KiB
- * segment.  NULL when the device has nothing (or on an error, kept for
- * pp__tun_error). */
-static const uint8_t *tun_recv(struct pp_link *l, size_t *len, uint64_t now_ms)
+/* recv_pbuf: one non-blocking read straight into a packet buffer (the
+ * stack takes it as it is); with receive offload it may bring a 64 KiB
+ * segment.  NULL when the device has nothing, when no buffer is to be had
+ * (the packet waits in the device), or on an error, kept for
+ * pp__tun_error. */
+static struct pp_pbuf *tun_recv_pbuf(struct pp_link *l, uint64_t now_ms)
 {
     struct tun_queue *t = l->priv;
+    /* A 64 KiB segment after the header, or one MTU-sized packet and room
+     * to see that a longer one was cut. */
+    size_t cap = t->t->vnet ? 65536 : (size_t)t->link.mtu + 64;
 
     (void)now_ms;
-    if (!t->rbuf) {
-        t->rslot = (t->t->vnet ? 65536 + sizeof(struct virtio_net_hdr) : (size_t)t->link.mtu) + 64;
-        t->rbuf = malloc(t->rslot);
-        if (!t->rbuf) {
-            t->err = -ENOMEM;
-            return NULL;
-        }
-    }
     for (;;) {
-        ssize_t k = read(t->fd, t->rbuf, t->rslot);
-        const uint8_t *pkt = t->rbuf;
-        size_t n;
-        if (k < 0 && errno == EINTR)
+        struct pp_pbuf *p = pp_pbuf_alloc(cap);
+        struct virtio_net_hdr vh;
+        struct iovec iov[2];
+        int nio = 0;
+        ssize_t k;
+        size_t hdr = t->t->vnet ? sizeof vh : 0;
+        if (!p)
+            return NULL;
+        if (hdr) {
+            iov[nio].iov_base = &vh;
+            iov[nio++].iov_len = sizeof vh;
+        }
+        iov[nio].iov_base = p->data;
+        iov[nio++].iov_len = cap;
+        k = readv(t->fd, iov, nio);
+        if (k < 0 && errno == EINTR) {
+            pp_pbuf_free(p);
             continue;
-        if (k < 0) {
-            if (errno != EAGAIN)
+        }
+        if (k <= 0) {
+            if (k < 0 && errno != EAGAIN)
                 t->err = -errno;
+            pp_pbuf_free(p);
             return NULL;
         }
-        if (k == 0)
-            return NULL;
-        {
-            unsigned long long plen = (unsigned long long)k - (t->t->vnet ? sizeof(struct virtio_net_hdr) : 0);
-            t->stats.reads++;
-            if (plen > t->stats.largest && plen < 1ull << 20)
-                t->stats.largest = plen;
+        if ((size_t)k < hdr) { /* too short for its header: dropped */
+            pp_pbuf_free(p);
+            continue;
         }
-        n = t->t->vnet ? take_vnet(t, t->rbuf, (size_t)k, &pkt) : (size_t)k;
-        if (!n)
-            continue; /* a read too short for its header: dropped */
-        *len = n;
-        return pkt;
+        p->len = (size_t)k - hdr;
+        t->stats.reads++;
+        if (p->len > t->stats.largest)
+            t->stats.largest = p->len;
+        if (hdr)
+            take_vnet(t, &vh, p);
+        return p;
     }
 }
 
@@ -268,15 +274,16 @@ int pp__tun_error(const struct pp_tun *t, unsigned q)
     return q < t->nq ? t->q[q].err : -EINVAL;
 }
 
-static const struct pp_link_ops tun_ops = {.send = tun_send, .recv = tun_recv, .wait_fd = tun_wait_fd};
-/* With the virtio-net header: checksums left to the kernel. */
+static const struct pp_link_ops tun_ops = {
+    .send = tun_send, .recv_pbuf = tun_recv_pbuf, .wait_fd = tun_wait_fd};
+/* With the virtio-net header: checksums left to the kernel both ways. */
 static const struct pp_link_ops tun_vnet_ops = {
-    .send = tun_send, .send_pbuf = tun_send_pbuf, .recv = tun_recv, .wait_fd = tun_wait_fd};
+    .send = tun_send, .send_pbuf = tun_send_pbuf, .recv_pbuf = tun_recv_pbuf, .wait_fd = tun_wait_fd};
 /* With transmit offload on as well. */
 static const struct pp_link_ops tun_tso_ops = {.send = tun_send,
                                                .send_tso = tun_send_tso,
                                                .send_pbuf = tun_send_pbuf,
-                                               .recv = tun_recv,
+                                               .recv_pbuf = tun_recv_pbuf,
                                                .wait_fd = tun_wait_fd};
 
 /* Sends one rtnetlink request and waits for its acknowledgement. */
@@ -387,7 +394,6 @@ static void free_tun(struct pp_tun *t)
     for (i = 0; i < t->nq; i++) {
         if (t->q[i].fd >= 0)
             close(t->q[i].fd);
-        free(t->q[i].rbuf);
     }
     free(t->q);
     free(t);
@@ -484,6 +490,7 @@ void pp_tun_get_stats(const struct pp_tun *t, struct pp_tun_stats *out)
         out->offloaded += s->offloaded;
         out->sent_tso += s->sent_tso;
         out->sent_csum_partial += s->sent_csum_partial;
+        out->recv_csum_partial += s->recv_csum_partial;
         if (s->largest > out->largest)
             out->largest = s->largest;
     }

@@ -115,9 +115,11 @@ if [[ "$line" == *"receive offload on"* ]]; then
     [ "${tso:-0}" -gt 0 ] || fail "offload on but tcp-echo sent no large packet: $line"
     part=$(sed -nE 's/.*segment, ([0-9]+) packets with the checksum left to it.*/\1/p' <<<"$line")
     [ "${part:-0}" -gt 0 ] || fail "offload on but no checksum was left to the kernel: $line"
+    rpart=$(sed -nE 's/.*it, ([0-9]+) TCP packets taken with the kernel.s checksum left partial.*/\1/p' <<<"$line")
+    [ "${rpart:-0}" -gt 0 ] || fail "offload on but no TCP packet came with its checksum partial: $line"
     echo "ok: receive offload delivered $gso unsegmented TCP segments (largest $big bytes);" \
         "$tso large packets went out for the kernel to segment, $part packets with their" \
-        "checksum left to it, and the echoes came back intact"
+        "checksum left to it, $rpart taken with the kernel's left partial, and the echoes came back intact"
 else
     echo "note: this kernel refused TUN receive offload; every segment came MTU-sized"
 fi

@@ -299,9 +299,10 @@ out:
         if (tun) {
             printf("portplex stack: %s: %llu packets read, %llu of them unsegmented TCP "
                    "(receive offload %s), the largest %llu bytes; %llu large TCP packets "
-                   "sent for the kernel to segment, %llu packets with the checksum left to it\n",
+                   "sent for the kernel to segment, %llu packets with the checksum left to it, "
+                   "%llu TCP packets taken with the kernel's checksum left partial\n",
                    ifname, ts.reads, ts.offloaded, ts.offload ? "on" : "off", ts.largest,
-                   ts.sent_tso, ts.sent_csum_partial);
+                   ts.sent_tso, ts.sent_csum_partial, ts.recv_csum_partial);
             for (i = 0; i < shards[0].started; i++) {
                 unsigned long long handled = 0, bytes = 0;
                 for (q = 0; q < queues; q++) {
