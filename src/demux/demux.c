@@ -42,8 +42,9 @@ struct pp_demux *pp_demux_new(const struct pp_demux_config *cfg)
         d->key = *cfg->key;
     else
         pp_sipkey_random(&d->key);
-    if (pp__tix_init(&d->tcp_conn4) < 0 || pp_htable_init(&d->tcp_conn) < 0 || pp_htable_init(&d->tcp_listen) < 0 ||
-        pp_htable_init(&d->udp_conn) < 0 || pp_htable_init(&d->udp_bound) < 0)
+    if (pp__tix_init(&d->tcp_conn4) < 0 || pp_htable_init(&d->tcp_conn) < 0 ||
+        pp_htable_init(&d->tcp_listen) < 0 || pp_htable_init(&d->udp_conn) < 0 ||
+        pp_htable_init(&d->udp_bound) < 0)
         goto err;
     return d;
 err:
@@ -409,8 +410,9 @@ const struct pp_demux_stats *pp_demux_stats(const struct pp_demux *d)
 
 void pp_demux_memory(const struct pp_demux *d, struct pp_demux_mem *m)
 {
-    m->entries = pp__tix_count(&d->tcp_conn4) + pp_htable_count(&d->tcp_conn) + pp_htable_count(&d->tcp_listen) +
-                 pp_htable_count(&d->udp_conn) + pp_htable_count(&d->udp_bound);
+    m->entries = pp__tix_count(&d->tcp_conn4) + pp_htable_count(&d->tcp_conn) +
+                 pp_htable_count(&d->tcp_listen) + pp_htable_count(&d->udp_conn) +
+                 pp_htable_count(&d->udp_bound);
     m->bucket_bytes = pp__tix_bytes(&d->tcp_conn4) + pp_htable_bucket_bytes(&d->tcp_conn) +
                       pp_htable_bucket_bytes(&d->tcp_listen) +
                       pp_htable_bucket_bytes(&d->udp_conn) + pp_htable_bucket_bytes(&d->udp_bound);

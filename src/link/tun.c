@@ -129,8 +129,8 @@ static int need_csum(struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len, 
     vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
     vh->csum_start = (uint16_t)ihl;
     vh->csum_offset = (uint16_t)off;
-    pp_put16(partial, (uint16_t)~pp_csum_finish(pp_csum_pseudo(pp_get32(pkt + 12), pp_get32(pkt + 16),
-                                                               pkt[9], (uint16_t)(len - ihl))));
+    pp_put16(partial, (uint16_t)~pp_csum_finish(pp_csum_pseudo(
+                          pp_get32(pkt + 12), pp_get32(pkt + 16), pkt[9], (uint16_t)(len - ihl))));
     *field = ihl + off;
     return 0;
 }
@@ -148,7 +148,7 @@ static int tun_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint1
     ssize_t n;
 
     memset(&vh, 0, sizeof vh);
-    if (len < 20 || pkt[9] != 6 || need_csum(&vh, pkt, len, partial, &field) < 0)
+    if (need_csum(&vh, pkt, len, partial, &field) < 0 || pkt[9] != 6)
         return -EINVAL;
     ihl = vh.csum_start;
     thl = (size_t)(pkt[ihl + 12] >> 4) * 4;
@@ -193,12 +193,10 @@ static int tun_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_payl
     }
     memset(&vh, 0, sizeof vh);
     if (p->csum_partial) {
-        if (need_csum(&vh, p->data, p->len, partial, &field) == 0) {
+        if (need_csum(&vh, p->data, p->len, partial, &field) == 0)
             memcpy(p->data + field, partial, 2);
-        } else {
-            memset(&vh, 0, sizeof vh);
+        else /* need_csum left vh as it was: a complete checksum */
             pp_pbuf_csum_fill(p);
-        }
         q->stats.sent_csum_partial += vh.flags != 0;
     }
     iov[0].iov_base = &vh;
@@ -277,8 +275,10 @@ int pp__tun_error(const struct pp_tun *t, unsigned q)
 static const struct pp_link_ops tun_ops = {
     .send = tun_send, .recv_pbuf = tun_recv_pbuf, .wait_fd = tun_wait_fd};
 /* With the virtio-net header: checksums left to the kernel both ways. */
-static const struct pp_link_ops tun_vnet_ops = {
-    .send = tun_send, .send_pbuf = tun_send_pbuf, .recv_pbuf = tun_recv_pbuf, .wait_fd = tun_wait_fd};
+static const struct pp_link_ops tun_vnet_ops = {.send = tun_send,
+                                                .send_pbuf = tun_send_pbuf,
+                                                .recv_pbuf = tun_recv_pbuf,
+                                                .wait_fd = tun_wait_fd};
 /* With transmit offload on as well. */
 static const struct pp_link_ops tun_tso_ops = {.send = tun_send,
                                                .send_tso = tun_send_tso,

@@ -287,8 +287,7 @@ void pp__tcp_schedule_pto(struct pp_stack *st, struct pp_tcb *tcb)
 static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
 {
     uint32_t room = pp__tcp_seg_room(tcb);
-    /* Where data ends: before a FIN that was sent (SND.MAX covers it). */
-    uint32_t data_end = tcb->fin_pending && tcb->snd_max == tcb->fin_seq + 1 ? tcb->fin_seq : tcb->snd_max;
+    uint32_t data_end = pp__tcp_fin_at_max(tcb) ? tcb->fin_seq : tcb->snd_max;
 
     if (tcb->in_recovery) {
         /* The recovery probe (see pp__tcp_schedule_pto): the first hole

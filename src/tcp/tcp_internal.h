@@ -414,13 +414,19 @@ static inline void pp__tcp_rewind(struct pp_tcb *tcb, uint32_t seq)
     if (tcb->fin_sent && SEQ_LEQ(seq, tcb->fin_seq))
         tcb->fin_sent = 0;
 }
+/* True if a FIN has gone out at the end of what was sent: SND.MAX covers
+ * its sequence number, so data ends one before SND.MAX. */
+static inline int pp__tcp_fin_at_max(const struct pp_tcb *tcb)
+{
+    return tcb->fin_pending && tcb->snd_max == tcb->fin_seq + 1;
+}
 /* Sending resumes at SND.MAX (an undone timeout, F-RTO's new data): a FIN
  * already sent there counts as sent again, or the output would never
  * resend it and a probe would take its sequence number for a byte. */
 static inline void pp__tcp_resume_at_max(struct pp_tcb *tcb)
 {
     tcb->snd_nxt = tcb->snd_max;
-    if (!tcb->fin_sent && tcb->fin_pending && tcb->snd_max == tcb->fin_seq + 1)
+    if (!tcb->fin_sent && pp__tcp_fin_at_max(tcb))
         tcb->fin_sent = 1;
 }
 /* The connection a listening or connected entry of TCP's tables belongs
