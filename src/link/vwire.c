@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "link/impair_dice.h"
 #include "link/vwire_internal.h"
 #include "portplex/link.h"
 #include "portplex/wire/bytes.h"
@@ -65,7 +66,8 @@ struct pp_vwire {
     struct pp_vwire_config cfg;
     struct vport ports[PP_VWIRE_MAX_PORTS];
     atomic_int nports;
-    uint64_t rng, busy_until, clock;
+    struct pp__impair im; /* the dice and the rate limit (impair_dice.c) */
+    uint64_t clock;
     uint64_t (*now)(void); /* the driver's clock; NULL: the stepped clock */
     uint64_t (*rt_now)(void); /* the last real-time clock given, never cleared */
     atomic_int fast;          /* the lock-free path applies (update_fast) */
@@ -85,15 +87,6 @@ struct pp_vwire {
     void *filter_arg;
     void *driver;
 };
-
-/* xorshift64*: fast, seedable, good enough for impairment dice. */
-static double dice(struct pp_vwire *w)
-{
-    w->rng ^= w->rng >> 12;
-    w->rng ^= w->rng << 25;
-    w->rng ^= w->rng >> 27;
-    return (double)((w->rng * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
-}
 
 static uint64_t wire_now(struct pp_vwire *w)
 {
@@ -139,9 +132,7 @@ static struct inflight *copy_of(const uint8_t *pkt, size_t len, uint64_t due)
  * for, nothing to tell (wire lock held). */
 static void update_fast(struct pp_vwire *w)
 {
-    const struct pp_vwire_config *c = &w->cfg;
-    int fast = w->now && !w->down && !w->tap && !w->hook && !w->filter && c->loss == 0 && c->dup == 0 &&
-               c->reorder == 0 && c->corrupt == 0 && c->delay_ms == 0 && c->rate_bps == 0;
+    int fast = w->now && !w->down && !w->tap && !w->hook && !w->filter && pp__impair_none(&w->im.cfg);
     atomic_store_explicit(&w->fast, fast, memory_order_release);
 }
 
@@ -228,8 +219,9 @@ static int send_locked(struct pp_vwire *w, struct vport *port, const uint8_t *pk
     const char *name = port ? port->name : "forged";
     uint8_t *copy = NULL;
     const uint8_t *out = pkt;
-    const char *fate = "";
-    uint64_t now, due;
+    const char *said = "";
+    struct pp__fate fate = {0};
+    uint64_t now;
     int rc;
 
     pthread_mutex_lock(&w->lock);
@@ -248,48 +240,40 @@ static int send_locked(struct pp_vwire *w, struct vport *port, const uint8_t *pk
         pthread_mutex_unlock(&w->lock);
         return 0; /* dropped by a firewall on the path: the sender cannot tell */
     }
-    if (w->down || dice(w) < w->cfg.loss) {
+    if (!w->down)
+        pp__impair_fate(&w->im, len, now, &fate);
+    if (w->down || (fate.what & PP__FATE_LOST)) {
         w->stats.lost++;
         if (w->hook)
             w->hook(w->hook_arg, name, pkt, len, "lost");
         pthread_mutex_unlock(&w->lock);
         return 0; /* lost on the wire: the sender cannot tell */
     }
-    due = now;
-    if (w->cfg.rate_bps) {
-        /* Serialization: one packet on the wire at a time. */
-        uint64_t start = w->busy_until > now ? w->busy_until : now;
-        w->busy_until = start + (len * 8 * 1000 + w->cfg.rate_bps - 1) / w->cfg.rate_bps;
-        due = w->busy_until;
-    }
-    due += w->cfg.delay_ms;
-    if (dice(w) < w->cfg.reorder) {
-        fate = "reordered";
+    if (fate.what & PP__FATE_REORDERED) {
+        said = "reordered";
         w->stats.reordered++;
-        due += w->cfg.reorder_ms ? w->cfg.reorder_ms : w->cfg.delay_ms + 1;
     }
-    if (dice(w) < w->cfg.corrupt && len > 0) {
-        /* Flip one bit of one byte; checksums should catch it. */
-        size_t at = (size_t)(dice(w) * (double)len);
+    if (fate.what & PP__FATE_CORRUPTED) {
+        /* One bit of one byte flipped; checksums should catch it. */
         copy = malloc(len);
         if (!copy) {
             pthread_mutex_unlock(&w->lock);
             return -ENOBUFS;
         }
         memcpy(copy, pkt, len);
-        copy[at < len ? at : len - 1] ^= (uint8_t)(1u << (int)(dice(w) * 8));
+        copy[fate.flip_at] ^= fate.flip_mask;
         w->stats.corrupted++;
         out = copy;
-        fate = "corrupted";
+        said = "corrupted";
     }
-    rc = post(w, port, out, len, NULL, due, now);
-    if (rc > 0 && dice(w) < w->cfg.dup && post(w, port, out, len, NULL, due, now) > 0) {
+    rc = post(w, port, out, len, NULL, fate.due, now);
+    if (rc > 0 && pp__impair_dup(&w->im) && post(w, port, out, len, NULL, fate.due, now) > 0) {
         w->stats.duplicated++;
         if (!copy)
-            fate = "duplicated";
+            said = "duplicated";
     }
     if (w->hook)
-        w->hook(w->hook_arg, name, pkt, len, fate);
+        w->hook(w->hook_arg, name, pkt, len, said);
     pthread_mutex_unlock(&w->lock);
     free(copy);
     return rc < 0 ? rc : 0;
@@ -525,17 +509,18 @@ struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
 {
     struct pp_vwire *w;
     struct pp_vwire_config c;
+    struct pp_impair im;
 
     if (!err)
         return NULL;
     memset(&c, 0, sizeof c);
     if (cfg)
         c = *cfg;
-    if (!(c.loss >= 0 && c.loss <= 1 && c.dup >= 0 && c.dup <= 1 && c.reorder >= 0 &&
-          c.reorder <= 1 && c.corrupt >= 0 && c.corrupt <= 1)) {
-        snprintf(err, 256, "impairment probabilities must lie between 0 and 1");
+    im = (struct pp_impair){.seed = c.seed, .loss = c.loss, .dup = c.dup, .reorder = c.reorder,
+                            .corrupt = c.corrupt, .delay_ms = c.delay_ms,
+                            .reorder_ms = c.reorder_ms, .rate_bps = c.rate_bps};
+    if (pp__impair_check(&im, err) < 0)
         return NULL;
-    }
     if (!c.mtu)
         c.mtu = 1500;
     if (c.mtu < 68) {
@@ -549,9 +534,7 @@ struct pp_vwire *pp_vwire_new(const struct pp_vwire_config *cfg, char *err)
     }
     memset(w, 0, sizeof *w);
     w->cfg = c;
-    w->rng = c.seed * 0x9E3779B97F4A7C15ull + 0x1234567u;
-    if (!w->rng)
-        w->rng = 1;
+    pp__impair_init(&w->im, &im);
     choose_rss_key(w, c.seed);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cv, NULL);
