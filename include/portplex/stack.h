@@ -36,6 +36,9 @@ PP_API void pp_stack_free(struct pp_stack *st);
 
 /* Attaches the link the stack sends on (one per stack). */
 PP_API void pp_stack_attach(struct pp_stack *st, struct pp_link *link);
+/* The link st is attached to (NULL: none), to wrap it (link_wrap.h):
+ * detach nothing, make the wrapper around it, attach the wrapper. */
+PP_API struct pp_link *pp_stack_link(struct pp_stack *st);
 
 /* Hands the stack one received IPv4 packet (copied).  Thread-safe; never
  * call it while holding a socket call in progress on the same thread. */

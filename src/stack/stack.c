@@ -148,9 +148,12 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
 }
 
 /* The link stops announcing packets to st (lock held). */
+/* Takes the stack's callback off its link - only if it is still there: a
+ * wrapper made around the link since (include/portplex/link_wrap.h) has
+ * put its own in its place, which stays. */
 static void unhook_link(struct pp_stack *st)
 {
-    if (st->link) {
+    if (st->link && st->link->ready == pp__stack_link_ready && st->link->ready_arg == st) {
         st->link->ready = NULL;
         st->link->ready_arg = NULL;
     }
@@ -190,6 +193,18 @@ void pp_stack_attach(struct pp_stack *st, struct pp_link *link)
     if (!st->mtu || (link && link->mtu && link->mtu < st->mtu))
         st->mtu = link && link->mtu ? link->mtu : 1500;
     pthread_mutex_unlock(&st->lock);
+}
+
+struct pp_link *pp_stack_link(struct pp_stack *st)
+{
+    struct pp_link *l;
+
+    if (!st)
+        return NULL;
+    pthread_mutex_lock(&st->lock);
+    l = st->link;
+    pthread_mutex_unlock(&st->lock);
+    return l;
 }
 
 int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err)

@@ -15,7 +15,7 @@ import sys
 PUBLIC = {
     'portplex/export.h': 'iface', 'portplex/link.h': 'iface',
     'portplex/demux.h': 'demux', 'portplex/htable.h': 'demux', 'portplex/siphash.h': 'demux',
-    'portplex/vwire.h': 'link', 'portplex/tun.h': 'link',
+    'portplex/vwire.h': 'link', 'portplex/tun.h': 'link', 'portplex/link_wrap.h': 'link',
     # stack.h is the stack's public face: the instance, its link, poll and
     # input, counters, taps (src/stack/); pp_stack_new and pp_stack_free,
     # which also give it its protocols, live above it in api/.
