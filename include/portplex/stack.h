@@ -116,9 +116,6 @@ PP_API int pp_stack_set_shard(struct pp_stack *st, unsigned index, unsigned coun
 /* Trace of demultiplexing decisions, one line each, written to f (NULL: off). */
 PP_API void pp_stack_trace_to(struct pp_stack *st, FILE *f);
 
-/* Records every packet the stack receives or sends into a pcap file (raw
- * IPv4).  0, or -1 with a message in err (>= 256 bytes). */
-PP_API int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err);
 
 /* One demultiplexing decision, for observers (the lab, tracing tools). */
 struct pp_demux_event {

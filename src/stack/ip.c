@@ -106,8 +106,6 @@ static int link_send(struct pp_stack *st, const uint8_t *pkt, size_t len, uint16
         CNT(st, ip, out_no_routes);
         return -ENETUNREACH;
     }
-    if (st->pcap)
-        pp_pcap_write(st->pcap, pkt, len, pp_now_ms() * 1000);
     rc = seg_payload ? st->link->ops->send_tso(st->link, pkt, len, seg_payload)
                      : st->link->ops->send(st->link, pkt, len);
     if (rc < 0) {
@@ -131,10 +129,6 @@ static int link_send_pbuf(struct pp_stack *st, struct pp_pbuf *p, uint16_t seg_p
         rc = link_send(st, p->data, p->len, seg_payload);
         pp_pbuf_free(p);
         return rc;
-    }
-    if (st->pcap) {
-        pp_pbuf_csum_fill(p); /* a capture shows real checksums */
-        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
     }
     rc = st->link->ops->send_pbuf(st->link, p, seg_payload);
     if (rc < 0) {

@@ -172,7 +172,6 @@ void pp__stack_destroy(struct pp_stack *st)
     pthread_mutex_unlock(&st->lock);
     pp__stack_unready(st);
     pp_demux_free(st->demux);
-    pp_pcap_writer_close(st->pcap);
     free(st->socks);
     free(st->rss);
     pthread_cond_destroy(&st->poll_cv);
@@ -205,19 +204,6 @@ struct pp_link *pp_stack_link(struct pp_stack *st)
     l = st->link;
     pthread_mutex_unlock(&st->lock);
     return l;
-}
-
-int pp_stack_pcap_open(struct pp_stack *st, const char *path, char *err)
-{
-    struct pp_pcap_writer *w = pp_pcap_writer_open(path, err);
-
-    if (!w)
-        return -1;
-    pthread_mutex_lock(&st->lock);
-    pp_pcap_writer_close(st->pcap);
-    st->pcap = w;
-    pthread_mutex_unlock(&st->lock);
-    return 0;
 }
 
 uint32_t pp_stack_addr(const struct pp_stack *st) { return st->addr; }
@@ -269,12 +255,10 @@ void pp_stack_trace_to(struct pp_stack *st, FILE *f)
 /* One packet in its own buffer, lock held; consumes p. */
 static void input_pbuf_locked(struct pp_stack *st, struct pp_pbuf *p)
 {
-    if (st->pcap || st->input_tap)
+    if (st->input_tap) {
         pp_pbuf_csum_fill(p); /* what is shown carries its real checksum */
-    if (st->pcap)
-        pp_pcap_write(st->pcap, p->data, p->len, pp_now_ms() * 1000);
-    if (st->input_tap)
         st->input_tap(st->input_tap_arg, p->data, p->len);
+    }
     pp__ip_input(st, p); /* consumes p */
 }
 

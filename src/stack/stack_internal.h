@@ -15,7 +15,6 @@
 #include "portplex/stack.h"
 #include "portplex/wire/icmp.h"
 #include "portplex/wire/ipv4.h"
-#include "portplex/wire/pcap_file.h"
 #include "portplex/wire/rss.h"
 
 struct pp_reass; /* ip_reass.c */
@@ -74,7 +73,6 @@ struct pp_stack {
     uint32_t reass_timeout;
     uint64_t now_ms;
     FILE *trace;
-    struct pp_pcap_writer *pcap;
     struct pp_tcb *tcbs;       /* every TCP control block, for timers */
     struct pp_tcp_tw *tw_head, *tw_tail; /* TCP's TIME_WAIT records, oldest first */
     uint32_t time_wait_ms;     /* 2*MSL */
@@ -171,7 +169,7 @@ void pp__ip_reass_free_all(struct pp_stack *st);
 
 /* Egress: p->data holds the transport segment; prepends the IPv4 header,
  * fragments if needed and sends.  Consumes p.  0 or -errno. */
-/* Sends a finished IPv4 packet on the link (pcap, counters); 0 or -errno. */
+/* Sends a finished IPv4 packet on the link (counters); 0 or -errno. */
 int pp__ip_link_send(struct pp_stack *st, const uint8_t *pkt, size_t len);
 /* Whether the link cuts large TCP packets itself (pp_link_ops.send_tso). */
 static inline int pp__ip_can_tso(const struct pp_stack *st)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "portplex/link_wrap.h"
 #include "portplex/tun.h"
 #include "portplex/socket.h"
 #include "portplex/stack.h"
@@ -33,7 +34,8 @@ void pp_cmd_stack_usage(FILE *f)
 {
     fprintf(f,
             "usage: portplex stack --tun IF --addr A.B.C.D/PREFIX [--peer A.B.C.D] [--mtu N]\n"
-            "                      [--serve SERVICE:PORT]... [--queues N] [--pcap FILE] [--trace]\n\n"
+            "                      [--serve SERVICE:PORT]... [--queues N] [--pcap FILE] [--trace]\n"
+            "                      [--impair 'NETEM WORDS'] [--impair-in 'NETEM WORDS']\n\n"
             "Runs a user-space IPv4 host on a new TUN device IF (needs root or\n"
             "CAP_NET_ADMIN).  The kernel's side of IF gets --peer (default: the first\n"
             "host address of the prefix); portplex answers as --addr: ping, its\n"
@@ -50,7 +52,13 @@ void pp_cmd_stack_usage(FILE *f)
             "                          address, each on its own queue of the device and thread,\n"
             "                          every service on each; the kernel spreads the flows\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
-            "  --trace                 one line per demultiplexing decision on stderr\n\n"
+            "  --trace                 one line per demultiplexing decision on stderr\n"
+            "  --impair WORDS          impair what portplex sends, in netem's words: loss 2%%,\n"
+            "                          duplicate 1%%, reorder 5%% [20ms], corrupt 0.1%%, delay 10ms,\n"
+            "                          rate 10mbit, seed N (e.g. --impair 'loss 2%% delay 5ms')\n"
+            "  --impair-in WORDS       the same for what it receives from the kernel\n"
+            "                          (the pcap shows what the stack sent and received: a packet\n"
+            "                          lost on the way out is in it, one lost on the way in is not)\n\n"
             "The device uses segmentation offload both ways: the kernel may hand over up\n"
             "to 64 KiB of a TCP stream in one packet and our TCP may send as much for the\n"
             "kernel to cut into segments (the pcap shows them so).  PP_TUN_OFFLOAD=0 in the\n"
@@ -94,7 +102,56 @@ struct shard {
     unsigned q;
     pthread_t thread;
     int driving, rc;
+    struct pp_link *impair, *capture; /* wrappers around the queue's link, or NULL */
 };
+
+/* Wraps queue q's link as asked (impairments, then the capture around them,
+ * so it records what the stack itself sent and received) and attaches it. */
+static int attach_queue(struct shard *s, struct pp_tun *tun, unsigned q, const struct pp_impair *out,
+                        const struct pp_impair *in, const char *pcap, char *err)
+{
+    struct pp_link *l = pp_tun_queue_link(tun, q);
+
+    if (out || in) {
+        struct pp_impair o, i;
+        memset(&o, 0, sizeof o);
+        memset(&i, 0, sizeof i);
+        if (out)
+            o = *out;
+        if (in)
+            i = *in;
+        o.seed += q; /* each queue its own dice, still reproducible */
+        i.seed += q + 1000;
+        if (!(l = s->impair = pp_link_impair(l, &o, &i, err)))
+            return -1;
+    }
+    if (pcap && !(l = s->capture = pp_link_capture(l, pcap, err)))
+        return -1;
+    pp_stack_attach(s->st, l);
+    return 0;
+}
+
+static void print_impair(const char *ifname, long q, long queues, struct pp_link *l)
+{
+    struct pp_impair_stats o, i;
+    const struct pp_impair_stats *d[2] = {&o, &i};
+    static const char *const way[2] = {"sent", "received"};
+    int k;
+
+    if (pp_link_impair_stats(l, &o, &i) < 0)
+        return;
+    for (k = 0; k < 2; k++) {
+        if (queues > 1)
+            printf("portplex stack: %s queue %ld: ", ifname, q);
+        else
+            printf("portplex stack: %s: ", ifname);
+        printf("impairments on packets %s: %llu packets, %llu lost, %llu duplicated, "
+               "%llu reordered, %llu corrupted, %llu delayed\n",
+               way[k], (unsigned long long)d[k]->packets, (unsigned long long)d[k]->lost,
+               (unsigned long long)d[k]->duplicated, (unsigned long long)d[k]->reordered,
+               (unsigned long long)d[k]->corrupted, (unsigned long long)d[k]->delayed);
+    }
+}
 
 static void *drive_queue(void *arg)
 {
@@ -111,6 +168,7 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
         {"serve", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'w'},
         {"trace", no_argument, NULL, 'T'},      {"help", no_argument, NULL, 'h'},
         {"queues", required_argument, NULL, 'q'},
+        {"impair", required_argument, NULL, 'i'}, {"impair-in", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     const char *ifname = NULL, *pcap = NULL;
@@ -123,6 +181,8 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
     struct shard *shards = NULL;
     struct pp_tun *tun = NULL;
     struct sigaction sa;
+    struct pp_impair imp_out, imp_in;
+    int have_out = 0, have_in = 0;
     long q;
 
     optind = 1;
@@ -162,6 +222,15 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
                                           PP_TUN_QUEUES_MAX, optarg);
             break;
         case 'w': pcap = optarg; break;
+        case 'i':
+        case 'I':
+            if (pp_impair_parse(optarg, c == 'i' ? &imp_out : &imp_in, err) < 0)
+                return pp_cli_usage_error("stack", "--%s: %s", c == 'i' ? "impair" : "impair-in", err);
+            if (c == 'i')
+                have_out = 1;
+            else
+                have_in = 1;
+            break;
         case 'T': trace = 1; break;
         case 'h': pp_cmd_stack_usage(stdout); return PP_EXIT_OK;
         case ':': return pp_cli_usage_error("stack", "option '%s' needs a value", argv[optind - 1]);
@@ -220,17 +289,18 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
         if (trace)
             pp_stack_trace_to(shards[q].st, stderr);
     }
-    if (pcap && pp_stack_pcap_open(shards[0].st, pcap, err) < 0) {
-        fprintf(stderr, "portplex stack: %s\n", err);
-        goto out;
-    }
     tun = pp_tun_open_queues(ifname, peer, (uint8_t)prefix, (uint16_t)mtu, (unsigned)queues, err);
     if (!tun) {
         fprintf(stderr, "portplex stack: %s\n", err);
         goto out;
     }
-    for (q = 0; q < queues; q++)
-        pp_stack_attach(shards[q].st, pp_tun_queue_link(tun, (unsigned)q));
+    for (q = 0; q < queues; q++) {
+        if (attach_queue(&shards[q], tun, (unsigned)q, have_out ? &imp_out : NULL,
+                         have_in ? &imp_in : NULL, q == 0 ? pcap : NULL, err) < 0) {
+            fprintf(stderr, "portplex stack: %s\n", err);
+            goto out;
+        }
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -295,6 +365,12 @@ out:
                 pp_stack_attach(shards[q].st, NULL);
         if (tun)
             pp_tun_get_stats(tun, &ts);
+        for (q = 0; q < queues; q++) {
+            if (shards[q].impair)
+                print_impair(ifname, q, queues, shards[q].impair);
+            pp_link_wrap_free(shards[q].capture); /* closes the capture file */
+            pp_link_wrap_free(shards[q].impair);
+        }
         pp_tun_close(tun);
         if (tun) {
             printf("portplex stack: %s: %llu packets read, %llu of them unsegmented TCP "

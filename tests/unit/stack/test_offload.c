@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "portplex/link_wrap.h"
 #include "test.h"
 #include "bulk_stream.h"
 #include "portplex/wire/pcap_file.h"
@@ -66,16 +67,25 @@ static int tcp_packets_all_valid(const char *path)
 TEST(offloaded_checksums_are_filled_in_where_a_capture_shows_them)
 {
     struct pair p;
+    struct pp_link *cap;
     char path[64], err[256];
     snprintf(path, sizeof path, "/tmp/pp_offload_%d.pcap", (int)getpid());
     pair_new(&p, NULL, 1);
-    /* B captures what it receives: A's segments come without checksums
-     * (A has no capture of its own) and B fills them in for the file. */
-    ASSERT_EQ(pp_stack_pcap_open(p.b, path, err), 0);
+    /* B's link is captured: A's segments come without checksums (A has no
+     * capture of its own) and the capture fills them in for the file, as
+     * it does for what B sends. */
+    cap = pp_link_capture(pp_stack_link(p.b), path, err);
+    ASSERT(cap != NULL);
+    pp_stack_attach(p.b, cap);
     transfer(&p);
     ASSERT_GT(pp_stack_counter(p.a, "tcp.out_csum_offloaded"), 10);
+    ASSERT_GT(pp_stack_counter(p.b, "tcp.out_csum_offloaded"), 10);
     ASSERT_EQ(pp_stack_counter(p.b, "tcp.in_errs"), 0);
-    pair_free(&p); /* closes the capture */
+    ASSERT_EQ(pp_stack_counter(p.a, "tcp.in_errs"), 0);
+    pp_vwire_stop(p.w);
+    pp_stack_attach(p.b, NULL);
+    ASSERT(pp_link_wrap_free(cap) != NULL); /* closes the capture */
+    pair_free(&p);
     ASSERT_GT(tcp_packets_all_valid(path), 20);
     unlink(path);
 }
