@@ -153,6 +153,7 @@ struct pp_tcb {
      * tlp_high_seq is SND.MAX when the last one went. */
     uint8_t tlp_armed, tlp_out;
     uint8_t tlp_sending;          /* the probe goes now: not a retransmission episode */
+    uint8_t send_now;             /* pp__tcp_output_more: a count of segments goes, no TSO deferral */
     /* ECN (RFC 3168): ecn_ok once both ends agreed in the handshake;
      * ecn_echo while we owe the peer ECE (a CE mark seen, no CWR yet);
      * ecn_cwr while our next new data must carry CWR; no second
