@@ -133,7 +133,11 @@ enum pp_http_precondition pp_http_preconditions(const struct pp_http_request *re
     }
     /* Step 5: If-Range, an entity-tag (strong match) or an exact date. */
     if (*use_range && (h = pp_http_header_find(req, "If-Range", NULL)) != NULL) {
-        if (h->value.n && (h->value.p[0] == '"' || h->value.p[0] == 'W'))
+        /* An entity-tag starts with '"' or "W/"; a date may start with 'W'
+         * too ("Wed, ..."), which once made every Wednesday's date a
+         * non-matching tag. */
+        if (h->value.n && (h->value.p[0] == '"' ||
+                           (h->value.n >= 2 && h->value.p[0] == 'W' && h->value.p[1] == '/')))
             *use_range = h->value.n == strlen(etag) && memcmp(h->value.p, etag, h->value.n) == 0;
         else
             *use_range = pp_http_date_parse(h->value, &t) == 0 && t == mtime;

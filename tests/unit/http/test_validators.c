@@ -87,3 +87,21 @@ TEST(if_range)
     ASSERT_EQ(pre("If-Range: Thu, 01 Jan 1970 00:16:41 GMT\r\n", &range), PP_PRECOND_PROCEED);
     ASSERT_EQ(range, 0);
 }
+
+/* A date that starts with 'W' is a date, not a weak tag: on 2026-12-02, a
+ * Wednesday, curl's If-Range with the file's own Last-Modified got 200. */
+TEST(if_range_on_a_wednesday)
+{
+    static char buf[256];
+    static struct pp_http_request r;
+    int range = 1;
+    snprintf(buf, sizeof buf,
+             "GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\n"
+             "If-Range: Wed, 02 Dec 2026 00:00:00 GMT\r\n\r\n");
+    ASSERT_GT(pp_http_parse_request(buf, strlen(buf), &r), 0);
+    ASSERT_EQ(pp_http_preconditions(&r, "\"e1\"", 1796169600, &range), PP_PRECOND_PROCEED);
+    ASSERT_EQ(range, 1);
+    range = 1;
+    ASSERT_EQ(pp_http_preconditions(&r, "\"e1\"", 1796169601, &range), PP_PRECOND_PROCEED);
+    ASSERT_EQ(range, 0);
+}
