@@ -315,6 +315,8 @@ static void tail_loss_probe(struct pp_stack *st, struct pp_tcb *tcb)
         tcb->tlp_sending = 0;
     }
     CNT(st, tcp, loss_probes);
+    if (!tcb->tlp_out && !tcb->in_recovery)
+        pp__tcp_defer_note(tcb, 1); /* nothing came back: the flight may be lost whole */
     tcb->tlp_out++;
     tcb->tlp_high_seq = tcb->snd_max;
     pp__tcp_timer_restart(st, tcb);

@@ -154,6 +154,10 @@ struct pp_tcb {
     uint8_t tlp_armed, tlp_out;
     uint8_t tlp_sending;          /* the probe goes now: not a retransmission episode */
     uint8_t send_now;             /* pp__tcp_output_more: a count of segments goes, no TSO deferral */
+    /* How often a loss needed a probe to be found: the share, in 64ths, of
+     * loss episodes that began with a tail loss probe, and whether TSO
+     * deferral is off for it (pp__tcp_defer_note). */
+    uint8_t probe_share64, defer_off;
     /* ECN (RFC 3168): ecn_ok once both ends agreed in the handshake;
      * ecn_echo while we owe the peer ECE (a CE mark seen, no CWR yet);
      * ecn_cwr while our next new data must carry CWR; no second
@@ -338,6 +342,9 @@ int pp__tcp_rack_resend_lost(struct pp_stack *st, struct pp_tcb *tcb);
 void pp__tcp_mark_eor(struct pp_tcb *tcb);
 /* len cut so that [seq, seq + len) crosses no record end. */
 size_t pp__tcp_eor_clip(const struct pp_tcb *tcb, uint32_t seq, size_t len);
+/* A loss episode ended (probed: it began with a tail loss probe, the
+ * flight lost whole); keeps TSO deferral off where flights are. */
+void pp__tcp_defer_note(struct pp_tcb *tcb, int probed);
 
 /* The most one packet may carry: an offloaded burst where the link cuts
  * segments (TSO), else one segment. */

@@ -343,13 +343,25 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
  * due later than min(SRTT / 2, 1 ms).  Never for limited transmit, F-RTO's
  * new segments or a probe (pp__tcp_output_more).  avail: the new data
  * queued. */
+void pp__tcp_defer_note(struct pp_tcb *tcb, int probed)
+{
+    unsigned v = tcb->probe_share64;
+
+    v = probed ? v + (64 - v + 7) / 8 : v - v / 8;
+    tcb->probe_share64 = (uint8_t)v;
+    if (v >= 24)
+        tcb->defer_off = 1;
+    else if (v <= 4)
+        tcb->defer_off = 0;
+}
+
 static int tso_defer(const struct pp_stack *st, const struct pp_tcb *tcb, uint32_t inflight,
                      size_t avail, size_t room)
 {
     uint32_t cwnd_free, wnd_free, limit, chunk;
 
     if (!pp__ip_can_tso(st) || tcb->in_recovery || tcb->in_loss || tcb->tlp_sending || tcb->send_now ||
-        inflight == 0 || avail <= room || tcb->fin_pending)
+        tcb->defer_off || inflight == 0 || avail <= room || tcb->fin_pending)
         return 0;
     if (!tcb->last_data_sent || st->now_ms > tcb->last_data_sent + 1)
         return 0;

@@ -311,6 +311,7 @@ void pp__tcp_rack_recovery_done(struct pp_tcb *tcb)
         lost = 15;
     tcb->lost_per_episode8 = (uint8_t)(avg + ((int)(lost * 8) - (int)avg) / 4);
     tcb->episode_lost = 0;
+    pp__tcp_defer_note(tcb, 0);
 }
 
 void pp__tcp_rack_reset(struct pp_tcb *tcb)
