@@ -327,6 +327,25 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
     return (segs < most ? segs : most) * room;
 }
 
+/* Where losses take whole flights - a run of lost packets, a path that
+ * drops every packet of a short flight - a few large packets in flight are
+ * lost together with their probe, where many small ones leave a SACK to
+ * find the loss by: TSO deferral turns itself off when three in eight or more
+ * of the loss episodes (running share, weight 1/8) began with a tail loss
+ * probe, and on again below a sixteenth (bench/loss.sh's burst cell: 600+
+ * probes a table and 2-7x slower downloads with deferral always on). */
+void pp__tcp_defer_note(struct pp_tcb *tcb, int probed)
+{
+    unsigned v = tcb->probe_share64;
+
+    v = probed ? v + (64 - v + 7) / 8 : v - (v + 7) / 8; /* rounded so both ends are reached */
+    tcb->probe_share64 = (uint8_t)v;
+    if (v >= 24)
+        tcb->defer_off = 1;
+    else if (v <= 4)
+        tcb->defer_off = 0;
+}
+
 /* Linux's TSO deferral (tcp_tso_should_defer, tcp_output.c in 6.x): on a
  * link that segments for us, new data that only a sliver of the window
  * lets go waits for the next ACK to free more, so the stream keeps going
@@ -343,18 +362,6 @@ static size_t tso_len(const struct pp_stack *st, const struct pp_tcb *tcb, uint3
  * due later than min(SRTT / 2, 1 ms).  Never for limited transmit, F-RTO's
  * new segments or a probe (pp__tcp_output_more).  avail: the new data
  * queued. */
-void pp__tcp_defer_note(struct pp_tcb *tcb, int probed)
-{
-    unsigned v = tcb->probe_share64;
-
-    v = probed ? v + (64 - v + 7) / 8 : v - v / 8;
-    tcb->probe_share64 = (uint8_t)v;
-    if (v >= 24)
-        tcb->defer_off = 1;
-    else if (v <= 4)
-        tcb->defer_off = 0;
-}
-
 static int tso_defer(const struct pp_stack *st, const struct pp_tcb *tcb, uint32_t inflight,
                      size_t avail, size_t room)
 {
