@@ -120,6 +120,48 @@ static int inner_send(struct impair *m, const uint8_t *pkt, size_t len, uint16_t
     return seg_payload ? in->ops->send_tso(in, pkt, len, seg_payload) : in->ops->send(in, pkt, len);
 }
 
+/* Rolls the fate of a packet of len bytes on way and counts it: how many
+ * copies go on (0: lost, 2: duplicated).  The wrapper's lock held. */
+static int roll(struct impair *m, struct way *way, size_t len, struct pp__fate *f)
+{
+    way->stats.packets++;
+    pp__impair_fate(&way->im, len, m->now, f);
+    if (f->what & PP__FATE_LOST) {
+        way->stats.lost++;
+        return 0; /* lost on the way: the sender cannot tell */
+    }
+    way->stats.reordered += !!(f->what & PP__FATE_REORDERED);
+    way->stats.corrupted += !!(f->what & PP__FATE_CORRUPTED);
+    if (!pp__impair_dup(&way->im))
+        return 1;
+    way->stats.duplicated++;
+    return 2;
+}
+
+/* roll for a packet in its own buffer: NULL when lost (p freed), else p,
+ * its bit flipped if corrupted - the checksum filled in first, since one
+ * left partial is trusted by TCP (from the kernel over TUN) or finished by
+ * the device after the flip, and either way the bit would pass - and
+ * *twin a copy of it when duplicated (NULL if no memory). */
+static struct pp_pbuf *roll_pbuf(struct impair *m, struct way *way, struct pp_pbuf *p,
+                                 struct pp__fate *f, struct pp_pbuf **twin)
+{
+    int copies = roll(m, way, p->len, f);
+
+    *twin = NULL;
+    if (!copies) {
+        pp_pbuf_free(p);
+        return NULL;
+    }
+    if (f->what & PP__FATE_CORRUPTED) {
+        pp_pbuf_csum_fill(p);
+        p->data[f->flip_at] ^= f->flip_mask;
+    }
+    if (copies == 2 && !(*twin = copy_pbuf(p->data, p->len, p->csum_partial)))
+        way->stats.nomem++;
+    return p;
+}
+
 /* Sends what the stack handed over, impaired; the wrapper's lock held. */
 static int send_impaired(struct impair *m, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
@@ -130,15 +172,8 @@ static int send_impaired(struct impair *m, const uint8_t *pkt, size_t len, uint1
 
     if (!way->on && !way->q.head)
         return inner_send(m, pkt, len, seg_payload);
-    way->stats.packets++;
-    pp__impair_fate(&way->im, len, m->now, &f);
-    if (f.what & PP__FATE_LOST) {
-        way->stats.lost++;
-        return 0; /* lost on the way: the sender cannot tell */
-    }
-    way->stats.reordered += !!(f.what & PP__FATE_REORDERED);
-    copies = 1 + pp__impair_dup(&way->im);
-    way->stats.duplicated += copies == 2;
+    if (!(copies = roll(m, way, len, &f)))
+        return 0;
     if (!(f.what & PP__FATE_CORRUPTED) && f.due <= m->now && !way->q.head) {
         /* Nothing waits ahead of it: straight on, as often as it goes. */
         while (copies-- && rc == 0)
@@ -150,10 +185,8 @@ static int send_impaired(struct impair *m, const uint8_t *pkt, size_t len, uint1
             way->stats.nomem++;
             return -ENOBUFS;
         }
-        if (f.what & PP__FATE_CORRUPTED) {
+        if (f.what & PP__FATE_CORRUPTED)
             p->data[f.flip_at] ^= f.flip_mask;
-            way->stats.corrupted += copies == 0;
-        }
         way->stats.delayed++;
         if ((rc = hold(way, p, f.due, seg_payload)) < 0)
             return rc;
@@ -161,28 +194,23 @@ static int send_impaired(struct impair *m, const uint8_t *pkt, size_t len, uint1
     return 0;
 }
 
-static int impair_send(struct pp_link *l, const uint8_t *pkt, size_t len)
-{
-    struct impair *m = l->priv;
-    int rc;
-
-    pthread_mutex_lock(&m->w.mu);
-    rc = send_impaired(m, pkt, len, 0);
-    pthread_mutex_unlock(&m->w.mu);
-    return rc;
-}
-
+/* seg_payload 0: a packet within the MTU (send).  A burst the device cuts
+ * up (send_tso) is one packet here, lost or kept whole, as iptables and
+ * netem see the offloaded packet on a TUN device. */
 static int impair_send_tso(struct pp_link *l, const uint8_t *pkt, size_t len, uint16_t seg_payload)
 {
     struct impair *m = l->priv;
     int rc;
 
-    /* A burst the device cuts up is one packet here, lost or kept whole,
-     * as iptables and netem see the offloaded packet on a TUN device. */
     pthread_mutex_lock(&m->w.mu);
     rc = send_impaired(m, pkt, len, seg_payload);
     pthread_mutex_unlock(&m->w.mu);
     return rc;
+}
+
+static int impair_send(struct pp_link *l, const uint8_t *pkt, size_t len)
+{
+    return impair_send_tso(l, pkt, len, 0);
 }
 
 /* The stack's buffer, handed over (pp_link_ops.send_pbuf, offered when the
@@ -193,7 +221,7 @@ static int impair_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_p
     struct impair *m = l->priv;
     struct pp_link *in = m->w.inner;
     struct way *way = &m->out;
-    struct pp_pbuf *twin = NULL;
+    struct pp_pbuf *twin;
     struct pp__fate f;
     int rc = 0;
 
@@ -202,26 +230,9 @@ static int impair_send_pbuf(struct pp_link *l, struct pp_pbuf *p, uint16_t seg_p
         pthread_mutex_unlock(&m->w.mu);
         return in->ops->send_pbuf(in, p, seg_payload);
     }
-    way->stats.packets++;
-    pp__impair_fate(&way->im, p->len, m->now, &f);
-    if (f.what & PP__FATE_LOST) {
-        way->stats.lost++;
+    if (!(p = roll_pbuf(m, way, p, &f, &twin))) {
         pthread_mutex_unlock(&m->w.mu);
-        pp_pbuf_free(p);
         return 0;
-    }
-    way->stats.reordered += !!(f.what & PP__FATE_REORDERED);
-    if (f.what & PP__FATE_CORRUPTED) {
-        /* Filled in first: a device that finished the checksum itself
-         * would make the flipped bit pass. */
-        pp_pbuf_csum_fill(p);
-        p->data[f.flip_at] ^= f.flip_mask;
-        way->stats.corrupted++;
-    }
-    if (pp__impair_dup(&way->im)) {
-        way->stats.duplicated++;
-        if (!(twin = copy_pbuf(p->data, p->len, p->csum_partial)))
-            way->stats.nomem++;
     }
     if (f.due <= m->now && !way->q.head) {
         if (twin)
@@ -258,33 +269,13 @@ static void flush_out(struct impair *m)
 static void impair_in(struct impair *m, struct pp_pbuf *p)
 {
     struct way *way = &m->in;
+    struct pp_pbuf *twin;
     struct pp__fate f;
-    int copies;
 
-    way->stats.packets++;
-    pp__impair_fate(&way->im, p->len, m->now, &f);
-    if (f.what & PP__FATE_LOST) {
-        way->stats.lost++;
-        pp_pbuf_free(p);
+    if (!(p = roll_pbuf(m, way, p, &f, &twin)))
         return;
-    }
-    way->stats.reordered += !!(f.what & PP__FATE_REORDERED);
-    if (f.what & PP__FATE_CORRUPTED) {
-        /* A checksum the kernel left partial is trusted by TCP: filled in
-         * first, so the flipped bit is caught as on a real wire. */
-        pp_pbuf_csum_fill(p);
-        p->data[f.flip_at] ^= f.flip_mask;
-        way->stats.corrupted++;
-    }
-    copies = pp__impair_dup(&way->im);
-    if (copies) {
-        struct pp_pbuf *c = copy_pbuf(p->data, p->len, p->csum_partial);
-        way->stats.duplicated++;
-        if (!c)
-            way->stats.nomem++;
-        else
-            hold(way, c, f.due, 0);
-    }
+    if (twin)
+        hold(way, twin, f.due, 0);
     if (f.due > m->now)
         way->stats.delayed++;
     hold(way, p, f.due, 0);

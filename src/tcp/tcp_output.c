@@ -495,7 +495,8 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
         if (tcb->more && len && off + len == queued && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) &&
             len < tso_len(st, tcb, 0, room) && !tcb->fin_pending)
             break;
-        if (len && SEQ_GEQ(tcb->snd_nxt, tcb->snd_max) && tso_defer(st, tcb, inflight, queued - off, room))
+        fresh = SEQ_GEQ(tcb->snd_nxt, tcb->snd_max);
+        if (len && fresh && tso_defer(st, tcb, inflight, queued - off, room))
             break;
         if (off + len == queued && tcb->fin_pending && !tcb->fin_sent)
             flags |= PP_TCP_FIN;
@@ -504,7 +505,6 @@ void pp__tcp_output(struct pp_stack *st, struct pp_tcb *tcb)
          * segment of each burst carries it, and a lone segment in the middle
          * of the queue (limited transmit, PRR) does not.  Retransmissions
          * carry it only where the written data ends (send_segment). */
-        fresh = SEQ_GEQ(tcb->snd_nxt, tcb->snd_max);
         if (len && fresh && (run || len > room))
             flags |= PP_TCP_PSH;
         if (pp__tcp_send_segment(st, tcb, tcb->snd_nxt, flags, off, len) < 0)
