@@ -270,7 +270,20 @@ int main(int argc, char **argv)
     /* Bulk figures are the best of three runs each, the kernel's too: the
      * machine's noise should not pick the winner. */
     double o64 = best3(ours_bulk, 65535), o15 = best3(ours_bulk, 1500), k = best3(kernel_bulk_any, 0);
-    double oc = ours_cps(1), kc = kernel_cps(), o2 = ours_cps(2);
+    double oc = 0, kc = 0, o2 = 0;
+    int i;
+
+    /* Connection rates, the best of three 1 s runs each, taken in turns
+     * (one shard, the kernel, two shards), so a slow second of the
+     * machine's lands on all three alike. */
+    for (i = 0; i < 3; i++) {
+        double r = ours_cps(1);
+        oc = r > oc ? r : oc;
+        r = kernel_cps();
+        kc = r > kc ? r : kc;
+        r = ours_cps(2);
+        o2 = r > o2 ? r : o2;
+    }
     double r64 = o64 / k, r15 = o15 / k, rc = oc / kc, low = r64, sh = o2 / oc;
 
     if (r15 < low)
@@ -280,8 +293,8 @@ int main(int argc, char **argv)
     printf("%-44s %10s %10s %7s\n", "TCP, two stacks vs Linux on 127.0.0.1", "portplex", "kernel", "ratio");
     printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 65535, Gbit/s (best of 3)", o64, k, r64);
     printf("%-44s %10.2f %10.2f %7.2f\n", "bulk, vwire MTU 1500, Gbit/s (best of 3)", o15, k, r15);
-    printf("%-44s %10.0f %10.0f %7.2f\n", "connect+request+response+close, per s", oc, kc, rc);
-    printf("%-44s %10.0f %10.0f %7.2f\n", "  the same, 2 shards a side, 2 threads, per s", o2, oc,
+    printf("%-44s %10.0f %10.0f %7.2f\n", "connect+request+response+close, per s (best of 3)", oc, kc, rc);
+    printf("%-44s %10.0f %10.0f %7.2f\n", "  the same, 2 shards a side, 2 threads (best of 3)", o2, oc,
            sh);
     printf("# portplex runs both ends in one process over the virtual wire; the kernel's\n"
            "# loopback (MTU 65536) pays system calls.  The shards line's peer is one shard.\n");
