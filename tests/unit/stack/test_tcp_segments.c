@@ -208,6 +208,79 @@ TEST(delayed_ack_every_second_segment_or_40ms)
     pp_stack_free(st);
 }
 
+/* Regression (bench_tcp's bulk sat out the 40 ms delayed-ACK timer several
+ * times a second): an offered window that would shrink is rounded up to the
+ * scale unit, so a peer that fills it passes rcv_adv by up to 255 bytes;
+ * the read that emptied the buffer then took the window offered for 4 GB
+ * and sent no update, and the peer had nothing to send into. */
+TEST(reading_after_the_peer_filled_a_rounded_window_opens_it)
+{
+    static char data[1001], buf[8192];
+    struct sockaddr_in to = sin_of(HOST_A, 80);
+    struct pp_tcp_hdr syn, t;
+    int rcvbuf = 3000, n, i;
+    uint32_t seq = peer_isn, start, edge, sent;
+    size_t got = 0;
+    ssize_t r;
+
+    fixture_start();
+    fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+    ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
+    t = last();
+    ASSERT(t.opts.has_wscale);
+    lport = t.sport;
+    iss = t.seq;
+    memset(&syn, 0, sizeof syn);
+    syn.sport = 80;
+    syn.dport = lport;
+    syn.seq = peer_isn - 1;
+    syn.ack = iss + 1;
+    syn.flags = PP_TCP_SYN | PP_TCP_ACK;
+    syn.window = 65535;
+    syn.opts.has_mss = 1;
+    syn.opts.mss = 1000;
+    syn.opts.has_wscale = 1;
+    syn.opts.wscale = 7;
+    send_from_peer(&syn, NULL);
+    ASSERT_EQ(last().ack, peer_isn);
+    /* Past quick-ACK mode (16 one-byte segments, read at once), so full
+     * segments' ACKs are delayed as in a bulk transfer. */
+    for (i = 0; i < 16; i++, seq++) {
+        seg(seq, iss + 1, PP_TCP_ACK, 512, "q");
+        ASSERT_EQ(pp_recv(st, fd, buf, sizeof buf, 0), 1);
+    }
+    t = last();
+    start = seq;
+    edge = t.ack + ((uint32_t)t.window << 8); /* we scale by 8 (TCP_WSCALE) */
+    /* With no reader, the peer sends full segments into the widest window
+     * offered while one fits (sender SWS avoidance). */
+    memset(data, 'w', 1000);
+    while ((int32_t)(edge - seq) >= 1000) {
+        seg(seq, iss + 1, PP_TCP_ACK, 512, data);
+        seq += 1000;
+        t = last();
+        if ((int32_t)(t.ack + ((uint32_t)t.window << 8) - edge) > 0)
+            edge = t.ack + ((uint32_t)t.window << 8);
+    }
+    /* The last window was rounded up to the scale unit and the peer used
+     * all of it: more came than the 2,816 bytes of the 3,000 the buffer
+     * offered unrounded, and the last segment's ACK is still delayed. */
+    sent = seq - start;
+    ASSERT_EQ(sent, 3000u);
+    ASSERT(last().ack != seq);
+    n = cap.n;
+    while ((r = pp_recv(st, fd, buf, sizeof buf, 0)) > 0)
+        got += (size_t)r;
+    ASSERT_EQ(got, (size_t)sent);
+    /* The buffer is empty: a window update goes at once, offering it. */
+    ASSERT_EQ(cap.n, n + 1);
+    t = last();
+    ASSERT_EQ(t.ack, seq);
+    ASSERT_GE((uint32_t)t.window << 8, 2816u);
+    pp_stack_free(st);
+}
+
 TEST(nagle_holds_small_segments_while_data_is_in_flight)
 {
     struct pp_tcp_hdr t;
