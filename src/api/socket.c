@@ -512,8 +512,11 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         break;
     default: rc = -ENOPROTOOPT; break;
     }
-    if (rc == 0 && s->tcb)
+    if (rc == 0 && s->tcb) {
         pp__tcp_set_opts(st, s->tcb, o); /* TCP's copy, and what follows from it */
+        if (opt == PP_SO_SNDBUF || opt == PP_SO_RCVBUF)
+            pp__tcp_bufs_set(s->tcb);
+    }
     pp__sock_put(s);
     pp__api_unlock(st);
     return rc;

@@ -25,7 +25,7 @@ static inline void pp_bufq_init(struct pp_bufq *q, size_t cap)
     q->cap = cap;
 }
 
-static inline size_t pp_bufq_space(const struct pp_bufq *q) { return q->cap - q->len; }
+static inline size_t pp_bufq_space(const struct pp_bufq *q) { return q->cap > q->len ? q->cap - q->len : 0; }
 
 /* Frees every buffer; the queue is empty (cap kept). */
 void pp_bufq_fini(struct pp_bufq *q);

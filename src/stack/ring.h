@@ -36,7 +36,8 @@ static inline void pp_ring_fini(struct pp_ring *r)
     r->cap = r->alloc = r->len = r->head = 0;
 }
 
-static inline size_t pp_ring_space(const struct pp_ring *r) { return r->cap - r->len; }
+/* Never negative: SO_SNDBUF may lower cap below what is queued. */
+static inline size_t pp_ring_space(const struct pp_ring *r) { return r->cap > r->len ? r->cap - r->len : 0; }
 
 /* Copies n bytes starting off bytes after the head, without consuming. */
 static inline void pp_ring_peek(const struct pp_ring *r, size_t off, void *dst, size_t n)

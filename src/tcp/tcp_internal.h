@@ -411,6 +411,10 @@ struct pp_tcb *pp__tcp_tcb_new(struct pp_stack *st, struct pp_sock *s, const str
 /* The user changed the options of a socket with a connection: TCP takes
  * the new copy and does what follows from each change (setsockopt). */
 void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_tcp_sockopts *o);
+/* SO_SNDBUF / SO_RCVBUF set on a socket with a connection: its queues take
+ * the new sizes (the receive queue never below what is queued and offered),
+ * as Linux applies them at once. */
+void pp__tcp_bufs_set(struct pp_tcb *tcb);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
 /* Sending goes back to seq (a retransmission from there): a FIN sent at or
  * after seq is to be sent again after the data, or the output would count

@@ -281,6 +281,52 @@ TEST(reading_after_the_peer_filled_a_rounded_window_opens_it)
     pp_stack_free(st);
 }
 
+/* SO_SNDBUF and SO_RCVBUF set once connected (as a server does on the
+ * sockets accept() returns) size the connection's queues, as on Linux;
+ * they were kept for show and the queues stayed as they were. */
+TEST(buffer_sizes_set_once_connected_apply_to_the_connection)
+{
+    static char data[10000];
+    struct pp_tcp_hdr t;
+    int v = 4000, big = 20000;
+    socklen_t l = sizeof v;
+
+    established(60000);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_SNDBUF, &v, sizeof v), 0);
+    /* The send queue holds 4,000 bytes: a non-blocking write takes that
+     * much, then nothing until some is acknowledged. */
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), 4000);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), -EAGAIN);
+    seg(peer_isn, iss + 1 + 1000, PP_TCP_ACK, 60000, NULL);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), 1000);
+    v = 0;
+    ASSERT_EQ(pp_getsockopt(st, fd, PP_SO_SNDBUF, &v, &l), 0);
+    ASSERT_EQ(v, 4000);
+    pp_stack_free(st);
+
+    /* A receive buffer of 2,000 bytes when connecting, 20,000 once
+     * connected: the next window offers the new one (unscaled here, so to
+     * the byte). */
+    fixture_start();
+    fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
+    v = 2000;
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_RCVBUF, &v, sizeof v), 0);
+    {
+        struct sockaddr_in to = sin_of(HOST_A, 80);
+        ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
+    }
+    lport = last().sport;
+    iss = last().seq;
+    seg(peer_isn - 1, iss + 1, PP_TCP_SYN | PP_TCP_ACK, 60000, NULL); /* no wscale */
+    ASSERT_EQ(last().window, 2000);
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_RCVBUF, &big, sizeof big), 0);
+    seg(peer_isn, iss + 1, PP_TCP_ACK, 60000, "x");
+    t = last();
+    ASSERT_EQ(t.ack, peer_isn + 1);
+    ASSERT_EQ(t.window, 20000 - 1);
+    pp_stack_free(st);
+}
+
 TEST(nagle_holds_small_segments_while_data_is_in_flight)
 {
     struct pp_tcp_hdr t;
