@@ -14,7 +14,8 @@
 # Each cell runs RUNS times (default 3) on each side and takes the median;
 # the ratio is the kernel's time over ours (above 1: we are faster).  Every
 # download is compared with the file.  Ours also reports its counters per
-# cell: RTOs, SACK/fast retransmissions, RACK losses, loss probes and undos.
+# cell: RTOs, SACK/fast retransmissions, RACK losses, loss probes and undos;
+# and the kernel's server its RTOs and loss probes (nstat), for comparison.
 # Last line: ratio=<smallest> <cell>=<ratio>... unit=ratio
 # Usage: bench/loss.sh build/portplex [MB] [RUNS]        (root)
 set -u
@@ -126,6 +127,13 @@ fetch() { # fetch NS: seconds of one download (or "fail")
     fi
     rm -f "$D/got"
 }
+# The kernel's server's own counters for the cell (nstat's deltas in its
+# namespace, with a history file of our own): RTOs and loss probes.
+kstat_reset() { ip netns exec $BNS env NSTAT_HISTORY="$D/nstat.hist" nstat -n >/dev/null 2>&1; }
+kstat() {
+    ip netns exec $BNS env NSTAT_HISTORY="$D/nstat.hist" nstat -z TcpExtTCPTimeouts TcpExtTCPLossProbes 2>/dev/null |
+        awk '$1 == "TcpExtTCPTimeouts" {r = $2} $1 == "TcpExtTCPLossProbes" {t = $2} END {printf "%d %d\n", r, t}'
+}
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : "fail")}'; }
 
 start_ours
@@ -141,7 +149,7 @@ for c in $ALL_CELLS; do
     case " ${LOSS_CELLS:-${c%%:*}} " in *" ${c%%:*} "*) CELLS="$CELLS $c" ;; esac
 done
 echo "# ours: CUBIC; the kernel's server: $KCC"
-printf '%-8s %-22s %-22s %7s  %s\n' "loss" "portplex s (runs)" "Linux s (runs)" "ratio" "ours: RTOs sack-rtx fast-rtx rack-lost tlp undo"
+printf '%-8s %-22s %-22s %7s  %s\n' "loss" "portplex s (runs)" "Linux s (runs)" "ratio" "ours: RTOs sack-rtx fast-rtx rack-lost tlp undo | Linux: RTOs tlp"
 summary="" smallest="" bad=0
 for cell in $CELLS; do
     IFS=: read -r name dl al burst <<<"$cell"
@@ -149,12 +157,13 @@ for cell in $CELLS; do
     rules $TNS pp0 "$dl" "$al" "$burst"
     rules $ANS va "$dl" "$al" "$burst"
     ours="" peer=""
+    kstat_reset
     for _ in $(seq "$RUNS"); do
         ours="$ours $(fetch $TNS)"
         peer="$peer $(fetch $ANS)"
     done
     stop_ours
-    counters=$(cat "$D/counters")
+    counters="$(cat "$D/counters") | $(kstat)"
     mo=$(echo $ours | median) mp=$(echo $peer | median)
     case "$ours $peer" in *fail*) bad=1 ;; esac
     r=$(awk -v o="$mo" -v p="$mp" 'BEGIN { if (o + 0 > 0 && p + 0 > 0) printf "%.2f", p / o; else print "fail" }')
