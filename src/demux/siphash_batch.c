@@ -22,9 +22,26 @@ static void batch_scalar(const struct pp_sipkey *k, const uint64_t *a, const uin
 
 typedef uint64_t v4u64 __attribute__((vector_size(32)));
 
+typedef uint32_t v8u32 __attribute__((vector_size(32)));
+typedef uint16_t v16u16 __attribute__((vector_size(32)));
+
 #define V4(x) ((v4u64){(x), (x), (x), (x)})
+/* AVX2 has no 64-bit rotate: a rotation is two shifts and an OR, except by
+ * 32 and 16 bits, which move whole words - one shuffle instruction
+ * (a sixth fewer instructions a round). */
+#define ROT32(x) ((v4u64)__builtin_shuffle((v8u32)(x), (v8u32){1, 0, 3, 2, 5, 4, 7, 6}))
+#define ROT16(x)                                                                         \
+    ((v4u64)__builtin_shuffle((v16u16)(x),                                               \
+                              (v16u16){3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14}))
+#define SIPROUND_AVX2(v0, v1, v2, v3)                                                    \
+    do {                                                                                 \
+        v0 += v1; v1 = PP_SIP_ROTL(v1, 13); v1 ^= v0; v0 = ROT32(v0);                    \
+        v2 += v3; v3 = ROT16(v3); v3 ^= v2;                                              \
+        v0 += v3; v3 = PP_SIP_ROTL(v3, 21); v3 ^= v0;                                    \
+        v2 += v1; v1 = PP_SIP_ROTL(v1, 17); v1 ^= v2; v2 = ROT32(v2);                    \
+    } while (0)
 /* The body, once per instruction set; the compiler picks the instructions. */
-#define SIP_BATCH_BODY                                                                   \
+#define SIP_BATCH_BODY(PP_SIPROUND)                                                      \
     {                                                                                    \
         const v4u64 last = V4((uint64_t)16 << 56);                                       \
         size_t i;                                                                        \
@@ -57,11 +74,11 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
 
 __attribute__((target("avx512f,avx512vl"))) static void
 batch_avx512(const struct pp_sipkey *k, const uint64_t *a, const uint64_t *b, uint64_t *out,
-             size_t n) SIP_BATCH_BODY
+             size_t n) SIP_BATCH_BODY(PP_SIPROUND)
 
 __attribute__((target("avx2"))) static void
 batch_avx2(const struct pp_sipkey *k, const uint64_t *a, const uint64_t *b, uint64_t *out,
-           size_t n) SIP_BATCH_BODY
+           size_t n) SIP_BATCH_BODY(SIPROUND_AVX2)
 #endif
 
 typedef void batch_fn(const struct pp_sipkey *, const uint64_t *, const uint64_t *, uint64_t *,
