@@ -29,16 +29,22 @@ int rte_peer_init(void)
     return rte_eal_init((int)(sizeof argv / sizeof *argv) - 1, argv) < 0 ? -1 : 0;
 }
 
-double rte_peer_bench(size_t n, const uint32_t *q, size_t nq,
-                      void (*remote_of)(size_t i, uint32_t *raddr, uint16_t *rport), uint32_t laddr,
-                      double *burst_ns)
+struct rte_peer {
+    struct rte_hash *h;
+    struct key *keys; /* the queries, as keys */
+    const uint32_t *q;
+    size_t nq;
+    void (*remote_of)(size_t i, uint32_t *raddr, uint16_t *rport);
+    uint32_t laddr;
+};
+
+struct rte_peer *rte_peer_new(size_t n, const uint32_t *q, size_t nq,
+                              void (*remote_of)(size_t i, uint32_t *raddr, uint16_t *rport),
+                              uint32_t laddr)
 {
     struct rte_hash_parameters hp;
-    struct rte_hash *h;
-    struct key *keys = malloc(nq * sizeof *keys);
-    size_t i, it;
-    double best = 1e9, t0, dt;
-    int run;
+    struct rte_peer *p = calloc(1, sizeof *p);
+    size_t i;
     char name[32];
 
     snprintf(name, sizeof name, "conns%zu", n);
@@ -48,65 +54,78 @@ double rte_peer_bench(size_t n, const uint32_t *q, size_t nq,
     hp.key_len = sizeof(struct key);
     hp.hash_func = rte_hash_crc; /* the CRC32 instruction, as DPDK's examples use */
     hp.socket_id = 0;
-    h = rte_hash_create(&hp);
-    if (!h || !keys) {
+    if (!p || !(p->h = rte_hash_create(&hp)) || !(p->keys = malloc(nq * sizeof *p->keys))) {
         fprintf(stderr, "rte_hash_create failed for %zu entries\n", n);
         exit(1);
     }
+    p->q = q;
+    p->nq = nq;
+    p->remote_of = remote_of;
+    p->laddr = laddr;
     for (i = 0; i < n; i++) {
         struct key k = {0, laddr, 0, 80};
         remote_of(i, &k.saddr, &k.sport);
-        if (rte_hash_add_key_data(h, &k, (void *)(uintptr_t)(i + 1)) < 0) {
+        if (rte_hash_add_key_data(p->h, &k, (void *)(uintptr_t)(i + 1)) < 0) {
             fprintf(stderr, "rte_hash_add_key_data failed at %zu\n", i);
             exit(1);
         }
     }
     for (i = 0; i < nq; i++) {
-        memset(&keys[i], 0, sizeof keys[i]);
-        keys[i].daddr = laddr;
-        keys[i].dport = 80;
-        remote_of(q[i], &keys[i].saddr, &keys[i].sport);
+        memset(&p->keys[i], 0, sizeof p->keys[i]);
+        p->keys[i].daddr = laddr;
+        p->keys[i].dport = 80;
+        remote_of(q[i], &p->keys[i].saddr, &p->keys[i].sport);
     }
-    for (run = 0; run < 5; run++) {
-        unsigned long found = 0;
-        t0 = pp_mono_s();
-        for (it = 0; it < nq; it++) {
-            struct key k = {0, laddr, 0, 80};
-            void *data;
-            remote_of(q[it], &k.saddr, &k.sport);
-            found += rte_hash_lookup_data(h, &k, &data) >= 0;
-        }
-        dt = pp_mono_s() - t0;
-        if (found != nq) {
-            fprintf(stderr, "rte_hash lookup failed\n");
-            exit(1);
-        }
-        if (dt / (double)nq < best)
-            best = dt / (double)nq;
+    return p;
+}
+
+double rte_peer_one_by_one(struct rte_peer *p)
+{
+    unsigned long found = 0;
+    double t0 = pp_mono_s(), dt;
+    size_t it;
+
+    for (it = 0; it < p->nq; it++) {
+        struct key k = {0, p->laddr, 0, 80};
+        void *data;
+        p->remote_of(p->q[it], &k.saddr, &k.sport);
+        found += rte_hash_lookup_data(p->h, &k, &data) >= 0;
     }
-    *burst_ns = 1e9;
-    for (run = 0; run < 5; run++) {
-        unsigned long found = 0;
-        t0 = pp_mono_s();
-        for (it = 0; it + 32 <= nq; it += 32) {
-            const void *kp[32];
-            void *data[32];
-            uint64_t hits = 0;
-            int k;
-            for (k = 0; k < 32; k++)
-                kp[k] = &keys[it + (size_t)k];
-            rte_hash_lookup_bulk_data(h, kp, 32, &hits, data);
-            found += (unsigned long)__builtin_popcountll(hits);
-        }
-        dt = pp_mono_s() - t0;
-        if (found != nq) {
-            fprintf(stderr, "rte_hash bulk lookup failed\n");
-            exit(1);
-        }
-        if (dt / (double)nq * 1e9 < *burst_ns)
-            *burst_ns = dt / (double)nq * 1e9;
+    dt = pp_mono_s() - t0;
+    if (found != p->nq) {
+        fprintf(stderr, "rte_hash lookup failed\n");
+        exit(1);
     }
-    rte_hash_free(h);
-    free(keys);
-    return best * 1e9;
+    return dt / (double)p->nq * 1e9;
+}
+
+double rte_peer_bursts(struct rte_peer *p)
+{
+    unsigned long found = 0;
+    double t0 = pp_mono_s(), dt;
+    size_t it;
+
+    for (it = 0; it + 32 <= p->nq; it += 32) {
+        const void *kp[32];
+        void *data[32];
+        uint64_t hits = 0;
+        int k;
+        for (k = 0; k < 32; k++)
+            kp[k] = &p->keys[it + (size_t)k];
+        rte_hash_lookup_bulk_data(p->h, kp, 32, &hits, data);
+        found += (unsigned long)__builtin_popcountll(hits);
+    }
+    dt = pp_mono_s() - t0;
+    if (found != p->nq) {
+        fprintf(stderr, "rte_hash bulk lookup failed\n");
+        exit(1);
+    }
+    return dt / (double)p->nq * 1e9;
+}
+
+void rte_peer_free(struct rte_peer *p)
+{
+    rte_hash_free(p->h);
+    free(p->keys);
+    free(p);
 }
