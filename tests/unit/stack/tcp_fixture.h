@@ -55,6 +55,28 @@ static inline void send_from_peer(const struct pp_tcp_hdr *s, const char *data)
     pp_stack_input(st, pkt, build_ip(pkt, HOST_A, HOST_B, PP_IP_PROTO_TCP, l4, hl + n, 1, 0, 0));
 }
 
+/* The peer's SYN-ACK to our SYN: its ISN 5000 (its data starts at 5001),
+ * MSS 1000, window 65535; SACK when sack, a window scale when wscale >= 0. */
+static inline void syn_ack_from_peer(int sack, int wscale)
+{
+    struct pp_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = 5000;
+    t.ack = iss + 1;
+    t.flags = PP_TCP_SYN | PP_TCP_ACK;
+    t.window = 65535;
+    t.opts.has_mss = 1;
+    t.opts.mss = 1000;
+    t.opts.sack_perm = sack != 0;
+    if (wscale >= 0) {
+        t.opts.has_wscale = 1;
+        t.opts.wscale = (uint8_t)wscale;
+    }
+    send_from_peer(&t, NULL);
+}
+
 /* A non-blocking socket connecting to 192.0.2.1:80; checks the SYN and
  * records its port and ISN. */
 static inline void connect_to_peer(void)

@@ -33,20 +33,9 @@ static void ack(uint32_t a, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
  * MSS 1000, window 65535 unscaled). */
 static void established_sack(void)
 {
-    struct pp_tcp_hdr s;
     fixture_start();
     connect_to_peer();
-    memset(&s, 0, sizeof s);
-    s.sport = 80;
-    s.dport = lport;
-    s.seq = 5000;
-    s.ack = iss + 1;
-    s.flags = PP_TCP_SYN | PP_TCP_ACK;
-    s.window = 65535;
-    s.opts.has_mss = 1;
-    s.opts.mss = 1000;
-    s.opts.sack_perm = 1;
-    send_from_peer(&s, NULL);
+    syn_ack_from_peer(1, -1);
 }
 
 /* The highest sequence number sent so far. */

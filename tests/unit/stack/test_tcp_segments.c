@@ -217,7 +217,7 @@ TEST(reading_after_the_peer_filled_a_rounded_window_opens_it)
 {
     static char data[1001], buf[8192];
     struct sockaddr_in to = sin_of(HOST_A, 80);
-    struct pp_tcp_hdr syn, t;
+    struct pp_tcp_hdr t;
     int rcvbuf = 3000, n, i;
     uint32_t seq = peer_isn, start, edge, sent;
     size_t got = 0;
@@ -231,18 +231,7 @@ TEST(reading_after_the_peer_filled_a_rounded_window_opens_it)
     ASSERT(t.opts.has_wscale);
     lport = t.sport;
     iss = t.seq;
-    memset(&syn, 0, sizeof syn);
-    syn.sport = 80;
-    syn.dport = lport;
-    syn.seq = peer_isn - 1;
-    syn.ack = iss + 1;
-    syn.flags = PP_TCP_SYN | PP_TCP_ACK;
-    syn.window = 65535;
-    syn.opts.has_mss = 1;
-    syn.opts.mss = 1000;
-    syn.opts.has_wscale = 1;
-    syn.opts.wscale = 7;
-    send_from_peer(&syn, NULL);
+    syn_ack_from_peer(0, 7);
     ASSERT_EQ(last().ack, peer_isn);
     /* Past quick-ACK mode (16 one-byte segments, read at once), so full
      * segments' ACKs are delayed as in a bulk transfer. */

@@ -70,7 +70,6 @@ static void start(int offload)
 {
     static char data[60000];
     struct sockaddr_in to = sin_of(HOST_A, 80);
-    struct pp_tcp_hdr t;
 
     fixture_start();
     memset(&tl, 0, sizeof tl);
@@ -81,16 +80,7 @@ static void start(int offload)
     fd = pp_socket(st, PP_SOCK_STREAM | PP_SOCK_NONBLOCK);
     ASSERT_EQ(pp_connect(st, fd, SA(to)), -EINPROGRESS);
     ASSERT_EQ(tl.n, 1); /* the SYN */
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = 5000;
-    t.ack = iss + 1;
-    t.flags = PP_TCP_SYN | PP_TCP_ACK;
-    t.window = 65535;
-    t.opts.has_mss = 1;
-    t.opts.mss = 1000;
-    send_from_peer(&t, NULL);
+    syn_ack_from_peer(0, -1);
     ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
 }
 
