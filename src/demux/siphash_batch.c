@@ -29,10 +29,10 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 /* AVX2 has no 64-bit rotate: a rotation is two shifts and an OR, except by
  * 32 and 16 bits, which move whole words - one shuffle instruction
  * (a sixth fewer instructions a round). */
-#define ROT32(x) ((v4u64)__builtin_shuffle((v8u32)(x), (v8u32){1, 0, 3, 2, 5, 4, 7, 6}))
+#define ROT32(x) ((v4u64)__builtin_shufflevector((v8u32)(x), (v8u32)(x), 1, 0, 3, 2, 5, 4, 7, 6))
 #define ROT16(x)                                                                         \
-    ((v4u64)__builtin_shuffle((v16u16)(x),                                               \
-                              (v16u16){3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14}))
+    ((v4u64)__builtin_shufflevector((v16u16)(x), (v16u16)(x), 3, 0, 1, 2, 7, 4, 5, 6, 11, 8,  \
+                                    9, 10, 15, 12, 13, 14))
 #define SIPROUND_AVX2(v0, v1, v2, v3)                                                    \
     do {                                                                                 \
         v0 += v1; v1 = PP_SIP_ROTL(v1, 13); v1 ^= v0; v0 = ROT32(v0);                    \
