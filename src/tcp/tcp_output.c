@@ -9,8 +9,14 @@
 
 uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
 {
-    size_t space = pp_bufq_space(&tcb->rcvq), held = tcb->ooo_bytes + TCP_RCV_SLACK;
+    size_t space, held = tcb->ooo_bytes + TCP_RCV_SLACK;
     uint32_t w;
+
+    /* A receive buffer made smaller once connected shrinks as far as what
+     * is queued and offered lets it, a little more at each window. */
+    if (tcb->sock && tcb->sock->rcvbuf_locked && tcb->rcvq.cap > tcb->sock->rcvbuf + TCP_RCV_SLACK)
+        pp__tcp_bufs_set(tcb);
+    space = pp_bufq_space(&tcb->rcvq);
 
     space = space > held ? space - held : 0;
     w = (uint32_t)(space >> tcb->rcv_wscale);

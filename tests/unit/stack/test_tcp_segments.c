@@ -275,7 +275,7 @@ TEST(reading_after_the_peer_filled_a_rounded_window_opens_it)
  * they were kept for show and the queues stayed as they were. */
 TEST(buffer_sizes_set_once_connected_apply_to_the_connection)
 {
-    static char data[10000];
+    static char data[10001];
     struct pp_tcp_hdr t;
     int v = 4000, big = 20000;
     socklen_t l = sizeof v;
@@ -313,6 +313,29 @@ TEST(buffer_sizes_set_once_connected_apply_to_the_connection)
     t = last();
     ASSERT_EQ(t.ack, peer_isn + 1);
     ASSERT_EQ(t.window, 20000 - 1);
+    /* Smaller again, 3,000: what was offered stays offered (the peer may
+     * be sending into it); once that is read, the window is the new
+     * size's. */
+    v = 3000;
+    ASSERT_EQ(pp_setsockopt(st, fd, PP_SO_RCVBUF, &v, sizeof v), 0);
+    ASSERT_EQ(pp_recv(st, fd, data, sizeof data, 0), 1); /* the "x" */
+    memset(data, 'y', 1000);
+    data[1000] = 0;
+    {
+        uint32_t seq = peer_isn + 1;
+        int i;
+        for (i = 0; i < 19; i++, seq += 1000) {
+            seg(seq, iss + 1, PP_TCP_ACK, 60000, data);
+            /* The edge offered before never moves back. */
+            ASSERT_GE((int32_t)(last().ack + last().window - (peer_isn + 20000u)), 0);
+            ASSERT_EQ(pp_recv(st, fd, data, sizeof data, 0), 1000);
+            data[1000] = 0;
+        }
+        seg(seq, iss + 1, PP_TCP_ACK, 60000, "z");
+    }
+    t = last();
+    ASSERT_LE(t.window, 3000);
+    ASSERT_GE(t.window, 3000 - 1 - 256);
     pp_stack_free(st);
 }
 
