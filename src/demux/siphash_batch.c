@@ -40,8 +40,9 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
         v0 += v3; v3 = PP_SIP_ROTL(v3, 21); v3 ^= v0;                                    \
         v2 += v1; v1 = PP_SIP_ROTL(v1, 17); v1 ^= v2; v2 = ROT32(v2);                    \
     } while (0)
-/* The body, once per instruction set; the compiler picks the instructions. */
-#define SIP_BATCH_BODY(PP_SIPROUND)                                                      \
+/* The body, once per instruction set with its round (ROUND); the compiler
+ * picks the instructions. */
+#define SIP_BATCH_BODY(ROUND)                                                            \
     {                                                                                    \
         const v4u64 last = V4((uint64_t)16 << 56);                                       \
         size_t i;                                                                        \
@@ -54,18 +55,18 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
             __builtin_memcpy(&va, a + i, sizeof va);                                     \
             __builtin_memcpy(&vb, b + i, sizeof vb);                                     \
             v3 ^= va;                                                                    \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
+            ROUND(v0, v1, v2, v3);                                                            \
             v0 ^= va;                                                                    \
             v3 ^= vb;                                                                    \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
+            ROUND(v0, v1, v2, v3);                                                            \
             v0 ^= vb;                                                                    \
             v3 ^= last;                                                                  \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
+            ROUND(v0, v1, v2, v3);                                                            \
             v0 ^= last;                                                                  \
             v2 ^= V4(0xff);                                                              \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
-            PP_SIPROUND(v0, v1, v2, v3);                                                      \
+            ROUND(v0, v1, v2, v3);                                                            \
+            ROUND(v0, v1, v2, v3);                                                            \
+            ROUND(v0, v1, v2, v3);                                                            \
             r = v0 ^ v1 ^ v2 ^ v3;                                                       \
             __builtin_memcpy(out + i, &r, sizeof r);                                     \
         }                                                                                \
