@@ -542,24 +542,25 @@ const struct pp_ip_proto pp__tcp_proto = {
     .fd_of = tcp_fd_of,
 };
 
+void pp__tcp_rcvq_fit(struct pp_tcb *tcb)
+{
+    struct pp_sock *s = tcb->sock;
+    /* RFC 9293 3.8.6.2.2: the window's right edge does not move back. */
+    size_t floor = tcb->rcvq.len + tcb->ooo_bytes + pp__tcp_rcv_offered(tcb) + TCP_RCV_SLACK;
+
+    tcb->rcvq.cap = s->rcvbuf + TCP_RCV_SLACK > floor ? s->rcvbuf + TCP_RCV_SLACK : floor;
+}
+
 void pp__tcp_bufs_set(struct pp_tcb *tcb)
 {
     struct pp_sock *s = tcb->sock;
-    size_t floor;
-    int32_t offered;
 
     if (!s)
         return;
     if (s->sndbuf_locked)
         tcb->sndq.cap = s->sndbuf; /* writes wait until the queue is below it */
-    if (s->rcvbuf_locked) {
-        /* Never below what is queued and what the peer was offered: the
-         * window's right edge does not move back (RFC 9293 3.8.6.2.2). */
-        offered = (int32_t)(tcb->rcv_adv - tcb->rcv_nxt);
-        floor = tcb->rcvq.len + tcb->ooo_bytes + (offered > 0 ? (size_t)offered : 0) +
-                TCP_RCV_SLACK;
-        tcb->rcvq.cap = s->rcvbuf + TCP_RCV_SLACK > floor ? s->rcvbuf + TCP_RCV_SLACK : floor;
-    }
+    if (s->rcvbuf_locked)
+        pp__tcp_rcvq_fit(tcb);
 }
 
 void pp__tcp_sndbuf_expand(struct pp_tcb *tcb)

@@ -40,15 +40,13 @@ static void dsack_old(struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 
 static int acceptable(const struct pp_tcb *tcb, const struct pp_tcp_hdr *t)
 {
-    uint32_t len = seg_len(t), wnd = tcb->rcv_adv - tcb->rcv_nxt;
+    uint32_t len = seg_len(t), wnd = pp__tcp_rcv_offered(tcb);
     size_t room = pp_bufq_space(&tcb->rcvq);
 
     /* Take what we can store even past the edge we offered: a peer may
      * act on an older, wider window, and dropping storable data only costs
      * a retransmission (be liberal in what you accept). */
     room = room > tcb->ooo_bytes ? room - tcb->ooo_bytes : 0;
-    if ((int32_t)wnd < 0)
-        wnd = 0;
     if (room > wnd && room < 0x40000000u)
         wnd = (uint32_t)room;
 

@@ -316,6 +316,16 @@ static inline uint32_t pp__tcp_seg_room(const struct pp_tcb *tcb)
     return tcb->mss - (tcb->ts_ok ? 12u : 0u);
 }
 
+/* Bytes of window still offered to the peer beyond RCV.NXT, never
+ * negative: a window that would shrink is offered rounded up to the scale
+ * unit while rcv_adv stays put (pp__tcp_adv_window), so the peer may pass
+ * rcv_adv - then nothing is offered, not 4 GB. */
+static inline uint32_t pp__tcp_rcv_offered(const struct pp_tcb *tcb)
+{
+    int32_t d = (int32_t)(tcb->rcv_adv - tcb->rcv_nxt);
+    return d > 0 ? (uint32_t)d : 0;
+}
+
 /* RFC 6928: an initial window of 10 segments, at most max(2 SMSS, 14600
  * bytes), as Linux has used since 2.6.39 - counted in segments as they
  * go, so with timestamps it is 10 segments, not 10 MSS of bytes (which
@@ -415,6 +425,9 @@ void pp__tcp_set_opts(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
  * the new sizes (the receive queue never below what is queued and offered),
  * as Linux applies them at once. */
 void pp__tcp_bufs_set(struct pp_tcb *tcb);
+/* The receive queue toward SO_RCVBUF's size, never below what is queued
+ * and offered (the window's right edge does not move back). */
+void pp__tcp_rcvq_fit(struct pp_tcb *tcb);
 void pp__tcp_tcb_free(struct pp_stack *st, struct pp_tcb *tcb);
 /* Sending goes back to seq (a retransmission from there): a FIN sent at or
  * after seq is to be sent again after the data, or the output would count

@@ -15,9 +15,8 @@ uint16_t pp__tcp_adv_window(struct pp_tcb *tcb)
     /* A receive buffer made smaller once connected shrinks as far as what
      * is queued and offered lets it, a little more at each window. */
     if (tcb->sock && tcb->sock->rcvbuf_locked && tcb->rcvq.cap > tcb->sock->rcvbuf + TCP_RCV_SLACK)
-        pp__tcp_bufs_set(tcb);
+        pp__tcp_rcvq_fit(tcb);
     space = pp_bufq_space(&tcb->rcvq);
-
     space = space > held ? space - held : 0;
     w = (uint32_t)(space >> tcb->rcv_wscale);
     if (w > 0xffff)

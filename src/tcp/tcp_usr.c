@@ -105,14 +105,10 @@ ssize_t pp__tcp_read(struct pp_stack *st, struct pp_sock *s, void *buf, size_t l
     *out = NULL;
     if (tcb->rcvq.len) {
         size_t n = tcb->rcvq.len < len ? tcb->rcvq.len : len, whole = 0;
-        /* Bytes offered now.  The peer may have passed rcv_adv: a window
-         * that would shrink is rounded up to the scale unit and offered
-         * (pp__tcp_adv_window), and rcv_adv stays put - then nothing is
-         * offered, not 4 GB (read as 4 GB, no window update went, and a
-         * bulk transfer sat out the 40 ms delayed-ACK timer several times
-         * a second). */
-        int32_t offered = (int32_t)(tcb->rcv_adv - tcb->rcv_nxt);
-        uint32_t before = offered > 0 ? (uint32_t)offered : 0;
+        /* Bytes offered now (not 4 GB when the peer filled a rounded
+         * window: no window update went then, and a bulk transfer sat out
+         * the 40 ms delayed-ACK timer several times a second). */
+        uint32_t before = pp__tcp_rcv_offered(tcb);
         if (!peek && n >= unlocked_min)
             *out = pp_bufq_detach(&tcb->rcvq, n, &whole);
         pp_bufq_peek(&tcb->rcvq, (uint8_t *)buf + whole, n - whole);
