@@ -42,6 +42,7 @@ struct pp_demux *pp_demux_new(const struct pp_demux_config *cfg)
         d->key = *cfg->key;
     else
         pp_sipkey_random(&d->key);
+    pp__thash_init(&d->thash, &d->key, 1);
     if (pp__tix_init(&d->tcp_conn4) < 0 || pp_htable_init(&d->tcp_conn) < 0 ||
         pp_htable_init(&d->tcp_listen) < 0 || pp_htable_init(&d->udp_conn) < 0 ||
         pp_htable_init(&d->udp_bound) < 0)
@@ -224,7 +225,7 @@ void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *
                                struct pp_dmx_entry **out, int *rules)
 {
     enum { CHUNK = 64, D = 10 };
-    uint64_t wa[CHUNK], wb[CHUNK], hv[CHUNK];
+    uint64_t wa[CHUNK], wb[CHUNK];
     uint32_t h[CHUNK];
     const struct pp_tix *t = &d->tcp_conn4;
     size_t base, k, j;
@@ -240,9 +241,7 @@ void pp_demux_lookup_tcp_burst(struct pp_demux *d, const struct pp_demux_query *
                 wa[j] = dmx_key4_a(x[j].daddr, x[j].saddr);
                 wb[j] = dmx_key4_b(x[j].dport, x[j].sport);
             }
-            pp__siphash13_batch(&d->key, wa, wb, hv, k);
-            for (j = 0; j < k; j++)
-                h[j] = (uint32_t)hv[j];
+            pp__thash_batch(&d->thash, wa, wb, h, k);
         }
         for (i = 0; i < (long)k + D; i++) {
             long e = i - D;

@@ -5,6 +5,7 @@
 
 #include "portplex/demux.h"
 #include "siphash13_inline.h"
+#include "tuple_hash.h"
 #include "tuple_index.h"
 
 #include <string.h>
@@ -29,6 +30,7 @@ struct pp_demux {
     struct pp_port *ports[2][65536 / PORT_PAGE_SIZE];
     size_t port_pages;
     struct pp_sipkey key;
+    struct pp__thash thash; /* 4-tuples: AES rounds or SipHash under key */
     int const_hash;
     uint16_t eph_min, eph_max;
     uint64_t time_wait;
@@ -61,8 +63,7 @@ static inline uint32_t dmx_hash4(const struct pp_demux *d, uint32_t laddr, uint1
 {
     if (d->const_hash)
         return 0;
-    return (uint32_t)pp__siphash13_2u64_inline(&d->key, dmx_key4_a(laddr, raddr),
-                                               dmx_key4_b(lport, rport));
+    return pp__thash(&d->thash, dmx_key4_a(laddr, raddr), dmx_key4_b(lport, rport));
 }
 
 /* Keyed hash of a local (address, port); a distinct domain from dmx_hash4. */
