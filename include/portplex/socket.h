@@ -54,6 +54,9 @@ enum pp_sockopt {
                             (RFC 1191); 0 never sets DF, so routers may fragment */
     PP_SO_EVENTS,        /* unsigned, read-only: counts wake-ups of the socket (new data,
                             room, state), for edge-triggered polling */
+    PP_SO_BUSY_POLL,     /* int microseconds 0..10000 (default 50) a blocking call watches
+                            for its event before it sleeps, yielding the CPU meanwhile
+                            (Linux's SO_BUSY_POLL); 0 sleeps at once */
 };
 #define PP_CC_NEWRENO_ID 0
 #define PP_CC_CUBIC_ID 1

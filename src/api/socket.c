@@ -17,7 +17,9 @@
 
 void pp__sock_wake(struct pp_stack *st, struct pp_sock *s)
 {
-    s->events++;
+    /* Read without the lock by a blocking call's watch (busy_poll.c). */
+    __atomic_store_n(&s->events, s->events + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&st->wakes, st->wakes + 1, __ATOMIC_RELEASE);
     /* Within a burst of received packets, wake each socket once at the end
      * instead of once per segment (a context switch each). */
     if (st->batching && !s->closed) {
@@ -122,6 +124,7 @@ static struct pp_sock *sock_new(int kind)
     s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->linger = -1;
+    s->busy_poll_us = PP_BUSY_POLL_US;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     return s;
 }
@@ -140,6 +143,7 @@ static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis
     cs->sndbuf_locked = lis->sndbuf_locked;
     cs->rcvbuf_locked = lis->rcvbuf_locked;
     cs->linger = lis->linger;
+    cs->busy_poll_us = lis->busy_poll_us;
     cs->reuseaddr = lis->reuseaddr;
     pp__api_sock(cs)->tcp = ((const struct pp_api_sock *)lis)->tcp;
     cs->refs = 1; /* the caller's, dropped with put once its connection holds one */
@@ -317,7 +321,8 @@ ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int fl
     return pp_sendto(st, fd, buf, len, flags, NULL, 0);
 }
 
-int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline)
+int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline,
+                 const unsigned *watch, unsigned busy_us)
 {
     if (pp__stack_ready_pending()) {
         pthread_mutex_unlock(&st->lock);
@@ -325,6 +330,8 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
         pp__api_lock(st);
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0; /* look again first */
     }
+    if (pp__busy_poll(st, watch, busy_us))
+        return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0;
     if (!deadline) {
         pthread_cond_wait(cv, &st->lock);
         return 0;
@@ -403,7 +410,8 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
             rc = -EAGAIN;
             break;
         }
-        if (pp__api_wait(st, &s->cv, s->rcvtimeo_ms > 0 ? &dl : NULL) == -ETIMEDOUT) {
+        if (pp__api_wait(st, &s->cv, s->rcvtimeo_ms > 0 ? &dl : NULL, &s->events,
+                         s->busy_poll_us) == -ETIMEDOUT) {
             rc = -EAGAIN; /* as recvfrom(2) with SO_RCVTIMEO */
             break;
         }
@@ -479,6 +487,9 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
     case PP_SO_RCVTIMEO:
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
         break;
+    case PP_SO_BUSY_POLL:
+        if (v < 0 || v > 10000) rc = -EINVAL; else s->busy_poll_us = (unsigned)v;
+        break;
     case PP_SO_LINGER: s->linger = v < 0 ? -1 : v; break;
     case PP_TCP_NODELAY: o->nodelay = v != 0; break;
     case PP_SO_KEEPALIVE: o->keepalive = v != 0; break;
@@ -543,6 +554,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     case PP_SO_RCVBUF: v = (int)s->rcvbuf; break;
     case PP_SO_SNDBUF: v = (int)s->sndbuf; break;
     case PP_SO_RCVTIMEO: v = s->rcvtimeo_ms; break;
+    case PP_SO_BUSY_POLL: v = (int)s->busy_poll_us; break;
     case PP_SO_TYPE: v = s->type; break;
     case PP_SO_ERROR:
         v = s->so_error;
@@ -610,7 +622,9 @@ int pp_close(struct pp_stack *st, int fd)
     return 0;
 }
 
-static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd)
+/* What pfd's socket is ready for; *busy_us becomes the most of the polled
+ * sockets' PP_SO_BUSY_POLL. */
+static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd, unsigned *busy_us)
 {
     struct pp_sock *s;
     short r = 0;
@@ -619,6 +633,8 @@ static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd)
         return 0;
     if (pfd->fd >= st->nsocks || !(s = st->socks[pfd->fd]))
         return PP_POLLNVAL;
+    if (s->busy_poll_us > *busy_us)
+        *busy_us = s->busy_poll_us;
     if (s->type == PP_SOCK_STREAM)
         return (short)(pp__tcp_revents(s) & (pfd->events | PP_POLLERR | PP_POLLHUP | PP_POLLNVAL));
     if (s->rxq_head)
@@ -634,6 +650,7 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
     struct timespec dl;
     size_t i;
     int ready;
+    unsigned busy_us = 0;
 
     if (n && !fds)
         return -EINVAL;
@@ -643,12 +660,13 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
     for (;;) {
         ready = 0;
         for (i = 0; i < n; i++) {
-            fds[i].revents = revents_of(st, &fds[i]);
+            fds[i].revents = revents_of(st, &fds[i], &busy_us);
             ready += fds[i].revents != 0;
         }
         if (ready || timeout_ms == 0)
             break;
-        if (pp__api_wait(st, &st->poll_cv, timeout_ms < 0 ? NULL : &dl) == -ETIMEDOUT)
+        if (pp__api_wait(st, &st->poll_cv, timeout_ms < 0 ? NULL : &dl, &st->wakes, busy_us) ==
+            -ETIMEDOUT)
             timeout_ms = 0; /* one last look */
     }
     pp__api_unlock(st);

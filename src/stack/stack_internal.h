@@ -35,11 +35,12 @@ struct pp_sock {
     int so_error; /* pending errno (ICMP errors on connected sockets) */
     int nonblock, reuseaddr, broadcast;
     int rcvtimeo_ms;
+    unsigned busy_poll_us; /* PP_SO_BUSY_POLL: watch this long before a blocking call sleeps */
     struct pp_tcb *tcb; /* stream sockets: the connection, NULL once it is gone */
     int linger;         /* SO_LINGER seconds, -1 = off */
     struct pp_sock *next_wake; /* on the stack's deferred-wake list */
     int wake_pending;
-    unsigned events;    /* wake-ups so far (PP_SO_EVENTS) */
+    unsigned events;    /* wake-ups so far (PP_SO_EVENTS); read unlocked by busy_poll.c */
     int rd_shut;        /* shutdown(PP_SHUT_RD): reads end at the queue's end */
 };
 
@@ -54,6 +55,7 @@ struct pp_sock {
 struct pp_stack {
     pthread_mutex_t lock;
     pthread_cond_t poll_cv; /* [s] broadcast on every socket event, for pp_poll */
+    unsigned wakes;         /* [s] socket wake-ups so far, pp_poll's watch (read unlocked) */
     char name[32];          /* [c] */
     uint32_t addr, mask;    /* [c] */
     uint8_t prefix_len;     /* [c] */

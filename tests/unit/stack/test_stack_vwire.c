@@ -436,3 +436,88 @@ TEST(each_step_delivers_what_is_due)
     pp_close(p.b, srv);
     pair_free(&p);
 }
+
+/* PP_SO_BUSY_POLL: the watch a blocking call keeps before it sleeps
+ * (api/busy_poll.c).  Its bounds and default; a listener's value passes to
+ * what it accepts; and no wake-up is lost at the watch's edge: a ping-pong
+ * of two threads with a 1 us watch (which mostly runs out just as the
+ * answer comes), a 50 us one and none, every datagram answered well within
+ * the receive timeout. */
+struct pinger {
+    struct pp_stack *st;
+    int fd, n, bad;
+};
+
+static void *pong_thread(void *arg)
+{
+    struct pinger *g = arg;
+    int i;
+    for (i = 0; i < g->n; i++) {
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        char buf[16];
+        if (pp_recvfrom(g->st, g->fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) != 4 ||
+            pp_sendto(g->st, g->fd, buf, 4, 0, (struct sockaddr *)&from, fl) != 4)
+            g->bad++;
+    }
+    return NULL;
+}
+
+TEST(blocking_calls_watch_before_they_sleep_and_miss_no_wake_up)
+{
+    static const int watch[] = {1, 50, 0};
+    struct pair p;
+    struct sockaddr_in to = sin_of(HOST_B, 7), any = sin_of(0, 80);
+    int v, k, lis, cli, srv, tmo = 2000;
+    socklen_t vl = sizeof v;
+
+    pair_new(&p, NULL, 0);
+    ASSERT_EQ(pp_vwire_start(p.w), 0);
+    cli = pp_socket(p.a, PP_SOCK_DGRAM);
+    ASSERT_EQ(pp_getsockopt(p.a, cli, PP_SO_BUSY_POLL, &v, &vl), 0);
+    ASSERT_EQ(v, 50);
+    v = -1;
+    ASSERT_EQ(pp_setsockopt(p.a, cli, PP_SO_BUSY_POLL, &v, sizeof v), -EINVAL);
+    v = 10001;
+    ASSERT_EQ(pp_setsockopt(p.a, cli, PP_SO_BUSY_POLL, &v, sizeof v), -EINVAL);
+    lis = pp_socket(p.b, PP_SOCK_STREAM);
+    v = 7;
+    ASSERT_EQ(pp_setsockopt(p.b, lis, PP_SO_BUSY_POLL, &v, sizeof v), 0);
+    ASSERT_EQ(pp_bind(p.b, lis, SA(any)), 0);
+    ASSERT_EQ(pp_listen(p.b, lis, 4), 0);
+    {
+        int c = pp_socket(p.a, PP_SOCK_STREAM);
+        struct sockaddr_in at = sin_of(HOST_B, 80);
+        ASSERT_EQ(pp_connect(p.a, c, SA(at)), 0);
+        srv = pp_accept(p.b, lis, NULL, NULL);
+        ASSERT_GE(srv, 0);
+        vl = sizeof v;
+        ASSERT_EQ(pp_getsockopt(p.b, srv, PP_SO_BUSY_POLL, &v, &vl), 0);
+        ASSERT_EQ(v, 7);
+        pp_close(p.a, c);
+        pp_close(p.b, srv);
+    }
+    srv = udp_bound(p.b, 0, 7);
+    pp_setsockopt(p.a, cli, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    pp_setsockopt(p.b, srv, PP_SO_RCVTIMEO, &tmo, sizeof tmo);
+    for (k = 0; k < 3; k++) {
+        struct pinger g = {p.b, srv, 3000, 0};
+        pthread_t th;
+        int i, lost = 0;
+        ASSERT_EQ(pp_setsockopt(p.a, cli, PP_SO_BUSY_POLL, &watch[k], sizeof watch[k]), 0);
+        ASSERT_EQ(pp_setsockopt(p.b, srv, PP_SO_BUSY_POLL, &watch[k], sizeof watch[k]), 0);
+        ASSERT_EQ(pthread_create(&th, NULL, pong_thread, &g), 0);
+        for (i = 0; i < g.n; i++) {
+            char buf[16];
+            ASSERT_EQ(pp_sendto(p.a, cli, "ping", 4, 0, SA(to)), 4);
+            lost += pp_recv(p.a, cli, buf, sizeof buf, 0) != 4;
+        }
+        pthread_join(th, NULL);
+        ASSERT_EQ(lost, 0);
+        ASSERT_EQ(g.bad, 0);
+    }
+    pp_close(p.a, cli);
+    pp_close(p.b, srv);
+    pp_close(p.b, lis);
+    pair_free(&p);
+}
