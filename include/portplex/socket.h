@@ -55,8 +55,8 @@ enum pp_sockopt {
     PP_SO_EVENTS,        /* unsigned, read-only: counts wake-ups of the socket (new data,
                             room, state), for edge-triggered polling */
     PP_SO_BUSY_POLL,     /* int microseconds 0..10000 (default 50) a blocking call watches
-                            for its event before it sleeps, yielding the CPU meanwhile
-                            (Linux's SO_BUSY_POLL); 0 sleeps at once */
+                            for its event before it sleeps (Linux's SO_BUSY_POLL); 0
+                            sleeps at once */
 };
 #define PP_CC_NEWRENO_ID 0
 #define PP_CC_CUBIC_ID 1

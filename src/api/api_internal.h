@@ -64,16 +64,17 @@ static inline void pp__api_unlock(struct pp_stack *st)
 
 /* Every blocking call's sleep (lock held): first the packets listed for
  * other stacks are carried on (the lock is let go only when something is
- * listed), then up to busy_us microseconds watching *watch change (a
- * wake-up count: busy_poll.c), then cv until woken or the deadline (NULL:
- * none).  0 - look at the condition again, as a wake-up may have come and
- * gone - or -ETIMEDOUT. */
+ * listed), then a watch of *watch (a wake-up count) as b says
+ * (busy_poll.c), then cv until woken or the deadline (NULL: none).  0 -
+ * look at the condition again, as a wake-up may have come and gone - or
+ * -ETIMEDOUT. */
 int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline,
-                 const unsigned *watch, unsigned busy_us);
+                 const unsigned *watch, struct pp_busy *b);
 /* The watch before a sleep (busy_poll.c), lock held and held again on
  * return: 1 if *watch changed or packets were listed for this thread, 0
- * if the time ran out (or busy_us is 0, or enough threads watch already). */
-int pp__busy_poll(struct pp_stack *st, const unsigned *watch, unsigned busy_us);
+ * if the time ran out (or b->us is 0, or b says to skip this one, or
+ * enough threads watch already). */
+int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b);
 /* Blocking calls watch this long before they sleep (PP_SO_BUSY_POLL). */
 #define PP_BUSY_POLL_US 50
 

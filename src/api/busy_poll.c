@@ -4,8 +4,17 @@
  * woken by an interrupt, on a virtual machine an exit to the hypervisor)
  * cost tens.  So a call about to sleep first watches its socket's wake-up
  * count for a while (PP_SO_BUSY_POLL microseconds, as Linux's SO_BUSY_POLL
- * and net.core.busy_read; 50 by default), yielding the CPU at each look so
- * a thread with work on the same CPU runs first.  At most one thread per
+ * and net.core.busy_read; 50 by default), spinning as Linux's busy poll
+ * does between looks.  Not sched_yield: under load each yield pushes the
+ * thread's deadline a slice back (EEVDF), so a watcher that yielded a few
+ * hundred times was picked last for milliseconds - bench_udp beside a CI
+ * run fell to 389 exchanges a second.  The watch is short enough that a
+ * thread it delays waits at most its length - but on a busy machine the
+ * thread that would answer may be queued behind the watcher on its own
+ * CPU, and then every watch runs out.  So a socket whose watch ran out
+ * sleeps at once the next 1, 2, 4 ... 64 times before it watches again,
+ * and watches every time after one that paid (as glibc's adaptive mutex
+ * learns how long to spin).  At most one thread per
  * CPU watches at a time (none on one CPU, where the answer needs the CPU
  * the watcher holds); the others sleep at once, so a server with many
  * waiting threads does not turn its cores into spinners.  Two threads in a
@@ -38,6 +47,17 @@ static int watchers_max(void)
     return m;
 }
 
+/* A hint to the CPU that this is a spin (x86 PAUSE, Arm YIELD): it saves
+ * power and the sibling hyper-thread's cycles. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 static uint64_t mono_ns(void)
 {
     struct timespec t;
@@ -45,14 +65,18 @@ static uint64_t mono_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-int pp__busy_poll(struct pp_stack *st, const unsigned *watch, unsigned us)
+int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
 {
     unsigned seen;
     uint64_t end;
-    int n, changed = 0;
+    int n, i, changed = 0;
 
-    if (!us || !watch)
+    if (!b || !b->us || !watch)
         return 0;
+    if (b->skip) {
+        b->skip--;
+        return 0;
+    }
     n = atomic_load_explicit(&watchers, memory_order_relaxed);
     do {
         if (n >= watchers_max())
@@ -60,7 +84,7 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, unsigned us)
     } while (!atomic_compare_exchange_weak(&watchers, &n, n + 1));
     seen = __atomic_load_n(watch, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&st->lock);
-    end = mono_ns() + (uint64_t)us * 1000u;
+    end = mono_ns() + (uint64_t)b->us * 1000u;
     for (;;) {
         if (__atomic_load_n(watch, __ATOMIC_ACQUIRE) != seen || pp__stack_ready_pending()) {
             changed = 1;
@@ -68,11 +92,17 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, unsigned us)
         }
         if (mono_ns() >= end)
             break;
-        sched_yield();
+        for (i = 0; i < 16; i++)
+            cpu_relax();
     }
     atomic_fetch_sub(&watchers, 1);
     pp__api_lock(st);
     /* Under the lock again: a wake-up between the last look and now counts,
      * or the sleep that follows would miss it. */
-    return changed || *watch != seen;
+    changed = changed || *watch != seen;
+    if (changed)
+        b->backoff = 0;
+    else
+        b->skip = b->backoff = b->backoff ? (uint8_t)(b->backoff < 64 ? 2 * b->backoff : 64) : 1;
+    return changed;
 }

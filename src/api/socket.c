@@ -124,7 +124,7 @@ static struct pp_sock *sock_new(int kind)
     s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->linger = -1;
-    s->busy_poll_us = PP_BUSY_POLL_US;
+    s->busy.us = PP_BUSY_POLL_US;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     return s;
 }
@@ -143,7 +143,7 @@ static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis
     cs->sndbuf_locked = lis->sndbuf_locked;
     cs->rcvbuf_locked = lis->rcvbuf_locked;
     cs->linger = lis->linger;
-    cs->busy_poll_us = lis->busy_poll_us;
+    cs->busy.us = lis->busy.us;
     cs->reuseaddr = lis->reuseaddr;
     pp__api_sock(cs)->tcp = ((const struct pp_api_sock *)lis)->tcp;
     cs->refs = 1; /* the caller's, dropped with put once its connection holds one */
@@ -322,7 +322,7 @@ ssize_t pp_send(struct pp_stack *st, int fd, const void *buf, size_t len, int fl
 }
 
 int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec *deadline,
-                 const unsigned *watch, unsigned busy_us)
+                 const unsigned *watch, struct pp_busy *b)
 {
     if (pp__stack_ready_pending()) {
         pthread_mutex_unlock(&st->lock);
@@ -330,7 +330,7 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
         pp__api_lock(st);
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0; /* look again first */
     }
-    if (pp__busy_poll(st, watch, busy_us))
+    if (pp__busy_poll(st, watch, b))
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0;
     if (!deadline) {
         pthread_cond_wait(cv, &st->lock);
@@ -411,7 +411,7 @@ ssize_t pp_recvfrom(struct pp_stack *st, int fd, void *buf, size_t len, int flag
             break;
         }
         if (pp__api_wait(st, &s->cv, s->rcvtimeo_ms > 0 ? &dl : NULL, &s->events,
-                         s->busy_poll_us) == -ETIMEDOUT) {
+                         &s->busy) == -ETIMEDOUT) {
             rc = -EAGAIN; /* as recvfrom(2) with SO_RCVTIMEO */
             break;
         }
@@ -488,7 +488,7 @@ int pp_setsockopt(struct pp_stack *st, int fd, int opt, const void *val, socklen
         if (v < 0) rc = -EINVAL; else s->rcvtimeo_ms = v;
         break;
     case PP_SO_BUSY_POLL:
-        if (v < 0 || v > 10000) rc = -EINVAL; else s->busy_poll_us = (unsigned)v;
+        if (v < 0 || v > 10000) rc = -EINVAL; else s->busy.us = (unsigned)v;
         break;
     case PP_SO_LINGER: s->linger = v < 0 ? -1 : v; break;
     case PP_TCP_NODELAY: o->nodelay = v != 0; break;
@@ -554,7 +554,7 @@ int pp_getsockopt(struct pp_stack *st, int fd, int opt, void *val, socklen_t *le
     case PP_SO_RCVBUF: v = (int)s->rcvbuf; break;
     case PP_SO_SNDBUF: v = (int)s->sndbuf; break;
     case PP_SO_RCVTIMEO: v = s->rcvtimeo_ms; break;
-    case PP_SO_BUSY_POLL: v = (int)s->busy_poll_us; break;
+    case PP_SO_BUSY_POLL: v = (int)s->busy.us; break;
     case PP_SO_TYPE: v = s->type; break;
     case PP_SO_ERROR:
         v = s->so_error;
@@ -633,8 +633,8 @@ static short revents_of(struct pp_stack *st, const struct pp_pollfd *pfd, unsign
         return 0;
     if (pfd->fd >= st->nsocks || !(s = st->socks[pfd->fd]))
         return PP_POLLNVAL;
-    if (s->busy_poll_us > *busy_us)
-        *busy_us = s->busy_poll_us;
+    if (s->busy.us > *busy_us)
+        *busy_us = s->busy.us;
     if (s->type == PP_SOCK_STREAM)
         return (short)(pp__tcp_revents(s) & (pfd->events | PP_POLLERR | PP_POLLHUP | PP_POLLNVAL));
     if (s->rxq_head)
@@ -665,8 +665,9 @@ int pp_poll(struct pp_stack *st, struct pp_pollfd *fds, size_t n, int timeout_ms
         }
         if (ready || timeout_ms == 0)
             break;
-        if (pp__api_wait(st, &st->poll_cv, timeout_ms < 0 ? NULL : &dl, &st->wakes, busy_us) ==
-            -ETIMEDOUT)
+        st->poll_busy.us = busy_us;
+        if (pp__api_wait(st, &st->poll_cv, timeout_ms < 0 ? NULL : &dl, &st->wakes,
+                         &st->poll_busy) == -ETIMEDOUT)
             timeout_ms = 0; /* one last look */
     }
     pp__api_unlock(st);

@@ -13,7 +13,7 @@
 /* Sleeps until woken; honours SO_RCVTIMEO.  -EAGAIN on timeout. */
 static int wait_for(struct pp_stack *st, struct pp_sock *s, const struct timespec *dl)
 {
-    return pp__api_wait(st, &s->cv, dl, &s->events, s->busy_poll_us) == -ETIMEDOUT ? -EAGAIN : 0;
+    return pp__api_wait(st, &s->cv, dl, &s->events, &s->busy) == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
 int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, uint16_t port)
@@ -25,7 +25,7 @@ int pp__tcp_usr_connect(struct pp_stack *st, struct pp_sock *s, uint32_t addr, u
     if (s->nonblock)
         return -EINPROGRESS;
     while ((rc = pp__tcp_connect_result(s)) == 1 && !s->closed)
-        pp__api_wait(st, &s->cv, NULL, &s->events, s->busy_poll_us);
+        pp__api_wait(st, &s->cv, NULL, &s->events, &s->busy);
     return s->closed ? -EBADF : rc;
 }
 

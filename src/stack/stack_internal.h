@@ -20,6 +20,13 @@
 struct pp_reass; /* ip_reass.c */
 struct pp_tcb;   /* tcp/tcp_internal.h */
 
+/* A blocking call's watch before it sleeps (api/busy_poll.c). */
+struct pp_busy {
+    unsigned us;     /* PP_SO_BUSY_POLL: how long; 0: never */
+    uint8_t skip;    /* sleeps left before the next watch */
+    uint8_t backoff; /* the skip after a watch that ran out: 1, 2, 4 ... 64; 0 after one that paid */
+};
+
 /* A socket: its demux entry, its receive queue and what the API needs. */
 struct pp_sock {
     struct pp_dmx_entry dmx;
@@ -35,7 +42,7 @@ struct pp_sock {
     int so_error; /* pending errno (ICMP errors on connected sockets) */
     int nonblock, reuseaddr, broadcast;
     int rcvtimeo_ms;
-    unsigned busy_poll_us; /* PP_SO_BUSY_POLL: watch this long before a blocking call sleeps */
+    struct pp_busy busy;  /* the watch before a blocking call sleeps */
     struct pp_tcb *tcb; /* stream sockets: the connection, NULL once it is gone */
     int linger;         /* SO_LINGER seconds, -1 = off */
     struct pp_sock *next_wake; /* on the stack's deferred-wake list */
@@ -56,6 +63,7 @@ struct pp_stack {
     pthread_mutex_t lock;
     pthread_cond_t poll_cv; /* [s] broadcast on every socket event, for pp_poll */
     unsigned wakes;         /* [s] socket wake-ups so far, pp_poll's watch (read unlocked) */
+    struct pp_busy poll_busy; /* [s] pp_poll's watch; its length is the polled sockets' most */
     char name[32];          /* [c] */
     uint32_t addr, mask;    /* [c] */
     uint8_t prefix_len;     /* [c] */
