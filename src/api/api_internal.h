@@ -75,7 +75,10 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
  * if the time ran out (or b->us is 0, or b says to skip this one, or
  * enough threads watch already). */
 int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b);
-/* Blocking calls watch this long before they sleep (PP_SO_BUSY_POLL). */
+/* Blocking calls watch this long before they sleep (PP_SO_BUSY_POLL)... */
 #define PP_BUSY_POLL_US 50
+/* ... unless the environment's PORTPLEX_BUSY_POLL says otherwise: new
+ * sockets' PP_SO_BUSY_POLL. */
+unsigned pp__busy_poll_default(void);
 
 #endif

@@ -23,12 +23,31 @@
  * rate with one watcher, about 40 times with two). */
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api_internal.h"
 
 static atomic_int watchers;
+
+unsigned pp__busy_poll_default(void)
+{
+    static atomic_int def = -1;
+    int d = atomic_load_explicit(&def, memory_order_relaxed);
+
+    if (d < 0) {
+        /* The process-wide default, as net.core.busy_read is Linux's:
+         * PORTPLEX_BUSY_POLL=0..10000 microseconds; anything else leaves
+         * PP_BUSY_POLL_US. */
+        const char *v = getenv("PORTPLEX_BUSY_POLL");
+        char *end;
+        long x = v && *v ? strtol(v, &end, 10) : -1;
+        d = x >= 0 && x <= 10000 && !*end ? (int)x : PP_BUSY_POLL_US;
+        atomic_store_explicit(&def, d, memory_order_relaxed);
+    }
+    return (unsigned)d;
+}
 
 /* How many may watch at once: one per CPU the process may run on (taskset
  * counts), 0 on one. */

@@ -124,7 +124,7 @@ static struct pp_sock *sock_new(int kind)
     s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->linger = -1;
-    s->busy.us = PP_BUSY_POLL_US;
+    s->busy.us = pp__busy_poll_default();
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     return s;
 }

@@ -521,3 +521,32 @@ TEST(blocking_calls_watch_before_they_sleep_and_miss_no_wake_up)
     pp_close(p.b, lis);
     pair_free(&p);
 }
+
+/* PORTPLEX_BUSY_POLL, the process-wide default of PP_SO_BUSY_POLL (as
+ * Linux's net.core.busy_read), read at the first socket: a number in
+ * 0..10000 is taken, anything else leaves 50.  Each test runs in its own
+ * process, so each sees its own first read. */
+static int busy_default_with(const char *env)
+{
+    struct pp_stack *st = stack_at(HOST_A, "a");
+    int fd, v = -1;
+    socklen_t vl = sizeof v;
+
+    setenv("PORTPLEX_BUSY_POLL", env, 1);
+    fd = pp_socket(st, PP_SOCK_DGRAM);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pp_getsockopt(st, fd, PP_SO_BUSY_POLL, &v, &vl), 0);
+    pp_close(st, fd);
+    pp_stack_free(st);
+    return v;
+}
+
+TEST(busy_poll_default_follows_the_environment)
+{
+    ASSERT_EQ(busy_default_with("7"), 7);
+}
+
+TEST(busy_poll_default_ignores_a_bad_environment)
+{
+    ASSERT_EQ(busy_default_with("12x"), 50);
+}
