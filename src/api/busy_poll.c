@@ -12,9 +12,13 @@
  * thread it delays waits at most its length - but on a busy machine the
  * thread that would answer may be queued behind the watcher on its own
  * CPU, and then every watch runs out.  So a socket whose watch ran out
- * sleeps at once the next 1, 2, 4 ... 64 times before it watches again,
+ * sleeps at once the next 1, 2, then 4 times before it watches again,
  * and watches every time after one that paid (as glibc's adaptive mutex
- * learns how long to spin).  At most one thread per
+ * learns how long to spin).  Not longer: once one side of a ping-pong
+ * sleeps, its wake-up (60-120 us on this VM) outlasts the other's watch,
+ * which then runs out too; with up to 64 skips both sides settled into
+ * sleeping for whole runs (bench_udp idle: 1.8-61x the kernel over ten
+ * runs, 18-67x with up to 4).  At most one thread per
  * CPU watches at a time (none on one CPU, where the answer needs the CPU
  * the watcher holds); the others sleep at once, so a server with many
  * waiting threads does not turn its cores into spinners.  Two threads in a
@@ -122,6 +126,6 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
     if (changed)
         b->backoff = 0;
     else
-        b->skip = b->backoff = b->backoff ? (uint8_t)(b->backoff < 64 ? 2 * b->backoff : 64) : 1;
+        b->skip = b->backoff = b->backoff ? (uint8_t)(b->backoff < 4 ? 2 * b->backoff : 4) : 1;
     return changed;
 }

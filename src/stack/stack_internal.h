@@ -24,7 +24,7 @@ struct pp_tcb;   /* tcp/tcp_internal.h */
 struct pp_busy {
     unsigned us;     /* PP_SO_BUSY_POLL: how long; 0: never */
     uint8_t skip;    /* sleeps left before the next watch */
-    uint8_t backoff; /* the skip after a watch that ran out: 1, 2, 4 ... 64; 0 after one that paid */
+    uint8_t backoff; /* the skip after a watch that ran out: 1, 2, 4; 0 after one that paid */
 };
 
 /* A socket: its demux entry, its receive queue and what the API needs. */
