@@ -77,8 +77,8 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
 int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b);
 /* Blocking calls watch this long before they sleep (PP_SO_BUSY_POLL)... */
 #define PP_BUSY_POLL_US 50
-/* ... unless the environment's PORTPLEX_BUSY_POLL says otherwise: new
- * sockets' PP_SO_BUSY_POLL. */
+/* ... unless the environment's PORTPLEX_BUSY_POLL says otherwise: the
+ * PP_SO_BUSY_POLL of a stack's new sockets, read as the stack is made. */
 unsigned pp__busy_poll_default(void);
 
 #endif

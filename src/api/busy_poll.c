@@ -37,20 +37,14 @@ static atomic_int watchers;
 
 unsigned pp__busy_poll_default(void)
 {
-    static atomic_int def = -1;
-    int d = atomic_load_explicit(&def, memory_order_relaxed);
+    /* As net.core.busy_read is Linux's: PORTPLEX_BUSY_POLL=0..10000
+     * microseconds; anything else leaves PP_BUSY_POLL_US.  Read when a
+     * stack is made (pp_stack_new), not per socket. */
+    const char *v = getenv("PORTPLEX_BUSY_POLL");
+    char *end;
+    long x = v && *v ? strtol(v, &end, 10) : -1;
 
-    if (d < 0) {
-        /* The process-wide default, as net.core.busy_read is Linux's:
-         * PORTPLEX_BUSY_POLL=0..10000 microseconds; anything else leaves
-         * PP_BUSY_POLL_US. */
-        const char *v = getenv("PORTPLEX_BUSY_POLL");
-        char *end;
-        long x = v && *v ? strtol(v, &end, 10) : -1;
-        d = x >= 0 && x <= 10000 && !*end ? (int)x : PP_BUSY_POLL_US;
-        atomic_store_explicit(&def, d, memory_order_relaxed);
-    }
-    return (unsigned)d;
+    return x >= 0 && x <= 10000 && !*end ? (unsigned)x : PP_BUSY_POLL_US;
 }
 
 /* How many may watch at once: one per CPU the process may run on (taskset

@@ -105,7 +105,7 @@ int pp__fd_alloc(struct pp_stack *st, struct pp_sock *s)
 /* A new socket of kind with Linux's default options; NULL: no memory.
  * The one place sockets are made (pp_socket, and sock_child for
  * connections a listener accepts). */
-static struct pp_sock *sock_new(int kind)
+static struct pp_sock *sock_new(const struct pp_stack *st, int kind)
 {
     /* Cache-line aligned: the demux entry at its start then has the fields
      * every lookup reads (chain link, hash, tuple, kind) in one line. */
@@ -124,7 +124,7 @@ static struct pp_sock *sock_new(int kind)
     s->rcvbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->sndbuf = kind == PP_SOCK_STREAM ? TCP_BUF_DEFAULT : DEFAULT_RCVBUF;
     s->linger = -1;
-    s->busy.us = pp__busy_poll_default();
+    s->busy.us = st->busy_default_us;
     pp_dmx_entry_init(&s->dmx, kind == PP_SOCK_STREAM ? PP_DMX_TCP : PP_DMX_UDP, s);
     return s;
 }
@@ -133,9 +133,8 @@ static struct pp_sock *sock_new(int kind)
  * options, as on Linux (not its descriptor or O_NONBLOCK). */
 static struct pp_sock *sock_child(struct pp_stack *st, const struct pp_sock *lis)
 {
-    struct pp_sock *cs = sock_new(lis->type);
+    struct pp_sock *cs = sock_new(st, lis->type);
 
-    (void)st;
     if (!cs)
         return NULL;
     cs->rcvbuf = lis->rcvbuf;
@@ -162,9 +161,10 @@ int pp_socket(struct pp_stack *st, int type)
     int kind = type & 0xff, fd;
     struct pp_sock *s;
 
-    if ((kind != PP_SOCK_DGRAM && kind != PP_SOCK_STREAM) || (type & ~(0xff | PP_SOCK_NONBLOCK)))
+    if (!st || (kind != PP_SOCK_DGRAM && kind != PP_SOCK_STREAM) ||
+        (type & ~(0xff | PP_SOCK_NONBLOCK)))
         return -EINVAL;
-    s = sock_new(kind);
+    s = sock_new(st, kind);
     if (!s)
         return -ENOMEM;
     s->nonblock = (type & PP_SOCK_NONBLOCK) != 0;

@@ -14,6 +14,7 @@ struct pp_stack *pp_stack_new(const struct pp_stack_config *cfg)
     if (!st)
         return NULL;
     st->up = &pp__sock_upcalls;
+    st->busy_default_us = pp__busy_poll_default();
     if (pp__ip_add_proto(st, &pp__udp_proto) < 0 || pp__ip_add_proto(st, &pp__tcp_proto) < 0) {
         pp__stack_destroy(st);
         return NULL;

@@ -64,6 +64,7 @@ struct pp_stack {
     pthread_cond_t poll_cv; /* [s] broadcast on every socket event, for pp_poll */
     unsigned wakes;         /* [s] socket wake-ups so far, pp_poll's watch (read unlocked) */
     struct pp_busy poll_busy; /* [s] pp_poll's watch; its length is the polled sockets' most */
+    unsigned busy_default_us; /* [c] new sockets' PP_SO_BUSY_POLL (api/busy_poll.c) */
     char name[32];          /* [c] */
     uint32_t addr, mask;    /* [c] */
     uint8_t prefix_len;     /* [c] */

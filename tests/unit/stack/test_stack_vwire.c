@@ -248,6 +248,7 @@ TEST(socket_api_errors)
     socklen_t vl = sizeof v;
     pair_new(&p, NULL, 0);
     ASSERT_EQ(pp_socket(p.a, 99), -EINVAL);
+    ASSERT_EQ(pp_socket(NULL, PP_SOCK_DGRAM), -EINVAL);
     fd = pp_socket(p.a, PP_SOCK_DGRAM);
     ASSERT_EQ(pp_bind(p.a, 12345, SA(mine)), -EBADF);
     ASSERT_EQ(pp_bind(p.a, fd, SA(foreign)), -EADDRNOTAVAIL);
@@ -522,17 +523,18 @@ TEST(blocking_calls_watch_before_they_sleep_and_miss_no_wake_up)
     pair_free(&p);
 }
 
-/* PORTPLEX_BUSY_POLL, the process-wide default of PP_SO_BUSY_POLL (as
- * Linux's net.core.busy_read), read at the first socket: a number in
- * 0..10000 is taken, anything else leaves 50.  Each test runs in its own
- * process, so each sees its own first read. */
+/* PORTPLEX_BUSY_POLL, the default of PP_SO_BUSY_POLL (as Linux's
+ * net.core.busy_read), read as a stack is made: a number in 0..10000 is
+ * taken, anything else leaves 50. */
 static int busy_default_with(const char *env)
 {
-    struct pp_stack *st = stack_at(HOST_A, "a");
+    struct pp_stack *st;
     int fd, v = -1;
     socklen_t vl = sizeof v;
 
     setenv("PORTPLEX_BUSY_POLL", env, 1);
+    st = stack_at(HOST_A, "a");
+    unsetenv("PORTPLEX_BUSY_POLL");
     fd = pp_socket(st, PP_SOCK_DGRAM);
     ASSERT_GE(fd, 0);
     ASSERT_EQ(pp_getsockopt(st, fd, PP_SO_BUSY_POLL, &v, &vl), 0);
@@ -544,9 +546,14 @@ static int busy_default_with(const char *env)
 TEST(busy_poll_default_follows_the_environment)
 {
     ASSERT_EQ(busy_default_with("7"), 7);
+    ASSERT_EQ(busy_default_with("0"), 0);
+    ASSERT_EQ(busy_default_with("10000"), 10000);
 }
 
 TEST(busy_poll_default_ignores_a_bad_environment)
 {
     ASSERT_EQ(busy_default_with("12x"), 50);
+    ASSERT_EQ(busy_default_with("10001"), 50);
+    ASSERT_EQ(busy_default_with("-1"), 50);
+    ASSERT_EQ(busy_default_with(""), 50);
 }
