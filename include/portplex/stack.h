@@ -53,6 +53,11 @@ PP_API void pp_stack_input_many(struct pp_stack *st, const uint8_t *const *pkts,
  * time in ms.  Returns when to call again (UINT64_MAX: only when the link
  * has something; a link's wait_fd or ready callback says so). */
 PP_API uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms);
+/* The same with the time in microseconds (pp_now_us), for a driver whose
+ * path is faster than a millisecond: RACK's reordering window is a quarter
+ * of the minimum RTT (RFC 8985 6.2), tens of microseconds on a TUN device
+ * or a LAN.  Returns milliseconds, as pp_stack_poll. */
+PP_API uint64_t pp_stack_poll_us(struct pp_stack *st, uint64_t now_us);
 /* For a driver that sleeps until the time pp_stack_poll returned: fn(arg)
  * is called when a socket call on another thread sets a timer earlier than
  * that (a tail loss probe armed by a write, say), so the driver comes back
@@ -62,6 +67,8 @@ PP_API void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void
 
 /* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */
 PP_API uint64_t pp_now_ms(void);
+/* The same clock in microseconds, for pp_stack_poll_us. */
+PP_API uint64_t pp_now_us(void);
 
 PP_API uint32_t pp_stack_addr(const struct pp_stack *st);
 PP_API const char *pp_stack_name(const struct pp_stack *st);

@@ -40,6 +40,18 @@ PP_API int pp_tun_run(struct pp_tun *t, struct pp_stack *st, volatile sig_atomic
  * queue the device does not have. */
 PP_API int pp_tun_run_queue(struct pp_tun *t, unsigned q, struct pp_stack *st,
                             volatile sig_atomic_t *stop);
+/* After a pass that took packets, the driver watches the device this many
+ * microseconds before it sleeps in poll(2) (busy polling, as Linux's
+ * net.core.busy_poll): on a path of a few hundred microseconds the next
+ * ACK comes within the watch, where a sleep and a wake-up of an idle CPU
+ * cost as much as the round trip.  Only where the process may run on more
+ * than one CPU, sharing the places of sockets' watches (PP_SO_BUSY_POLL).
+ * Default PP_TUN_BUSY_POLL_US, or PORTPLEX_TUN_BUSY_POLL in the
+ * environment when the device is opened; 0 turns it off.  0, or -EINVAL
+ * for NULL or more than PP_TUN_BUSY_POLL_MAX. */
+#define PP_TUN_BUSY_POLL_US 1000
+#define PP_TUN_BUSY_POLL_MAX 100000
+PP_API int pp_tun_set_busy_poll(struct pp_tun *t, unsigned us);
 /* What the device has delivered: packets read, how many of them were
  * segments the kernel left unsegmented (receive offload), the largest. */
 struct pp_tun_stats {

@@ -80,5 +80,12 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
 /* ... unless the environment's PORTPLEX_BUSY_POLL says otherwise: the
  * PP_SO_BUSY_POLL of a stack's new sockets, read as the stack is made. */
 unsigned pp__busy_poll_default(void);
+/* A place among the watchers (one per CPU the process may run on, none on
+ * one), for a watch that is not a socket's - the TUN driver's before it
+ * sleeps: 1 if taken, then pp__busy_release when the watch ends. */
+int pp__busy_claim(void);
+void pp__busy_release(void);
+/* The pause between two looks of a spin (x86 PAUSE, Arm YIELD). */
+void pp__cpu_relax(void);
 
 #endif

@@ -64,9 +64,25 @@ static int watchers_max(void)
     return m;
 }
 
+int pp__busy_claim(void)
+{
+    int n = atomic_load_explicit(&watchers, memory_order_relaxed);
+
+    do {
+        if (n >= watchers_max())
+            return 0;
+    } while (!atomic_compare_exchange_weak(&watchers, &n, n + 1));
+    return 1;
+}
+
+void pp__busy_release(void)
+{
+    atomic_fetch_sub(&watchers, 1);
+}
+
 /* A hint to the CPU that this is a spin (x86 PAUSE, Arm YIELD): it saves
  * power and the sibling hyper-thread's cycles. */
-static inline void cpu_relax(void)
+void pp__cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -86,7 +102,7 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
 {
     unsigned seen;
     uint64_t end;
-    int n, i, changed = 0;
+    int i, changed = 0;
 
     if (!b || !b->us || !watch)
         return 0;
@@ -94,11 +110,8 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
         b->skip--;
         return 0;
     }
-    n = atomic_load_explicit(&watchers, memory_order_relaxed);
-    do {
-        if (n >= watchers_max())
-            return 0;
-    } while (!atomic_compare_exchange_weak(&watchers, &n, n + 1));
+    if (!pp__busy_claim())
+        return 0;
     seen = __atomic_load_n(watch, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&st->lock);
     end = mono_ns() + (uint64_t)b->us * 1000u;
@@ -110,9 +123,9 @@ int pp__busy_poll(struct pp_stack *st, const unsigned *watch, struct pp_busy *b)
         if (mono_ns() >= end)
             break;
         for (i = 0; i < 16; i++)
-            cpu_relax();
+            pp__cpu_relax();
     }
-    atomic_fetch_sub(&watchers, 1);
+    pp__busy_release();
     pp__api_lock(st);
     /* Under the lock again: a wake-up between the last look and now counts,
      * or the sleep that follows would miss it. */

@@ -56,6 +56,7 @@ struct pp_tun {
     int tso;  /* we hand the kernel large TCP packets to segment */
     int offload;
     unsigned ifindex;
+    unsigned busy_us; /* the driver's watch before it sleeps (pp_tun_set_busy_poll) */
     char name[IFNAMSIZ];
 };
 
@@ -86,6 +87,17 @@ static int env_on(const char *name)
 {
     const char *e = getenv(name);
     return !(e && !strcmp(e, "0"));
+}
+
+/* PORTPLEX_TUN_BUSY_POLL=0..PP_TUN_BUSY_POLL_MAX microseconds, else the
+ * default (tun_driver.c says why a watch at all). */
+static unsigned busy_default(void)
+{
+    const char *v = getenv("PORTPLEX_TUN_BUSY_POLL");
+    char *end;
+    long x = v && *v ? strtol(v, &end, 10) : -1;
+
+    return x >= 0 && x <= PP_TUN_BUSY_POLL_MAX && !*end ? (unsigned)x : PP_TUN_BUSY_POLL_US;
 }
 
 /* The virtio-net header of one read: counts a segment the kernel left
@@ -267,6 +279,19 @@ static int tun_wait_fd(struct pp_link *l)
     return ((struct tun_queue *)l->priv)->fd;
 }
 
+int pp_tun_set_busy_poll(struct pp_tun *t, unsigned us)
+{
+    if (!t || us > PP_TUN_BUSY_POLL_MAX)
+        return -EINVAL;
+    t->busy_us = us;
+    return 0;
+}
+
+unsigned pp__tun_busy_us(const struct pp_tun *t)
+{
+    return t->busy_us;
+}
+
 int pp__tun_error(const struct pp_tun *t, unsigned q)
 {
     return q < t->nq ? t->q[q].err : -EINVAL;
@@ -424,6 +449,7 @@ struct pp_tun *pp_tun_open_queues(const char *ifname, uint32_t peer, uint8_t pre
         return NULL;
     }
     t->nq = nqueues;
+    t->busy_us = busy_default();
     for (i = 0; i < nqueues; i++)
         t->q[i].fd = -1;
     t->vnet = env_on("PP_TUN_OFFLOAD"); /* the header: sizeof(struct virtio_net_hdr) */

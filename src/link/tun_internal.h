@@ -7,5 +7,7 @@ struct pp_tun;
 
 /* 0, or the -errno of a read on queue q that failed (the device went away). */
 int pp__tun_error(const struct pp_tun *t, unsigned q);
+/* How long the driver watches the device before it sleeps, in us. */
+unsigned pp__tun_busy_us(const struct pp_tun *t);
 
 #endif

@@ -136,7 +136,7 @@ static void settle(struct shim *s)
 
 static void tick(struct shim *s)
 {
-    pp_stack_poll(s->st, (uint64_t)(now_us(s) / 1000));
+    pp_stack_poll_us(s->st, (uint64_t)now_us(s));
 }
 
 static int link_send(struct pp_link *l, const uint8_t *pkt, size_t len)
@@ -752,7 +752,7 @@ static int sh_netdev_receive(void *ud, void *buf, size_t *n, long long *usecs)
             return 0;
         }
         /* Nothing queued: run the timers forward to the next deadline. */
-        next = pp_stack_poll(s->st, (uint64_t)(now_us(s) / 1000));
+        next = pp_stack_poll_us(s->st, (uint64_t)now_us(s));
         pthread_mutex_lock(&s->lock);
         o = s->head;
         pthread_mutex_unlock(&s->lock);
@@ -793,7 +793,7 @@ static int sh_usleep(void *ud, useconds_t usec)
     settle(s);
     target = now_us(s) + (long long)usec;
     for (rounds = 0; rounds < 100000; rounds++) {
-        uint64_t next = pp_stack_poll(s->st, (uint64_t)(now_us(s) / 1000));
+        uint64_t next = pp_stack_poll_us(s->st, (uint64_t)now_us(s));
         long long now = now_us(s), want;
         if (next == UINT64_MAX || (long long)next * 1000 >= target)
             break;

@@ -15,6 +15,13 @@ uint64_t pp_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t pp_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* The demux table's trace hook: feeds --trace and the public observer. */
 static void on_decision(void *arg, const struct pp_demux_trace *ev)
 {
@@ -122,7 +129,8 @@ struct pp_stack *pp__stack_create(const struct pp_stack_config *cfg)
     st->icmp_tokens = (uint64_t)st->icmp_burst * 1000;
     st->reass_max = cfg->reass_max_bytes ? cfg->reass_max_bytes : 256 * 1024;
     st->reass_timeout = cfg->reass_timeout_ms ? cfg->reass_timeout_ms : 30000;
-    st->now_ms = pp_now_ms();
+    st->now_us = pp_now_us();
+    st->now_ms = st->now_us / 1000u;
     st->icmp_last_ms = st->now_ms;
     st->ip_id = (uint16_t)(st->now_ms * 2654435761u >> 16);
     pp_sipkey_random(&st->isn_key);
@@ -327,19 +335,25 @@ static int pull_link(struct pp_stack *st, uint64_t now_ms)
         }
     }
     st->batching = 0;
+    st->polled = (unsigned)n;
     st->up->flush_wakes(st);
     return n == POLL_BUDGET;
 }
 
-uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
+/* now_us from a driver in milliseconds (coarse): the stack's microseconds
+ * stay where they are within that millisecond. */
+static uint64_t poll_at(struct pp_stack *st, uint64_t now_us, int coarse)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next = UINT64_MAX, now_ms = now_us / 1000u;
     int more, i;
 
     pthread_mutex_lock(&st->lock);
     st->poll_next = 0; /* the driver is awake: no wakeup while it polls */
-    if (now_ms > st->now_ms)
+    st->clock_fine = !coarse;
+    if (now_us > st->now_us && !(coarse && now_ms == st->now_ms)) { /* never back */
+        st->now_us = now_us;
         st->now_ms = now_ms;
+    }
     more = pull_link(st, now_ms);
     pp__ip_reass_timer(st);
     for (i = 0; i < st->nprotos; i++)
@@ -359,6 +373,16 @@ uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
     st->poll_next = next;
     pthread_mutex_unlock(&st->lock);
     return next;
+}
+
+uint64_t pp_stack_poll(struct pp_stack *st, uint64_t now_ms)
+{
+    return poll_at(st, now_ms * 1000u, 1);
+}
+
+uint64_t pp_stack_poll_us(struct pp_stack *st, uint64_t now_us)
+{
+    return poll_at(st, now_us, 0);
 }
 
 void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void *arg)

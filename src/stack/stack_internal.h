@@ -83,6 +83,9 @@ struct pp_stack {
     size_t reass_bytes, reass_max;
     uint32_t reass_timeout;
     uint64_t now_ms;
+    uint64_t now_us;   /* the same clock in microseconds (now_ms = now_us / 1000) */
+    uint8_t clock_fine; /* the driver gives microseconds (pp_stack_poll_us), not ms */
+    unsigned polled;   /* packets the last pp_stack_poll took from the link (driver's thread) */
     FILE *trace;
     struct pp_tcb *tcbs;       /* every TCP control block, for timers */
     struct pp_tcp_tw *tw_head, *tw_tail; /* TCP's TIME_WAIT records, oldest first */

@@ -67,7 +67,7 @@ struct ooo_seg { /* out-of-order data, sorted by seq */
 /* One transmission of a range of the send queue (tcp_rack.c). */
 struct pp_txseg {
     uint32_t seq, end;
-    uint64_t xmit_ms;
+    uint64_t xmit_us; /* the stack's clock when it went (pp_stack_poll_us) */
     uint32_t xmit_no; /* the connection's transmission count: the order sent */
     uint8_t flags;    /* PP_TX_* */
 };
@@ -167,12 +167,14 @@ struct pp_tcb {
     uint8_t rx_ce;                /* the segment being processed came marked CE */
     uint64_t challenge_ms;        /* when the last challenge ACK went (RFC 5961 7) */
     /* RACK (RFC 8985 6): the transmission log and the newest delivered
-     * transmission; min_rtt sizes the reordering window. */
+     * transmission, its RTT in microseconds; the least RTT RACK measured
+     * (rack_min_us; min_rtt, the least of RFC 6298's samples in ms, until
+     * there is one) sizes the reordering window. */
     struct pp_txseg *tx;
     uint32_t tx_n, tx_cap;
     uint8_t tx_off, rack_reord, rack_fack_set;
-    uint64_t rack_xmit, rack_deadline;
-    uint32_t rack_end, rack_rtt, rack_fack, min_rtt;
+    uint64_t rack_deadline;
+    uint32_t rack_end, rack_rtt_us, rack_min_us, rack_fack, min_rtt;
     uint32_t tx_count, rack_xmit_no;
     /* RFC 8985 6.2 step 4: the reordering window in multiples of min RTT
      * / 4, raised once per round trip that brings a D-SACK (until

@@ -394,7 +394,7 @@ static int tso_defer(const struct pp_stack *st, const struct pp_tcb *tcb, uint32
         return 0;
     if (tcb->srtt >= 2 && tcb->tx_n) {
         /* When the ACK of the oldest outstanding segment is due. */
-        uint64_t due = tcb->tx[0].xmit_ms + tcb->srtt;
+        uint64_t due = tcb->tx[0].xmit_us / 1000u + tcb->srtt;
         if (due > st->now_ms + 1) /* min(SRTT / 2, 1 ms), SRTT being 2 ms or more */
             return 0;
     }

@@ -15,6 +15,13 @@
 #define RACK_TIMER_SLACK_MS 2     /* as Linux's TCP_TIMEOUT_MIN_US on the REO timer */
 #define RACK_TICK_MS 4            /* Linux rounds that timer up to its tick: 250 Hz, Debian's HZ */
 
+/* The finest time the stack's clock tells, in microseconds: 1, or a whole
+ * millisecond when the driver polls in milliseconds (pp_stack_poll). */
+static uint32_t tick_us(const struct pp_stack *st)
+{
+    return st->clock_fine ? 1u : 1000u;
+}
+
 void pp__tcp_tx_free(struct pp_tcb *tcb)
 {
     free(tcb->tx);
@@ -79,7 +86,7 @@ void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint3
             tcb->tx_off = 1; /* out of room: RACK rests until the log drains */
             return;
         }
-        tcb->tx[tcb->tx_n++] = (struct pp_txseg){seq, end, st->now_ms, ++tcb->tx_count, 0};
+        tcb->tx[tcb->tx_n++] = (struct pp_txseg){seq, end, st->now_us, ++tcb->tx_count, 0};
         return;
     }
     /* A retransmission: the ranges it covers get the new time. */
@@ -87,7 +94,7 @@ void pp__tcp_tx_log(struct pp_stack *st, struct pp_tcb *tcb, uint32_t seq, uint3
     tx_split(tcb, end);
     tcb->tx_count++;
     for (; i < tcb->tx_n && SEQ_LT(tcb->tx[i].seq, end); i++) {
-        tcb->tx[i].xmit_ms = st->now_ms;
+        tcb->tx[i].xmit_us = st->now_us;
         tcb->tx[i].xmit_no = tcb->tx_count;
         tcb->tx[i].flags = (uint8_t)((tcb->tx[i].flags | PP_TX_RTX) & ~PP_TX_LOST);
     }
@@ -114,7 +121,8 @@ int pp__tcp_tx_lost(const struct pp_tcb *tcb, uint32_t seq)
  * byte (and never retransmitted) means reordering. */
 static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_txseg *r)
 {
-    uint32_t rtt = (uint32_t)(st->now_ms - r->xmit_ms);
+    uint64_t rtt64 = st->now_us - r->xmit_us;
+    uint32_t rtt = rtt64 > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt64;
 
     if (tcb->rack_fack_set && !(r->flags & PP_TX_RTX) && SEQ_LT(r->end, tcb->rack_fack))
         tcb->rack_reord = 1;
@@ -129,20 +137,25 @@ static void delivered(struct pp_stack *st, struct pp_tcb *tcb, const struct pp_t
     if (!tcb->rack_fack_set || SEQ_GT(r->end, tcb->rack_fack))
         tcb->rack_fack = r->end;
     tcb->rack_fack_set = 1;
-    /* The ambiguity test (RFC 8985 6.2 step 2) needs a clock finer than
-     * the path: where the minimum RTT is under our millisecond tick
-     * (min_rtt is floored at 1), a retransmission SACKed in the tick it
-     * left is taken as delivered - else RACK would never learn of a
-     * retransmission's delivery on such a path, and a lost one would wait
-     * for the RTO (bench/loss.sh: TUN, 0.1 ms). */
-    if ((r->flags & PP_TX_RTX) && rtt < tcb->min_rtt && tcb->min_rtt > 1)
+    /* RFC 8985 6.2 step 2: a retransmission delivered sooner than the
+     * least RTT seen was most likely the original's delivery. */
+    /* With a millisecond clock a retransmission SACKed within the tick it
+     * left tells nothing either way: taken as delivered there, else RACK
+     * would never learn of a resend's delivery on a sub-ms path. */
+    if ((r->flags & PP_TX_RTX) && rtt < tcb->rack_min_us && tcb->rack_min_us > tick_us(st))
         return;
-    tcb->rack_rtt = rtt;
+    /* The least RTT, from transmissions sent once (Karn), in microseconds:
+     * the reordering window is a quarter of it, and on a sub-millisecond
+     * path the millisecond samples of RFC 6298 would make that a whole
+     * millisecond - a loss found ten round trips late on a TUN device
+     * (bench/loss.sh: 0.1-0.3 ms round trips). */
+    if (!(r->flags & PP_TX_RTX) && (!tcb->rack_min_us || rtt < tcb->rack_min_us))
+        tcb->rack_min_us = rtt ? rtt : 1;
+    tcb->rack_rtt_us = rtt;
     /* Transmission order by the connection's count: the clock's
      * millisecond cannot order a retransmission after its original. */
     if (!tcb->rack_xmit_no || (int32_t)(r->xmit_no - tcb->rack_xmit_no) > 0 ||
         (r->xmit_no == tcb->rack_xmit_no && SEQ_GT(r->end, tcb->rack_end))) {
-        tcb->rack_xmit = r->xmit_ms;
         tcb->rack_xmit_no = r->xmit_no;
         tcb->rack_end = r->end;
     }
@@ -192,13 +205,13 @@ void pp__tcp_rack_ack(struct pp_stack *st, struct pp_tcb *tcb, uint32_t ack)
         tcb->tx_off = 0; /* drained: logging may start again */
 }
 
-/* RFC 8985 6.2 step 4: the reordering window, in Linux's form - none while
- * no reordering was seen and recovery is on or DupThresh segments are
- * SACKed (then RACK acts as fast as the three-duplicate rule); else min
- * RTT / 4, never above SRTT. */
-static uint32_t reo_wnd(const struct pp_tcb *tcb)
+/* RFC 8985 6.2 step 4: the reordering window in microseconds, in Linux's
+ * form - none while no reordering was seen and recovery is on or
+ * DupThresh segments are SACKed (then RACK acts as fast as the
+ * three-duplicate rule); else min RTT / 4, never above SRTT. */
+static uint32_t reo_wnd(const struct pp_stack *st, const struct pp_tcb *tcb)
 {
-    uint32_t w;
+    uint32_t w, min_us = tcb->rack_min_us ? tcb->rack_min_us : tcb->min_rtt * 1000u;
 
     if (!tcb->rack_reord) {
         uint32_t sacked = 0, i;
@@ -209,17 +222,17 @@ static uint32_t reo_wnd(const struct pp_tcb *tcb)
         if (sacked >= 3)
             return 0;
     }
-    w = tcb->min_rtt / 4 * (tcb->rack_reo_mult ? tcb->rack_reo_mult : 1u);
-    if (tcb->srtt && w > tcb->srtt)
-        w = tcb->srtt;
-    /* Our clock ticks in milliseconds: below one, a segment sent in the
-     * same tick as a SACKed one would be lost at once on any sub-ms path. */
-    return w ? w : 1;
+    w = min_us / 4 * (tcb->rack_reo_mult ? tcb->rack_reo_mult : 1u);
+    if (tcb->srtt && w > tcb->srtt * 1000u)
+        w = tcb->srtt * 1000u;
+    /* Not below the clock's tick: a segment sent in the same millisecond
+     * as a SACKed one would be lost at once on any sub-ms path. */
+    return w < tick_us(st) ? tick_us(st) : w;
 }
 
 int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
 {
-    uint32_t i, wnd = reo_wnd(tcb);
+    uint32_t i, wnd = reo_wnd(st, tcb);
     int64_t timeout = 0;
     int lost = 0;
 
@@ -234,7 +247,7 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
         if (!((int32_t)(r->xmit_no - tcb->rack_xmit_no) < 0 ||
               (r->xmit_no == tcb->rack_xmit_no && SEQ_LT(r->end, tcb->rack_end))))
             continue; /* sent after the newest delivered one: no news yet */
-        remaining = (int64_t)r->xmit_ms + tcb->rack_rtt + wnd - (int64_t)st->now_ms;
+        remaining = (int64_t)r->xmit_us + tcb->rack_rtt_us + wnd - (int64_t)st->now_us;
         if (remaining <= 0) {
             r->flags |= PP_TX_LOST;
             lost++;
@@ -251,7 +264,7 @@ int pp__tcp_rack_detect(struct pp_stack *st, struct pp_tcb *tcb)
     }
     if (timeout) {
         /* Linux: usecs_to_jiffies(remaining + TCP_TIMEOUT_MIN_US). */
-        uint64_t wait = (uint64_t)timeout + RACK_TIMER_SLACK_MS;
+        uint64_t wait = ((uint64_t)timeout + RACK_TIMER_SLACK_MS * 1000u + 999u) / 1000u;
         wait = (wait + RACK_TICK_MS - 1) / RACK_TICK_MS * RACK_TICK_MS;
         tcb->rack_deadline = st->now_ms + wait;
         pp__stack_timer_set(st, tcb->rack_deadline);

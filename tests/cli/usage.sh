@@ -28,6 +28,9 @@ expect 2 "unknown option '--bogus'" "$P" lab --bogus
 expect 2 "unexpected argument 'extra'" "$P" lab extra
 expect 2 "--queues must be 1-16, not '0'" "$P" stack --tun x0 --addr 10.9.9.2/24 --queues 0
 expect 2 "--queues must be 1-16, not '17'" "$P" stack --tun x0 --addr 10.9.9.2/24 --queues 17
+expect 2 "--busy-poll must be 0-100000 microseconds, not '-1'" "$P" stack --tun x0 --addr 10.9.9.2/24 --busy-poll -1
+expect 2 "--busy-poll must be 0-100000 microseconds, not '100001'" "$P" stack --tun x0 --addr 10.9.9.2/24 --busy-poll 100001
+expect 2 "--busy-poll must be 0-100000 microseconds, not '5us'" "$P" stack --tun x0 --addr 10.9.9.2/24 --busy-poll 5us
 expect 2 "--pcap records one stack" "$P" stack --tun x0 --addr 10.9.9.2/24 --queues 2 --pcap /tmp/x.pcap
 expect 1 "No such file|nonexistent" "$P" decode /nonexistent.pcap
 # A file that is not a capture at all.

@@ -34,7 +34,8 @@ void pp_cmd_stack_usage(FILE *f)
 {
     fprintf(f,
             "usage: portplex stack --tun IF --addr A.B.C.D/PREFIX [--peer A.B.C.D] [--mtu N]\n"
-            "                      [--serve SERVICE:PORT]... [--queues N] [--pcap FILE] [--trace]\n"
+            "                      [--serve SERVICE:PORT]... [--queues N] [--busy-poll US]\n"
+            "                      [--pcap FILE] [--trace]\n"
             "                      [--impair 'NETEM WORDS'] [--impair-in 'NETEM WORDS']\n\n"
             "Runs a user-space IPv4 host on a new TUN device IF (needs root or\n"
             "CAP_NET_ADMIN).  The kernel's side of IF gets --peer (default: the first\n"
@@ -51,6 +52,10 @@ void pp_cmd_stack_usage(FILE *f)
             "  --queues N              1-16 (default 1): per-core shards - N stacks with the\n"
             "                          address, each on its own queue of the device and thread,\n"
             "                          every service on each; the kernel spreads the flows\n"
+            "  --busy-poll US          0-100000 (default 1000, or PORTPLEX_TUN_BUSY_POLL): after\n"
+            "                          a pass that took packets, watch the device this long\n"
+            "                          before sleeping - the next ACK comes sooner than an\n"
+            "                          idle CPU wakes; 0 always sleeps at once\n"
             "  --pcap FILE             record every packet in and out (tshark reads it)\n"
             "  --trace                 one line per demultiplexing decision on stderr\n"
             "  --impair WORDS          impair what portplex sends, in netem's words: loss 2%%,\n"
@@ -167,14 +172,14 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
         {"peer", required_argument, NULL, 'p'}, {"mtu", required_argument, NULL, 'm'},
         {"serve", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'w'},
         {"trace", no_argument, NULL, 'T'},      {"help", no_argument, NULL, 'h'},
-        {"queues", required_argument, NULL, 'q'},
+        {"queues", required_argument, NULL, 'q'}, {"busy-poll", required_argument, NULL, 'b'},
         {"impair", required_argument, NULL, 'i'}, {"impair-in", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     const char *ifname = NULL, *pcap = NULL;
     uint32_t addr = 0, peer = 0, mask;
     int prefix = 0, have_addr = 0, have_peer = 0, trace = 0, c, i, nsvc = 0, rc = PP_EXIT_FAIL;
-    long mtu = 1500, queues = 1;
+    long mtu = 1500, queues = 1, busy_us = -1;
     char err[256], a[16], b[16], *end;
     struct pp_service svc[MAX_SERVICES];
     struct pp_stack_config cfg;
@@ -220,6 +225,13 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
             if (!*optarg || *end || errno || queues < 1 || queues > PP_TUN_QUEUES_MAX)
                 return pp_cli_usage_error("stack", "--queues must be 1-%d, not '%s'",
                                           PP_TUN_QUEUES_MAX, optarg);
+            break;
+        case 'b':
+            errno = 0;
+            busy_us = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || busy_us < 0 || busy_us > PP_TUN_BUSY_POLL_MAX)
+                return pp_cli_usage_error("stack", "--busy-poll must be 0-%d microseconds, not '%s'",
+                                          PP_TUN_BUSY_POLL_MAX, optarg);
             break;
         case 'w': pcap = optarg; break;
         case 'i':
@@ -294,6 +306,8 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
         fprintf(stderr, "portplex stack: %s\n", err);
         goto out;
     }
+    if (busy_us >= 0)
+        pp_tun_set_busy_poll(tun, (unsigned)busy_us);
     for (q = 0; q < queues; q++) {
         if (attach_queue(&shards[q], tun, (unsigned)q, have_out ? &imp_out : NULL,
                          have_in ? &imp_in : NULL, q == 0 ? pcap : NULL, err) < 0) {

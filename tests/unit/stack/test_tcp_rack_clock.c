@@ -1,0 +1,126 @@
+/* test_tcp_rack_clock.c - RACK (RFC 8985) on a path faster than a
+ * millisecond: with a driver that gives the stack microseconds
+ * (pp_stack_poll_us), the reordering window is a quarter of a minimum RTT
+ * of a few hundred microseconds, so a loss is found within the round trip;
+ * with one that gives milliseconds (pp_stack_poll) the window stays one
+ * tick, as before.  One stack against hand-made SACKs on a fake clock. */
+#include <errno.h>
+
+#include "tcp_fixture.h"
+
+static uint64_t t0; /* microseconds: the first segment's transmission */
+
+static void at_us(uint64_t us)
+{
+    pp_stack_poll_us(st, t0 + us);
+}
+
+/* An ACK of a (no data), SACKing [l, r) when l is not 0. */
+static void sack(uint32_t a, uint32_t l, uint32_t r)
+{
+    struct pp_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = 5001;
+    t.ack = a;
+    t.flags = PP_TCP_ACK;
+    t.window = 65535;
+    if (l) {
+        t.opts.sack[0].left = l;
+        t.opts.sack[0].right = r;
+        t.opts.sack_count = 1;
+    }
+    send_from_peer(&t, NULL);
+}
+
+/* How many segments the stack sent that start at seq with data. */
+static int sent_at(uint32_t seq)
+{
+    int i, n = 0;
+    for (i = 0; i < cap.n; i++) {
+        struct pp_tcp_hdr t = captured(i);
+        n += t.seq == seq && t.payload_len > 0;
+    }
+    return n;
+}
+
+/* A SACK connection (MSS 1000, no timestamps) with segment A sent at t0
+ * and segment B 10 us later (fine: the clock in microseconds), or in the
+ * same millisecond (a driver in milliseconds). */
+static void two_segments(int fine)
+{
+    static char data[1000];
+    fixture_start();
+    connect_to_peer();
+    syn_ack_from_peer(1, -1);
+    t0 = (now + 1) * 1000u;
+    if (fine)
+        at_us(0);
+    else
+        pp_stack_poll(st, now + 1);
+    memset(data, 'r', sizeof data);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    if (fine)
+        at_us(10);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    ASSERT_EQ(sent_at(iss + 1), 1);
+    ASSERT_EQ(sent_at(iss + 1001), 1);
+}
+
+TEST(rack_finds_a_loss_within_the_round_trip_on_a_sub_millisecond_path)
+{
+    two_segments(1);
+    /* B is SACKed 200 us after it left: RACK's RTT and minimum RTT are
+     * 200 us, its window 50.  A, sent 10 us before B, is due by 250 us
+     * after t0: at 210 it may still be on its way. */
+    at_us(210);
+    sack(iss + 1, iss + 1001, iss + 2001);
+    ASSERT_EQ(sent_at(iss + 1), 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.rack_lost"), 0);
+    /* At 260 us, a quarter of the round trip past its time: lost, and
+     * resent at once - not a millisecond or a timer later. */
+    at_us(260);
+    sack(iss + 1, iss + 1001, iss + 2001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.rack_lost"), 1);
+    ASSERT_EQ(sent_at(iss + 1), 2);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.retransmits"), 0); /* no RTO */
+    pp_stack_free(st);
+}
+
+TEST(rack_keeps_a_one_tick_window_when_the_driver_gives_milliseconds)
+{
+    two_segments(0);
+    /* The same SACKs, from a driver whose clock reads in milliseconds: both
+     * segments left within one tick, so RACK's RTT is 0 and its window the
+     * tick; A waits for it (a retransmission now could be a needless one
+     * on a path that reorders within the tick). */
+    sack(iss + 1, iss + 1001, iss + 2001);
+    sack(iss + 1, iss + 1001, iss + 2001);
+    ASSERT_EQ(sent_at(iss + 1), 1);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.rack_lost"), 0);
+    /* A tick later it is lost. */
+    pp_stack_poll(st, now + 2);
+    sack(iss + 1, iss + 1001, iss + 2001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.rack_lost"), 1);
+    ASSERT_EQ(sent_at(iss + 1), 2);
+    pp_stack_free(st);
+}
+
+TEST(the_stack_clock_never_runs_back_between_the_two_drivers)
+{
+    /* A millisecond driver's reading within the millisecond the stack is
+     * in keeps its microseconds; an older reading of either changes
+     * nothing.  Seen through RACK: after both, the second SACK must find A
+     * lost, as at 260 us (at 5 us it would not be). */
+    two_segments(1);
+    at_us(210);
+    sack(iss + 1, iss + 1001, iss + 2001);
+    at_us(260);
+    pp_stack_poll(st, (t0 + 260) / 1000u); /* the same millisecond */
+    pp_stack_poll_us(st, t0 + 5);          /* older */
+    sack(iss + 1, iss + 1001, iss + 2001);
+    ASSERT_EQ(pp_stack_counter(st, "tcp.rack_lost"), 1);
+    ASSERT_EQ(sent_at(iss + 1), 2);
+    pp_stack_free(st);
+}
