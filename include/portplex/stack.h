@@ -64,6 +64,12 @@ PP_API uint64_t pp_stack_poll_us(struct pp_stack *st, uint64_t now_us);
  * in time.  It runs with the stack's lock held, on that other thread: it
  * must only signal (write an eventfd, signal a condition).  NULL: none. */
 PP_API void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void *arg);
+/* For a driver on a real clock (pp_now_us): socket calls on other threads
+ * read it too, so what they send is timed when it goes - not at the
+ * driver's last poll, which may be a sleep of milliseconds ago, as old as
+ * a whole round trip for RACK and the loss probe's timer.  NULL: none (a
+ * simulated clock advances only through pp_stack_poll). */
+PP_API void pp_stack_set_clock(struct pp_stack *st, uint64_t (*now_us)(void));
 
 /* Monotonic milliseconds, the clock the drivers pass to pp_stack_poll. */
 PP_API uint64_t pp_now_ms(void);

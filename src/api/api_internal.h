@@ -51,6 +51,7 @@ static inline void pp__api_lock(struct pp_stack *st)
 {
     pthread_mutex_lock(&st->lock);
     pp__stack_enter(st);
+    pp__stack_clock_read(st);
 }
 
 /* Every socket call ends here: the stack's lock is dropped, then the

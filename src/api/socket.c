@@ -334,9 +334,13 @@ int pp__api_wait(struct pp_stack *st, pthread_cond_t *cv, const struct timespec 
         return deadline && pp__deadline_passed(deadline) ? -ETIMEDOUT : 0;
     if (!deadline) {
         pthread_cond_wait(cv, &st->lock);
+        pp__stack_clock_read(st); /* what follows is sent now, not when it slept */
         return 0;
     }
-    return pthread_cond_timedwait(cv, &st->lock, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+    if (pthread_cond_timedwait(cv, &st->lock, deadline) == ETIMEDOUT)
+        return -ETIMEDOUT;
+    pp__stack_clock_read(st);
+    return 0;
 }
 
 int pp__deadline_passed(const struct timespec *dl)

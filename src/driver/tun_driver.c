@@ -82,6 +82,7 @@ int pp_tun_run_queue(struct pp_tun *t, unsigned q, struct pp_stack *st, volatile
     pfd[0] = (struct pollfd){link->ops->wait_fd(link), POLLIN, 0};
     pfd[1] = (struct pollfd){efd, POLLIN, 0};
     pp_stack_set_wakeup(st, wake_by_eventfd, &efd);
+    pp_stack_set_clock(st, pp_now_us);
 
     while (!*stop) {
         uint64_t now, next = pp_stack_poll_us(st, pp_now_us()), drained;
@@ -109,6 +110,7 @@ int pp_tun_run_queue(struct pp_tun *t, unsigned q, struct pp_stack *st, volatile
         }
     }
     pp_stack_set_wakeup(st, NULL, NULL);
+    pp_stack_set_clock(st, NULL);
     close(efd);
     return rc;
 }

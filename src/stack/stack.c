@@ -385,6 +385,15 @@ uint64_t pp_stack_poll_us(struct pp_stack *st, uint64_t now_us)
     return poll_at(st, now_us, 0);
 }
 
+void pp_stack_set_clock(struct pp_stack *st, uint64_t (*now_us)(void))
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->clock_us = now_us;
+    pthread_mutex_unlock(&st->lock);
+}
+
 void pp_stack_set_wakeup(struct pp_stack *st, void (*fn)(void *arg), void *arg)
 {
     if (!st)

@@ -105,6 +105,7 @@ struct pp_stack {
     /* pp_stack_set_wakeup: the driver sleeps until poll_next (what
      * pp_stack_poll last returned; 0 while it runs). */
     void (*wakeup)(void *arg);  /* [s] */
+    uint64_t (*clock_us)(void); /* [s] the driver's clock, which socket calls read (pp_stack_set_clock) */
     void *wakeup_arg;           /* [s] */
     uint64_t poll_next;         /* [s] */
     const struct pp_sock_upcalls *up;    /* [c] the API's, set by pp_stack_new */
@@ -139,6 +140,19 @@ void pp__stack_link_ready(void *arg);
 int pp__stack_run_ready(void);
 int pp__stack_ready_pending(void); /* listed and no one draining: a quick look, no lock */
 void pp__stack_unready(struct pp_stack *st);
+
+/* A socket call's look at the driver's clock (lock held): the stack's time
+ * moves on to it, never back (pp_stack_set_clock). */
+static inline void pp__stack_clock_read(struct pp_stack *st)
+{
+    if (st->clock_us) {
+        uint64_t t = st->clock_us();
+        if (t > st->now_us) {
+            st->now_us = t;
+            st->now_ms = t / 1000u;
+        }
+    }
+}
 
 /* A protocol set a timer due at `at` (lock held): wakes a driver that
  * sleeps past it (pp_stack_set_wakeup). */

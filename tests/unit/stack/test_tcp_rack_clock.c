@@ -124,3 +124,49 @@ TEST(the_stack_clock_never_runs_back_between_the_two_drivers)
     ASSERT_EQ(sent_at(iss + 1), 2);
     pp_stack_free(st);
 }
+
+static uint64_t fake_us;
+static uint64_t fake_clock(void)
+{
+    return fake_us;
+}
+
+TEST(a_socket_call_reads_the_drivers_clock_so_what_it_sends_is_timed_when_it_goes)
+{
+    /* The driver polled at `now` and went to sleep; 50 ms later the
+     * application writes.  With the driver's clock given to the stack
+     * (pp_stack_set_clock), the segment's timestamp says 50 ms later, as
+     * its RACK and loss-probe times do; an older reading changes nothing. */
+    struct pp_tcp_hdr t, syn;
+    static char data[100];
+    fixture_start();
+    connect_to_peer();
+    syn = last();
+    ASSERT(syn.opts.has_ts);
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = 5000;
+    t.ack = iss + 1;
+    t.flags = PP_TCP_SYN | PP_TCP_ACK;
+    t.window = 65535;
+    t.opts.has_mss = 1;
+    t.opts.mss = 1000;
+    t.opts.has_ts = 1;
+    t.opts.tsval = 7;
+    t.opts.tsecr = syn.opts.tsval;
+    send_from_peer(&t, NULL);
+    fake_us = (now + 50) * 1000u;
+    pp_stack_set_clock(st, fake_clock);
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    t = last();
+    ASSERT_EQ(t.payload_len, (int)sizeof data);
+    ASSERT_GE(t.opts.tsval - syn.opts.tsval, 50u);
+    ASSERT_LE(t.opts.tsval - syn.opts.tsval, 51u);
+    fake_us = now * 1000u; /* older: the clock stays */
+    ASSERT_EQ(pp_send(st, fd, data, sizeof data, 0), (ssize_t)sizeof data);
+    ASSERT_GE(last().opts.tsval - syn.opts.tsval, 50u);
+    pp_stack_set_clock(st, NULL);
+    pp_stack_set_clock(NULL, fake_clock); /* accepted, nothing done */
+    pp_stack_free(st);
+}
