@@ -70,6 +70,20 @@ void pp_cmd_stack_usage(FILE *f)
             "environment turns both off, PP_TUN_TSO=0 only the sending side.\n");
 }
 
+/* A whole decimal number lo..hi in s, into *out; -1 otherwise. */
+static int parse_range(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* Parses "A.B.C.D/P". */
 static int parse_prefix(const char *s, uint32_t *addr, int *prefix)
 {
@@ -180,7 +194,7 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
     uint32_t addr = 0, peer = 0, mask;
     int prefix = 0, have_addr = 0, have_peer = 0, trace = 0, c, i, nsvc = 0, rc = PP_EXIT_FAIL;
     long mtu = 1500, queues = 1, busy_us = -1;
-    char err[256], a[16], b[16], *end;
+    char err[256], a[16], b[16];
     struct pp_service svc[MAX_SERVICES];
     struct pp_stack_config cfg;
     struct shard *shards = NULL;
@@ -207,9 +221,7 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
             have_peer = 1;
             break;
         case 'm':
-            errno = 0;
-            mtu = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || mtu < 68 || mtu > 65535)
+            if (parse_range(optarg, 68, 65535, &mtu) < 0)
                 return pp_cli_usage_error("stack", "--mtu must be 68-65535, not '%s'", optarg);
             break;
         case 's':
@@ -220,16 +232,12 @@ int pp_cli_stack_main(int argc, char **argv, const struct pp_service *extra)
             nsvc++;
             break;
         case 'q':
-            errno = 0;
-            queues = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || queues < 1 || queues > PP_TUN_QUEUES_MAX)
+            if (parse_range(optarg, 1, PP_TUN_QUEUES_MAX, &queues) < 0)
                 return pp_cli_usage_error("stack", "--queues must be 1-%d, not '%s'",
                                           PP_TUN_QUEUES_MAX, optarg);
             break;
         case 'b':
-            errno = 0;
-            busy_us = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || busy_us < 0 || busy_us > PP_TUN_BUSY_POLL_MAX)
+            if (parse_range(optarg, 0, PP_TUN_BUSY_POLL_MAX, &busy_us) < 0)
                 return pp_cli_usage_error("stack", "--busy-poll must be 0-%d microseconds, not '%s'",
                                           PP_TUN_BUSY_POLL_MAX, optarg);
             break;

@@ -56,8 +56,9 @@ static inline void send_from_peer(const struct pp_tcp_hdr *s, const char *data)
 }
 
 /* The peer's SYN-ACK to our SYN: its ISN 5000 (its data starts at 5001),
- * MSS 1000, window 65535; SACK when sack, a window scale when wscale >= 0. */
-static inline void syn_ack_from_peer(int sack, int wscale)
+ * MSS 1000, window 65535; SACK when sack, a window scale when wscale >= 0.
+ * syn_ack_of_peer builds it for a test to add to; syn_ack_from_peer sends it. */
+static inline struct pp_tcp_hdr syn_ack_of_peer(int sack, int wscale)
 {
     struct pp_tcp_hdr t;
     memset(&t, 0, sizeof t);
@@ -73,6 +74,37 @@ static inline void syn_ack_from_peer(int sack, int wscale)
     if (wscale >= 0) {
         t.opts.has_wscale = 1;
         t.opts.wscale = (uint8_t)wscale;
+    }
+    return t;
+}
+
+static inline void syn_ack_from_peer(int sack, int wscale)
+{
+    struct pp_tcp_hdr t = syn_ack_of_peer(sack, wscale);
+    send_from_peer(&t, NULL);
+}
+
+/* An ACK of a from the peer (no data, window 65535 unscaled), with up to
+ * two SACK blocks [l1, r1) and [l2, r2) (l = 0: none). */
+static inline void ack_from_peer(uint32_t a, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
+{
+    struct pp_tcp_hdr t;
+    memset(&t, 0, sizeof t);
+    t.sport = 80;
+    t.dport = lport;
+    t.seq = 5001;
+    t.ack = a;
+    t.flags = PP_TCP_ACK;
+    t.window = 65535;
+    if (l1) {
+        t.opts.sack[0].left = l1;
+        t.opts.sack[0].right = r1;
+        t.opts.sack_count = 1;
+    }
+    if (l2) {
+        t.opts.sack[1].left = l2;
+        t.opts.sack[1].right = r2;
+        t.opts.sack_count = 2;
     }
     send_from_peer(&t, NULL);
 }

@@ -15,23 +15,10 @@ static void at_us(uint64_t us)
     pp_stack_poll_us(st, t0 + us);
 }
 
-/* An ACK of a (no data), SACKing [l, r) when l is not 0. */
+/* An ACK of a (no data), SACKing [l, r). */
 static void sack(uint32_t a, uint32_t l, uint32_t r)
 {
-    struct pp_tcp_hdr t;
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = 5001;
-    t.ack = a;
-    t.flags = PP_TCP_ACK;
-    t.window = 65535;
-    if (l) {
-        t.opts.sack[0].left = l;
-        t.opts.sack[0].right = r;
-        t.opts.sack_count = 1;
-    }
-    send_from_peer(&t, NULL);
+    ack_from_peer(a, l, r, 0, 0);
 }
 
 /* How many segments the stack sent that start at seq with data. */
@@ -143,15 +130,7 @@ TEST(a_socket_call_reads_the_drivers_clock_so_what_it_sends_is_timed_when_it_goe
     connect_to_peer();
     syn = last();
     ASSERT(syn.opts.has_ts);
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = 5000;
-    t.ack = iss + 1;
-    t.flags = PP_TCP_SYN | PP_TCP_ACK;
-    t.window = 65535;
-    t.opts.has_mss = 1;
-    t.opts.mss = 1000;
+    t = syn_ack_of_peer(0, -1);
     t.opts.has_ts = 1;
     t.opts.tsval = 7;
     t.opts.tsecr = syn.opts.tsval;

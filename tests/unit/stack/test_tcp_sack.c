@@ -8,25 +8,7 @@
 /* An ACK from the peer, with up to two SACK blocks (0 for none). */
 static void ack(uint32_t a, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
 {
-    struct pp_tcp_hdr t;
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = 5001;
-    t.ack = a;
-    t.flags = PP_TCP_ACK;
-    t.window = 65535;
-    if (l1) {
-        t.opts.sack[0].left = l1;
-        t.opts.sack[0].right = r1;
-        t.opts.sack_count = 1;
-    }
-    if (l2) {
-        t.opts.sack[1].left = l2;
-        t.opts.sack[1].right = r2;
-        t.opts.sack_count = 2;
-    }
-    send_from_peer(&t, NULL);
+    ack_from_peer(a, l1, r1, l2, r2);
 }
 
 /* A connection to 192.0.2.1:80 whose peer offered SACK (no timestamps,

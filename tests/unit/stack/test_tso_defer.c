@@ -53,15 +53,7 @@ static struct tso_link tl;
 /* From the peer 192.0.2.1:80: an ACK of ack with a 65535-byte window. */
 static void peer_ack(uint32_t ack)
 {
-    struct pp_tcp_hdr t;
-    memset(&t, 0, sizeof t);
-    t.sport = 80;
-    t.dport = lport;
-    t.seq = 5001;
-    t.ack = ack;
-    t.flags = PP_TCP_ACK;
-    t.window = 65535;
-    send_from_peer(&t, NULL);
+    ack_from_peer(ack, 0, 0, 0, 0);
 }
 
 /* Connects over a link with or without offload, MSS 1000, and queues 60 kB:
